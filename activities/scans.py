@@ -1,0 +1,79 @@
+"""Promoting an uploaded scan from staging to its permanent, versioned key."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+
+from db.engine import unit_of_work
+from db.models import Scan
+from db.order_repo import next_scan_version, scan_by_staging_key
+from domain.errors import ScanRejected
+from domain.scans import HEAD_BYTES, TAIL_BYTES, inspect_scan, scan_key
+from orderflow.contracts import PromoteScanInput, ScanVersion
+from orderflow.failures import business_errors
+from orderflow.s3 import CHUNK
+
+
+def _version(row: Scan) -> ScanVersion:
+    return ScanVersion(version=row.version, key=row.key, size=row.size, sha256=row.sha256,
+                       content_type=row.content_type, uploaded_by=row.uploaded_by)
+
+
+class ScanActivities:
+    def __init__(self, s3: Any, bucket: str, sessions: sessionmaker[Session], max_bytes: int) -> None:
+        self._s3, self._bucket, self._sessions, self._max_bytes = s3, bucket, sessions, max_bytes
+
+    @activity.defn(name="promote_scan")
+    @business_errors
+    def promote_scan(self, inp: PromoteScanInput) -> ScanVersion:
+        """Verify the staged object and copy it to the next version; idempotent by staging key."""
+        with unit_of_work(self._sessions) as session:
+            done = scan_by_staging_key(session, inp.staging_key)
+            if done is not None:
+                return _version(done)
+        kind = self._verify(inp)
+        with unit_of_work(self._sessions) as session:
+            version = next_scan_version(session, inp.order_number)
+            key = scan_key(inp.partner, inp.order_number, version, kind)
+            self._s3.copy_object(
+                Bucket=self._bucket, Key=key, CopySource={"Bucket": self._bucket, "Key": inp.staging_key},
+                ContentType=kind.content_type, MetadataDirective="REPLACE",
+                Metadata={"sha256": inp.sha256, "order": inp.order_number},
+            )
+            row = Scan(order_number=inp.order_number, version=version, key=key, staging_key=inp.staging_key,
+                       sha256=inp.sha256, size=inp.size, content_type=kind.content_type,
+                       uploaded_by=inp.uploaded_by, at=datetime.now(UTC))
+            session.add(row)
+        return _version(row)
+
+    def _verify(self, inp: PromoteScanInput):  # type: ignore[no-untyped-def]
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self._s3.head_object(Bucket=self._bucket, Key=inp.staging_key)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise ScanRejected(f"no uploaded file at {inp.staging_key}; upload it again") from None
+            raise
+        size = int(head["ContentLength"])
+        if size != inp.size:
+            raise ScanRejected(f"scan {inp.filename} is {size:,} bytes in storage but {inp.size:,} were sent: "
+                               "the upload is truncated")
+        if size > self._max_bytes:  # refuse before reading a byte of it
+            inspect_scan(inp.filename, size, b"", b"", self._max_bytes)
+        digest, first, last = hashlib.sha256(), b"", b""
+        body = self._s3.get_object(Bucket=self._bucket, Key=inp.staging_key)["Body"]
+        for chunk in body.iter_chunks(CHUNK):
+            digest.update(chunk)
+            if len(first) < HEAD_BYTES:
+                first += chunk[: HEAD_BYTES - len(first)]
+            last = (last + chunk)[-TAIL_BYTES:]
+            activity.heartbeat()
+        if digest.hexdigest() != inp.sha256:
+            raise ScanRejected(f"scan {inp.filename} does not match its SHA-256 checksum: the upload is corrupt")
+        return inspect_scan(inp.filename, size, first, last, self._max_bytes)

@@ -1,0 +1,136 @@
+"""Tables. Each unique constraint here is also a business key that makes a retried write a no-op."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.types import Money, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class NumberRangeRow(Base):
+    __tablename__ = "number_ranges"
+    __table_args__ = (UniqueConstraint("prefix", "first"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_code: Mapped[str] = mapped_column(ForeignKey("partners.code"), index=True)
+    prefix: Mapped[str] = mapped_column(String(4))
+    first: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class User(Base):
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    reports_to: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class UserPartner(Base):
+    """The partners a user belongs to (reps, supervisors) or serves (assistants)."""
+
+    __tablename__ = "user_partners"
+    username: Mapped[str] = mapped_column(ForeignKey("users.username"), primary_key=True)
+    partner_code: Mapped[str] = mapped_column(ForeignKey("partners.code"), primary_key=True)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    phone: Mapped[str] = mapped_column(String(64))
+    fax: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(400))
+    region: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str | None] = mapped_column(ForeignKey("users.username"), index=True)
+    partner_code: Mapped[str | None] = mapped_column(ForeignKey("partners.code"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    number: Mapped[str] = mapped_column(String(16), primary_key=True)
+    partner_code: Mapped[str] = mapped_column(ForeignKey("partners.code"), index=True)
+    rep: Mapped[str] = mapped_column(ForeignKey("users.username"), index=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    pending_role: Mapped[str | None] = mapped_column(String(32), index=True)
+    pending_user: Mapped[str | None] = mapped_column(String(64))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    product: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    amount: Mapped[Decimal | None] = mapped_column(Money())
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    location: Mapped[str | None] = mapped_column(String(200))
+    first_reviewer: Mapped[str | None] = mapped_column(String(64))
+    paid_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class OrderEvent(Base):
+    __tablename__ = "order_events"
+    __table_args__ = (UniqueConstraint("order_number", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class Scan(Base):
+    __tablename__ = "scans"
+    __table_args__ = (UniqueConstraint("order_number", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(300))
+    staging_key: Mapped[str] = mapped_column(String(300), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("order_number", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    paid_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,127 @@
+"""The order read model: one row per order, its events, scans and payments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Customer, Order, OrderEvent, Payment, Scan
+from domain.errors import NotFound
+
+
+@dataclass(frozen=True)
+class EventRow:
+    order_number: str
+    seq: int
+    action: str
+    actor: str
+    source: str | None
+    target: str
+    at: datetime
+    note: str | None
+
+
+@dataclass(frozen=True)
+class OrderWrite:
+    """The order row's new values after a step (all optional fields already merged)."""
+
+    number: str
+    partner: str
+    rep: str
+    status: str
+    pending_role: str | None
+    pending_user: str | None
+    values: dict[str, object]
+
+
+def event_exists(session: Session, order_number: str, seq: int) -> bool:
+    found = session.scalar(
+        select(OrderEvent.id).where(OrderEvent.order_number == order_number, OrderEvent.seq == seq)
+    )
+    return found is not None
+
+
+def write_step(session: Session, event: EventRow, order: OrderWrite, payment: tuple[Decimal, object] | None) -> None:
+    """Write the event, the order row and any payment; the caller has checked the event is new."""
+    row = session.get(Order, order.number)
+    if row is None:
+        row = Order(number=order.number, partner_code=order.partner, rep=order.rep, issued_at=event.at)
+        session.add(row)
+    row.status, row.pending_role, row.pending_user = order.status, order.pending_role, order.pending_user
+    for name, value in order.values.items():
+        setattr(row, name, value)
+    row.last_seq, row.updated_at = event.seq, event.at
+    session.flush()
+    session.add(
+        OrderEvent(
+            order_number=event.order_number,
+            seq=event.seq,
+            action=event.action,
+            actor=event.actor,
+            source=event.source,
+            target=event.target,
+            at=event.at,
+            note=event.note,
+            data={},
+        )
+    )
+    if payment is not None:
+        amount, paid_on = payment
+        session.add(
+            Payment(order_number=event.order_number, seq=event.seq, amount=amount, paid_on=paid_on,
+                    recorded_by=event.actor, at=event.at)
+        )
+
+
+def get_order(session: Session, number: str) -> Order:
+    row = session.get(Order, number)
+    if row is None:
+        raise NotFound(f"there is no order {number}")
+    return row
+
+
+def order_exists(session: Session, number: str) -> bool:
+    return session.get(Order, number) is not None
+
+
+def list_orders(
+    session: Session, *, status: str | None = None, partners: set[str] | None = None,
+    rep: str | None = None, pending_role: str | None = None, limit: int = 500,
+) -> list[Order]:
+    stmt = select(Order).order_by(Order.updated_at.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(Order.status == status)
+    if partners is not None:
+        stmt = stmt.where(Order.partner_code.in_(partners))
+    if rep:
+        stmt = stmt.where(Order.rep == rep)
+    if pending_role:
+        stmt = stmt.where(Order.pending_role == pending_role)
+    return list(session.scalars(stmt))
+
+
+def events_of(session: Session, number: str) -> list[OrderEvent]:
+    return list(session.scalars(select(OrderEvent).where(OrderEvent.order_number == number).order_by(OrderEvent.seq)))
+
+
+def scans_of(session: Session, number: str) -> list[Scan]:
+    return list(session.scalars(select(Scan).where(Scan.order_number == number).order_by(Scan.version)))
+
+
+def scan_by_staging_key(session: Session, staging_key: str) -> Scan | None:
+    return session.scalar(select(Scan).where(Scan.staging_key == staging_key))
+
+
+def next_scan_version(session: Session, number: str) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(Scan.version), 0)).where(Scan.order_number == number))) + 1
+
+
+def get_customer(session: Session, customer_id: int) -> Customer:
+    row = session.get(Customer, customer_id)
+    if row is None:
+        raise NotFound(f"there is no customer {customer_id}")
+    return row

@@ -1,0 +1,1 @@
+"""Pure rules of channel sales support: no I/O, no ORM, no SDK."""

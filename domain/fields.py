@@ -1,0 +1,60 @@
+"""Checks for values that people type: text, money and dates."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+
+from domain.errors import InvalidInput
+
+# Business dates are China's: a payment at 07:00 in Beijing is dated that day, not the UTC day before.
+BUSINESS_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+MAX_AMOUNT = Decimal("100000000.00")  # a paper order above 100 million yuan is a typo
+
+
+def clean_text(value: str, field: str, max_len: int = 200, required: bool = True) -> str:
+    """Normalise to NFC, trim, and refuse control characters and over-long values."""
+    text = unicodedata.normalize("NFC", value).strip()
+    if required and not text:
+        raise InvalidInput(f"{field} must not be empty")
+    if len(text) > max_len:
+        raise InvalidInput(f"{field} is {len(text)} characters long; the limit is {max_len}")
+    bad = next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co")), None)
+    if bad is not None:
+        raise InvalidInput(f"{field} contains a control character (U+{ord(bad):04X})")
+    return text
+
+
+def parse_amount(value: str | Decimal, field: str = "amount") -> Decimal:
+    """Money: a positive decimal with at most two places, never a float."""
+    if isinstance(value, float):  # type: ignore[unreachable]
+        raise InvalidInput(f"{field} must be a decimal, not a float")
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise InvalidInput(f"{field} '{value}' is not a number") from None
+    if not amount.is_finite():
+        raise InvalidInput(f"{field} '{value}' is not a finite number")
+    if amount <= 0:
+        raise InvalidInput(f"{field} must be greater than zero, got {amount}")
+    if amount > MAX_AMOUNT:
+        raise InvalidInput(f"{field} {amount} is above the limit of {MAX_AMOUNT}")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidInput(f"{field} {amount} has more than two decimal places")
+    return amount.quantize(Decimal("0.01"))
+
+
+def check_day(day: date, field: str, *, not_before: date | None, today: date) -> date:
+    """A business date may not lie in the future, nor before the step it depends on."""
+    if day > today:
+        raise InvalidInput(f"{field} {day.isoformat()} is in the future (today is {today.isoformat()})")
+    if not_before is not None and day < not_before:
+        raise InvalidInput(
+            f"{field} {day.isoformat()} is before {not_before.isoformat()}, when the previous step happened"
+        )
+    return day
+
+
+def business_date(moment: datetime) -> date:
+    return moment.astimezone(BUSINESS_TZ).date()

@@ -1,0 +1,47 @@
+"""Roles of the channel organisation and the acting user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    SALES = "sales"  # 渠道销售
+    SUPERVISOR = "supervisor"  # 销售主管
+    PARTNER = "partner"  # 渠道商 (agency account)
+    MANAGER = "manager"  # 渠道经理
+    HQ_REP = "hq_rep"  # 党代表
+    DIRECTOR = "director"  # 渠道总监
+    ASSISTANT = "assistant"  # 渠道助理
+    ORDER_GROUP = "order_group"  # 订单组
+    APPROVAL_GROUP = "approval_group"  # 审批组
+    FINANCE = "finance"  # 财务
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.SALES: "channel sales",
+    Role.SUPERVISOR: "sales supervisor",
+    Role.PARTNER: "channel partner",
+    Role.MANAGER: "channel manager",
+    Role.HQ_REP: "HQ representative",
+    Role.DIRECTOR: "channel director",
+    Role.ASSISTANT: "channel assistant",
+    Role.ORDER_GROUP: "order group",
+    Role.APPROVAL_GROUP: "approval group",
+    Role.FINANCE: "finance",
+}
+
+# Roles whose work is scoped to the partners they belong to or serve.
+PARTNER_SCOPED = frozenset({Role.SALES, Role.SUPERVISOR, Role.PARTNER, Role.ASSISTANT})
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    role: Role
+    partners: frozenset[str] = field(default_factory=frozenset)
+    active: bool = True
+
+    def describe(self) -> str:
+        return f"{self.username} ({ROLE_LABELS[self.role]})"

@@ -1,0 +1,1 @@
+"""orderflow: shared plumbing (settings, message models, clients, CLI) around domain/, workflows/ and activities/."""

@@ -1,0 +1,54 @@
+"""The one definition of our custom search attributes: the dev server, tests and production register these."""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+ORDER_NUMBER = SearchAttributeKey.for_keyword("OrderNumber")
+ORDER_STATUS = SearchAttributeKey.for_keyword("OrderStatus")
+CHANNEL_PARTNER = SearchAttributeKey.for_keyword("ChannelPartner")
+SALES_REP = SearchAttributeKey.for_keyword("SalesRep")
+PENDING_ROLE = SearchAttributeKey.for_keyword("PendingRole")
+PENDING_USER = SearchAttributeKey.for_keyword("PendingUser")
+ORDER_AMOUNT = SearchAttributeKey.for_float("OrderAmount")
+ORDER_KIND = SearchAttributeKey.for_keyword("OrderKind")
+SIGNED_AT = SearchAttributeKey.for_datetime("SignedAt")
+
+ALL: list[SearchAttributeKey] = [  # type: ignore[type-arg]
+    ORDER_NUMBER,
+    ORDER_STATUS,
+    CHANNEL_PARTNER,
+    SALES_REP,
+    PENDING_ROLE,
+    PENDING_USER,
+    ORDER_AMOUNT,
+    ORDER_KIND,
+    SIGNED_AT,
+]
+
+_CLI_TYPES = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int", "DATETIME": "Datetime", "TEXT": "Text"}
+
+
+def dev_server_flags() -> list[str]:
+    """`--search-attribute NAME=Type` flags for `temporal server start-dev`."""
+    flags: list[str] = []
+    for key in ALL:
+        kind = _CLI_TYPES[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")]
+        flags += ["--search-attribute", f"{key.name}={kind}"]
+    return flags
+
+
+async def register(client) -> None:  # type: ignore[no-untyped-def]
+    """Register on a server that lacks them (the time-skipping test server, a fresh namespace).
+    Registering an existing attribute again is not an error."""
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+    from temporalio.service import RPCError, RPCStatusCode
+
+    wanted = {k.name: int(k.indexed_value_type) for k in ALL}
+    try:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=wanted)
+        )
+    except RPCError as err:
+        if err.status is not RPCStatusCode.ALREADY_EXISTS:
+            raise

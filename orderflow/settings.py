@@ -1,0 +1,38 @@
+"""All configuration in one class. Defaults point at the embedded stack of `make up`;
+ORDERFLOW_* environment variables override them for any other deployment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDERFLOW_", extra="ignore")
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_ui_port: int = 8233
+    task_queue: str = "orders"
+    database_url: str = ""  # empty: SQLite under data_dir
+
+    s3_endpoint_url: str | None = "http://127.0.0.1:9000"
+    s3_region: str = "us-east-1"
+    s3_bucket: str = "orderflow"
+    s3_access_key_id: SecretStr = SecretStr("orderflow-dev")
+    s3_secret_access_key: SecretStr = SecretStr("orderflow-dev-secret")
+    scan_max_bytes: int = Field(default=128 * 1024 * 1024, gt=0)
+
+    user: str | None = None  # the acting user when --as is not given
+    worker_max_concurrent_activities: int = Field(default=32, gt=0)
+    worker_max_cached_workflows: int = Field(default=1000, ge=0)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'orderflow.db'}"

@@ -1,0 +1,95 @@
+"""Small helpers shared by the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+from decimal import Decimal
+from typing import TypeVar
+
+from domain.order import OrderKind
+from domain.people import Role
+from orderflow.contracts import (
+    ActorRef,
+    CustomerRef,
+    IssueInput,
+    PayInput,
+    SecondReviewInput,
+    SignInput,
+    StepInput,
+)
+
+T = TypeVar("T")
+
+ASSISTANT = ActorRef(username="amy", role=Role.ASSISTANT, partners=["BJ"])
+OTHER_ASSISTANT = ActorRef(username="sue", role=Role.ASSISTANT, partners=["SH"])
+REP = ActorRef(username="alice", role=Role.SALES, partners=["BJ"])
+OTHER_REP = ActorRef(username="bob", role=Role.SALES, partners=["BJ"])
+ORDER_GROUP = ActorRef(username="olga", role=Role.ORDER_GROUP)
+FINANCE = ActorRef(username="fay", role=Role.FINANCE)
+CUSTOMER = CustomerRef(id=1, name="美来尔工程技术有限公司", owner="alice", holder="alice (Alice Wang, partner BJ)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout}s")
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], timeout: float = 20.0) -> T:
+    """Poll until check(result) holds; a test never sleeps a fixed time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if check(result):
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value: {result!r}")
+        await asyncio.sleep(0.1)
+
+
+def queue() -> str:
+    return f"q-{uuid.uuid4().hex}"
+
+
+def issue(number: str = "BJ100001") -> IssueInput:
+    return IssueInput(number=number, partner="BJ", rep="alice", actor=ASSISTANT)
+
+
+def sign(amount: str = "12000.00", signed_on: date | None = None, actor: ActorRef = REP,
+         customer: CustomerRef = CUSTOMER) -> SignInput:
+    return SignInput(actor=actor, customer=customer, product="Yellow pages, 1 year", kind=OrderKind.NEW,
+                     amount=Decimal(amount), signed_on=signed_on or date.today())
+
+
+def step(actor: ActorRef = ASSISTANT) -> StepInput:
+    return StepInput(actor=actor)
+
+
+def second_review(location: str = "Cabinet 3, shelf 2", actor: ActorRef = ORDER_GROUP) -> SecondReviewInput:
+    return SecondReviewInput(actor=actor, location=location)
+
+
+def pay(amount: str, paid_on: date, actor: ActorRef = FINANCE) -> PayInput:
+    return PayInput(actor=actor, amount=Decimal(amount), paid_on=paid_on)
+
+
+def pdf_bytes(size: int = 4096) -> bytes:
+    """A small but well-formed PDF, padded to about `size` bytes."""
+    body = b"%PDF-1.4\n1 0 obj<<>>endobj\n"
+    trailer = b"\ntrailer<<>>\n%%EOF\n"
+    return body + b"%" + b"x" * max(0, size - len(body) - len(trailer) - 2) + b"\n" + trailer

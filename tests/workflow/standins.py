@@ -1,0 +1,40 @@
+"""Stand-ins for the activities, for workflow unit tests only: they remember what they were asked."""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from domain.errors import CustomerNotOwned
+from orderflow.contracts import PromoteScanInput, ScanVersion, TransitionRecord
+from orderflow.failures import to_application_error
+from tests.helpers import queue
+from workflows.order import OrderWorkflow
+
+
+class StandIns:
+    def __init__(self) -> None:
+        self.steps: list[TransitionRecord] = []
+        self.scans: list[PromoteScanInput] = []
+        self.customer_taken = False  # the database says the customer moved away since the CLI looked
+
+    @activity.defn(name="record_step")
+    async def record_step(self, rec: TransitionRecord) -> bool:
+        if self.customer_taken and rec.action == "sign":
+            raise to_application_error(CustomerNotOwned(1, "美来尔", "bob (Bob Li, partner BJ)", rec.rep))
+        self.steps.append(rec)
+        return True
+
+    @activity.defn(name="promote_scan")
+    async def promote_scan(self, inp: PromoteScanInput) -> ScanVersion:
+        self.scans.append(inp)
+        return ScanVersion(version=len(self.scans), key=f"orders/{inp.partner}/{inp.order_number}/scan-v1.pdf",
+                           size=inp.size, sha256=inp.sha256, content_type="application/pdf",
+                           uploaded_by=inp.uploaded_by)
+
+
+def worker_with(client: Client, standins: StandIns) -> tuple[Worker, str]:
+    task_queue = queue()
+    return Worker(client, task_queue=task_queue, workflows=[OrderWorkflow],
+                  activities=[standins.record_step, standins.promote_scan]), task_queue

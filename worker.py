@@ -1,0 +1,68 @@
+"""The worker process: runs order workflows and their activities until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.orders import OrderActivities
+from activities.scans import ScanActivities
+from db.engine import make_engine, session_factory
+from orderflow.interceptors import ActivityFailureLog
+from orderflow.s3 import make_client
+from orderflow.settings import Settings
+from orderflow.temporal import connect
+from workflows.order import OrderWorkflow
+
+log = logging.getLogger("orderflow.worker")
+
+
+def build_worker(client: Client, settings: Settings, sessions: sessionmaker[Session], s3: Any,
+                 executor: ThreadPoolExecutor, task_queue: str | None = None) -> Worker:
+    orders = OrderActivities(sessions)
+    scans = ScanActivities(s3, settings.s3_bucket, sessions, settings.scan_max_bytes)
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=[OrderWorkflow],
+        activities=[orders.record_step, scans.promote_scan],
+        activity_executor=executor,
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
+        max_cached_workflows=settings.worker_max_cached_workflows,
+        interceptors=[ActivityFailureLog()],
+        # In-flight activities get this long to finish on shutdown; the rest are retried elsewhere.
+        graceful_shutdown_timeout=timedelta(seconds=20),
+    )
+
+
+async def run(settings: Settings) -> None:
+    client = await connect(settings)
+    engine = make_engine(settings.db_url)
+    with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as executor:
+        worker = build_worker(client, settings, session_factory(engine), make_client(settings), executor)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with worker:
+            log.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
+            await stop.wait()
+            log.info("shutting down: letting in-flight activities finish")
+    engine.dispose()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(run(Settings()))
+
+
+if __name__ == "__main__":
+    main()
