@@ -49,6 +49,8 @@ class ScanActivities:
                        sha256=inp.sha256, size=inp.size, content_type=kind.content_type,
                        uploaded_by=inp.uploaded_by, at=datetime.now(UTC))
             session.add(row)
+        # Only after the commit: a retry finds the row by staging key and never needs the object again.
+        self._s3.delete_object(Bucket=self._bucket, Key=inp.staging_key)
         return _version(row)
 
     def _verify(self, inp: PromoteScanInput):  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ class ErrorKind(StrEnum):
     REFUSED = "refused"  # a business rule says no: exit 3
     FORBIDDEN = "forbidden"  # role or scope missing: exit 4
     NOT_FOUND = "not_found"  # exit 5
+    UNAVAILABLE = "unavailable"  # a server or file the command needs is missing: exit 1
 
 
 class DomainError(Exception):
@@ -34,6 +35,10 @@ class NotPermitted(DomainError):
 
 class NotFound(DomainError):
     kind = ErrorKind.NOT_FOUND
+
+
+class Unavailable(DomainError):
+    kind = ErrorKind.UNAVAILABLE
 
 
 class WrongState(Refused):

@@ -58,3 +58,10 @@ def check_day(day: date, field: str, *, not_before: date | None, today: date) ->
 
 def business_date(moment: datetime) -> date:
     return moment.astimezone(BUSINESS_TZ).date()
+
+
+def parse_day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{field} '{text}' is not a date in the form YYYY-MM-DD") from None

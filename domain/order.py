@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from domain.errors import CustomerNotOwned, NotPermitted, WrongState
+from domain.errors import CustomerNotOwned, NotFound, NotPermitted, Refused, WrongState
+from domain.numbers import NumberRange
 from domain.people import ROLE_LABELS, Actor, Role
 
 
@@ -153,3 +154,21 @@ def apply_payment(amount_due: Decimal, paid_so_far: Decimal, payment: Decimal) -
         overpaid=max(total - amount_due, Decimal("0.00")),
         completes=total >= amount_due,
     )
+
+
+def check_issue(
+    number: str, owning: NumberRange | None, actor: Actor, rep: Actor | None, rep_name: str, already_issued: bool
+) -> NumberRange:
+    """A blank form is issued once, from its partner's range, by that partner's assistant, to that partner's rep."""
+    if owning is None:
+        raise Refused(f"order number {number} is outside every partner's number range")
+    check_actor(Action.ISSUE, actor, OrderParties(number, owning.partner, rep_name))
+    if already_issued:
+        raise Refused(f"order number {number} has already been issued; a number is never issued twice")
+    if rep is None:
+        raise NotFound(f"there is no user '{rep_name}' to issue order {number} to")
+    if rep.role is not Role.SALES or not rep.active:
+        raise Refused(f"order {number} can only go to an active sales rep; {rep.describe()} is not one")
+    if owning.partner not in rep.partners:
+        raise Refused(f"order {number} is from partner {owning.partner}'s range but {rep_name} is not that partner's rep")
+    return owning

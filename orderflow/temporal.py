@@ -5,11 +5,11 @@ from __future__ import annotations
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from domain.errors import DomainError
+from domain.errors import Unavailable
 from orderflow.settings import Settings
 
 
-class TemporalUnreachable(DomainError):
+class TemporalUnreachable(Unavailable):
     pass
 
 

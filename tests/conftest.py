@@ -22,8 +22,9 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 def _binary(name: str) -> str:
-    path = shutil.which(name) or str(Path(sys.executable).parent / name)
-    if not Path(path).exists():
+    own = Path(sys.executable).parent / name
+    path = str(own) if own.exists() else shutil.which(name)
+    if not path:
         pytest.fail(f"{name} is not installed; run the tests through `make test`")
     return path
 

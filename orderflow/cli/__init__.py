@@ -1,0 +1,27 @@
+"""The `orderflow` command line. Heavy modules are imported inside commands, so start-up stays quick."""
+
+from __future__ import annotations
+
+import typer
+
+from orderflow.cli import customers, orders, org, views
+from orderflow.cli.runtime import Cli
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Channel sales-support orders, run as durable Temporal workflows.")
+app.add_typer(org.app, name="org")
+app.add_typer(customers.app, name="customer")
+app.add_typer(orders.app, name="order")
+app.add_typer(views.db_app, name="db")
+app.command("inbox")(views.inbox)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    as_user: str | None = typer.Option(None, "--as", envvar="ORDERFLOW_USER", help="Act as this user from the org file."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    from orderflow.settings import Settings
+
+    ctx.obj = Cli(settings=Settings(), user=as_user, as_json=as_json)

@@ -1,0 +1,167 @@
+"""`orderflow order ...`: one command per human step."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from orderflow.cli.runtime import Cli, get, run
+
+app = typer.Typer(no_args_is_help=True, help="Orders: issue, sign, receive, review, scan, pay, show, list.")
+
+
+def _step(ctx: typer.Context, act: Callable[[Any, Any], Awaitable[Any]], needs_s3: bool = False,
+          done: str = "") -> None:
+    """Connect, resolve the actor, run one desk call, and print the order as it now stands."""
+    cli = get(ctx)
+
+    async def work() -> None:
+        from orderflow.cli.render import order_view
+        from orderflow.desk import OrderDesk
+        from orderflow.temporal import connect
+
+        actor = cli.actor()
+        s3 = None
+        if needs_s3:
+            from orderflow.s3 import make_client
+
+            s3 = make_client(cli.settings)
+        desk = OrderDesk(await connect(cli.settings), cli.sessions(), cli.settings, s3)
+        view = await act(desk, actor)
+
+        def human() -> None:
+            if done:
+                print(done.format(view=view))
+            order_view(view)
+
+        cli.emit(view, human)
+
+    run(cli, work)
+
+
+@app.command("issue")
+def issue(ctx: typer.Context, number: str = typer.Argument(...), to: str = typer.Option(..., "--to", help="The rep.")) -> None:
+    """Hand a numbered blank form to a sales rep (assistant)."""
+    _step(ctx, lambda desk, actor: desk.issue(actor, number, to), done="issued {view.number} to {view.rep}")
+
+
+@app.command("sign")
+def sign(
+    ctx: typer.Context,
+    number: str = typer.Argument(...),
+    customer: int = typer.Option(..., help="Customer id, from your warehouse."),
+    product: str = typer.Option(...),
+    kind: str = typer.Option(..., help="new (新签) or renewal (续签)."),
+    amount: str = typer.Option(..., help="Decimal amount, e.g. 12000.00"),
+    signed_on: str | None = typer.Option(None, "--signed-on", help="YYYY-MM-DD; default today."),
+) -> None:
+    """Record the signed order (the form's rep)."""
+    from orderflow.desk import default_day
+
+    def act(desk: Any, actor: Any) -> Awaitable[Any]:
+        from domain.fields import parse_day
+
+        day = parse_day(signed_on, "signing date") if signed_on else default_day()
+        return desk.sign(actor, number, customer, product, kind, amount, day)
+
+    _step(ctx, act, done="signed {view.number}")
+
+
+@app.command("receive")
+def receive(ctx: typer.Context, number: str = typer.Argument(...), note: str | None = typer.Option(None)) -> None:
+    """Record that the paper original arrived (assistant)."""
+    _step(ctx, lambda desk, actor: desk.receive(actor, number, note), done="received the original of {view.number}")
+
+
+@app.command("review")
+def review(
+    ctx: typer.Context,
+    number: str = typer.Argument(...),
+    approve: bool = typer.Option(False, "--approve", help="Approve the order at its current review."),
+    location: str | None = typer.Option(None, help="Where the original is filed (second review)."),
+) -> None:
+    """Approve the first review (assistant) or the second review (order group)."""
+    if not approve:
+        from orderflow.cli.runtime import fail
+
+        fail(get(ctx), 2, "say --approve to approve the order at its current review")
+    _step(ctx, lambda desk, actor: desk.review(actor, number, location), done="approved; {view.number} is now {view.status.value}")
+
+
+@app.command("scan")
+def scan(ctx: typer.Context, number: str = typer.Argument(...),
+         file: Path = typer.Option(..., "--file", help="PDF, JPEG, PNG or TIFF.")) -> None:
+    """Upload the scan of the original (assistant)."""
+    _step(ctx, lambda desk, actor: desk.scan(actor, number, file), needs_s3=True,
+          done="scan filed for {view.number}")
+
+
+@app.command("pay")
+def pay(ctx: typer.Context, number: str = typer.Argument(...), amount: str = typer.Option(...),
+        date: str = typer.Option(..., "--date", help="The value date of the payment, YYYY-MM-DD.")) -> None:
+    """Record a payment (finance). The completing payment's date is the effective date."""
+
+    def act(desk: Any, actor: Any) -> Awaitable[Any]:
+        from domain.fields import parse_day
+
+        return desk.pay(actor, number, amount, parse_day(date, "payment date"))
+
+    _step(ctx, act, done="payment recorded; {view.number} is {view.status.value}")
+
+
+@app.command("show")
+def show(ctx: typer.Context, number: str = typer.Argument(...)) -> None:
+    """Status, who it waits for, timeline and scans."""
+    cli = get(ctx)
+
+    async def work() -> None:
+        from orderflow.cli.render import order_view
+        from orderflow.desk import OrderDesk
+        from orderflow.temporal import connect
+
+        view = await OrderDesk(await connect(cli.settings), cli.sessions(), cli.settings).view(number)
+        cli.emit(view, lambda: order_view(view))
+
+    run(cli, work)
+
+
+@app.command("list")
+def list_(ctx: typer.Context, status: str | None = typer.Option(None, help="Only orders in this status.")) -> None:
+    """Orders the acting user may see, newest first (from the read model)."""
+    cli = get(ctx)
+
+    def work() -> None:
+        from domain.errors import InvalidInput
+        from domain.order import OrderStatus
+        from orderflow.cli.render import order_rows
+
+        if status is not None and status.upper() not in OrderStatus.__members__:
+            raise InvalidInput(f"status '{status}' is not one of: {', '.join(OrderStatus.__members__)}")
+        rows = order_rows_for(cli, status=status.upper() if status else None)
+        cli.emit(rows, lambda: order_rows(rows, "orders"))
+
+    run(cli, work)
+
+
+def order_rows_for(cli: Cli, **filters: Any) -> list[dict[str, Any]]:
+    from db.engine import unit_of_work
+    from db.order_repo import list_orders
+    from domain.people import Role
+
+    actor = cli.actor()
+    scope: dict[str, Any] = {}
+    if actor.role is Role.SALES:
+        scope["rep"] = actor.username
+    elif actor.role in (Role.ASSISTANT, Role.PARTNER, Role.SUPERVISOR):
+        scope["partners"] = set(actor.partners)
+    with unit_of_work(cli.sessions()) as session:
+        orders = list_orders(session, **scope, **filters)
+        return [
+            {"number": o.number, "partner": o.partner_code, "rep": o.rep, "status": o.status,
+             "pending": o.pending_user or o.pending_role, "customer": o.customer_name,
+             "amount": str(o.amount) if o.amount is not None else None, "updated_at": o.updated_at.isoformat()}
+            for o in orders
+        ]

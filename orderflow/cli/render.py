@@ -1,0 +1,55 @@
+"""Human output for orders, with rich."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from domain.fields import BUSINESS_TZ
+from domain.order import WAITING_FOR
+from domain.people import ROLE_LABELS
+from orderflow.contracts import OrderView
+
+
+def order_view(view: OrderView) -> None:
+    console = Console()
+    f = view.fields
+    console.print(f"[bold]Order {view.number}[/bold]  partner {view.partner}  rep {view.rep}")
+    since = f"status [bold]{view.status.value}[/bold] since {_local(view.since)}"
+    if view.pending_role is not None:
+        who = view.pending_user or ROLE_LABELS[view.pending_role]
+        since += f"; waiting for {WAITING_FOR[view.status]} ({who})"
+    console.print(since)
+    if f.customer_name:
+        console.print(f"customer {f.customer_name} (#{f.customer_id}); {f.kind.value if f.kind else ''} "
+                      f"{f.product}; amount {f.amount}; signed on {f.signed_on}")
+    if f.paid_total:
+        console.print(f"paid {f.paid_total}" + (f"; effective on {f.effective_on}" if f.effective_on else ""))
+    if f.location:
+        console.print(f"original filed at {f.location}")
+    timeline = Table("#", "when (Beijing)", "step", "by", "from", "to", "note", title="timeline")
+    for e in view.timeline:
+        timeline.add_row(str(e.seq), _local(e.at), e.action.value, e.actor,
+                         e.source.value if e.source else "", e.target.value, e.note or "")
+    console.print(timeline)
+    if view.scans:
+        scans = Table("version", "key", "type", "bytes", "by", title="scans")
+        for s in view.scans:
+            scans.add_row(str(s.version), s.key, s.content_type, f"{s.size:,}", s.uploaded_by)
+        console.print(scans)
+
+
+def _local(moment: datetime) -> str:
+    return f"{moment.astimezone(BUSINESS_TZ):%Y-%m-%d %H:%M}"
+
+
+def order_rows(rows: list[dict[str, Any]], title: str) -> None:
+    table = Table("number", "partner", "rep", "status", "waiting for", "customer", "amount", "updated (Beijing)",
+                  title=title)
+    for r in rows:
+        table.add_row(r["number"], r["partner"], r["rep"], r["status"], r["pending"] or "",
+                      r["customer"] or "", r["amount"] or "", _local(datetime.fromisoformat(r["updated_at"])))
+    Console().print(table)

@@ -1,0 +1,45 @@
+"""`orderflow inbox` and `orderflow db ...`"""
+
+from __future__ import annotations
+
+import typer
+
+from orderflow.cli.runtime import get, run
+
+db_app = typer.Typer(no_args_is_help=True, help="The application database.")
+
+
+def inbox(ctx: typer.Context) -> None:
+    """What waits for the acting user."""
+    cli = get(ctx)
+
+    def work() -> None:
+        from domain.order import PENDING_ROLE
+        from orderflow.cli.orders import order_rows_for
+        from orderflow.cli.render import order_rows
+
+        actor = cli.actor()
+        statuses = [s.value for s, role in PENDING_ROLE.items() if role is actor.role]
+        rows = [r for s in statuses for r in order_rows_for(cli, status=s, pending_role=actor.role.value)]
+        rows = [r for r in rows if r["pending"] in (actor.username, actor.role.value)]
+        cli.emit(rows, lambda: order_rows(rows, f"waiting for {actor.username}") if rows
+                 else print(f"nothing waits for {actor.username}"))
+
+    run(cli, work)
+
+
+@db_app.command("upgrade")
+def upgrade(ctx: typer.Context) -> None:
+    """Create or bring the schema up to date."""
+    cli = get(ctx)
+
+    def work() -> None:
+        from db.engine import create_schema, make_engine
+
+        engine = make_engine(cli.settings.db_url, create_sqlite_dir=True)
+        create_schema(engine)
+        engine.dispose()
+        cli.emit({"database": cli.settings.db_url.split("@")[-1]},
+                 lambda: print(f"schema ready at {cli.settings.db_url.split('@')[-1]}"))
+
+    run(cli, work)

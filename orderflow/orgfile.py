@@ -1,0 +1,104 @@
+"""Reading and checking the org file before anything is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from db.org_repo import PartnerSpec, UserSpec
+from domain.errors import InvalidInput
+from domain.numbers import NumberRange, find_overlap
+from domain.people import PARTNER_SCOPED, Role
+
+USERNAME = r"^[a-z][a-z0-9._-]{1,31}$"
+
+
+class RangeEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prefix: str = Field(pattern=r"^[A-Z]{1,4}$")
+    first: int = Field(ge=0, le=10**10 - 1)
+    last: int = Field(ge=0, le=10**10 - 1)
+
+
+class PartnerEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,15}$")
+    name: str = Field(min_length=1, max_length=200)
+    ranges: list[RangeEntry] = []
+
+
+class UserEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(pattern=USERNAME)
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    partner: str | None = None
+    partners: list[str] = []  # an assistant may serve several partners
+    reports_to: str | None = None
+
+    @field_validator("partners")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+    def all_partners(self) -> list[str]:
+        return sorted({*self.partners, *([self.partner] if self.partner else [])})
+
+
+class OrgFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    partners: list[PartnerEntry] = []
+    users: list[UserEntry] = []
+
+    @model_validator(mode="after")
+    def _references(self) -> OrgFile:
+        codes = [p.code for p in self.partners]
+        if len(codes) != len(set(codes)):
+            raise ValueError(f"partner codes repeat: {sorted({c for c in codes if codes.count(c) > 1})}")
+        names = [u.username for u in self.users]
+        if len(names) != len(set(names)):
+            raise ValueError(f"usernames repeat: {sorted({n for n in names if names.count(n) > 1})}")
+        for user in self.users:
+            for code in user.all_partners():
+                if code not in codes:
+                    raise ValueError(f"user {user.username} names partner {code}, which the file does not define")
+            if user.role in PARTNER_SCOPED and not user.all_partners():
+                raise ValueError(f"user {user.username} is a {user.role.value} and needs a partner")
+            if user.role is Role.SALES and len(user.all_partners()) != 1:
+                raise ValueError(f"sales rep {user.username} must belong to exactly one partner")
+            if user.reports_to is not None and user.reports_to not in names:
+                raise ValueError(f"user {user.username} reports to {user.reports_to}, who is not in the file")
+        return self
+
+
+def read_org_file(path: Path) -> tuple[list[PartnerSpec], list[UserSpec]]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"org file {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"org file {path} is not UTF-8 text") from None
+    except yaml.YAMLError as err:
+        raise InvalidInput(f"org file {path} is not valid YAML: {err}") from None
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"org file {path} must be a mapping with 'partners' and 'users'")
+    try:
+        org = OrgFile.model_validate(raw)
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in err.errors())
+        raise InvalidInput(f"org file {path} is invalid: {problems}") from None
+    partners = [
+        PartnerSpec(p.code, p.name, [NumberRange(p.code, r.prefix, r.first, r.last) for r in p.ranges])
+        for p in org.partners
+    ]
+    overlap = find_overlap(r for p in partners for r in p.ranges)
+    if overlap:
+        left, right = overlap
+        raise InvalidInput(
+            f"org file {path}: range {left.describe()} of partner {left.partner} overlaps "
+            f"range {right.describe()} of partner {right.partner}"
+        )
+    users = [UserSpec(u.username, u.name, u.role, u.all_partners(), u.reports_to) for u in org.users]
+    return partners, users

@@ -1,0 +1,177 @@
+"""`make up`: the embedded stack on loopback, its state under .data/, stopped cleanly by Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import FrameType
+
+from orderflow import search_attributes
+from orderflow.settings import PROJECT_ROOT, Settings
+
+
+class StackError(Exception):
+    pass
+
+
+def _tool(name: str) -> str:
+    # This environment's own copy first: another on PATH may be another version.
+    own = Path(sys.executable).parent / name
+    found = str(own) if own.exists() else shutil.which(name)
+    if not found:
+        raise StackError(f"{name} is not installed in this environment; run `make up` from the project root")
+    return found
+
+
+def _port_busy(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_port(port: int, name: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not _port_busy(port):
+        if proc.poll() is not None:
+            raise StackError(f"{name} exited with code {proc.returncode}; see its log under .data/logs/")
+        if time.monotonic() > deadline:
+            raise StackError(f"{name} did not open 127.0.0.1:{port} within {timeout:.0f}s")
+        time.sleep(0.2)
+
+
+def _port_of(address: str) -> int:
+    return int(address.rsplit(":", 1)[1])
+
+
+class Stack:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.data = settings.data_dir
+        self.logs = self.data / "logs"
+        self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None,
+               to_console: bool = False) -> subprocess.Popen[bytes]:
+        log = None if to_console else (self.logs / f"{name}.log").open("ab")
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT if log else None,
+                                env={**os.environ, **(env or {})}, start_new_session=True)
+        self.procs.append((name, proc))
+        return proc
+
+    def start(self) -> None:
+        s = self.settings
+        s3_port = int((s.s3_endpoint_url or "http://127.0.0.1:9000").rsplit(":", 1)[1].split("/")[0])
+        temporal_port = _port_of(s.temporal_address)
+        for port, what in ((temporal_port, "Temporal"), (s.temporal_ui_port, "the Web UI"), (s3_port, "S3")):
+            if _port_busy(port):
+                raise StackError(f"127.0.0.1:{port} ({what}) is already in use: is another `make up` running?")
+        self.logs.mkdir(parents=True, exist_ok=True)
+
+        temporal = self._spawn("temporal", [
+            _tool("temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(temporal_port),
+            "--ui-port", str(s.temporal_ui_port), "--db-filename", str(self.data / "temporal.db"),
+            "--namespace", s.temporal_namespace, "--log-level", "warn", *search_attributes.dev_server_flags(),
+        ])
+        # moto keeps objects in memory; its request recording, replayed at start, keeps them across restarts.
+        recording = self.data / "s3-recording.jsonl"
+        moto = self._spawn("s3", [_tool("moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)],
+                           env={"MOTO_ENABLE_RECORDING": "1", "MOTO_RECORDER_FILEPATH": str(recording)})
+        _wait_port(s3_port, "the S3 endpoint", moto)
+        if recording.exists() and recording.stat().st_size:
+            urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - our own loopback endpoint
+                f"http://127.0.0.1:{s3_port}/moto-api/recorder/replay-recording", method="POST"), timeout=120)
+        _wait_port(temporal_port, "Temporal", temporal)
+        _wait_port(s.temporal_ui_port, "the Temporal Web UI", temporal)
+
+        self._prepare_data()
+        self._spawn("worker", [sys.executable, "-m", "worker"], to_console=True)
+
+    def _prepare_data(self) -> None:
+        from db.engine import create_schema, make_engine, session_factory, unit_of_work
+        from db.org_repo import load_org
+        from orderflow.orgfile import read_org_file
+        from orderflow.s3 import ensure_bucket, make_client
+
+        engine = make_engine(self.settings.db_url, create_sqlite_dir=True)
+        create_schema(engine)
+        ensure_bucket(make_client(self.settings), self.settings.s3_bucket)
+        partners, users = read_org_file(PROJECT_ROOT / "examples" / "org.yaml")
+        with unit_of_work(session_factory(engine)) as session:
+            result = load_org(session, partners, users)
+        engine.dispose()
+        print(f"demo org loaded: {result.partners} partners, {result.users} users")
+
+    def stop(self) -> None:
+        # The worker first, so in-flight activities finish while the servers are still up.
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    print(f"{name} did not stop in 30s; killing it", file=sys.stderr)
+                    proc.kill()
+                    proc.wait()
+        self.procs.clear()
+
+    def wait(self) -> None:
+        while True:
+            for name, proc in self.procs:
+                if proc.poll() is not None:
+                    raise StackError(f"{name} stopped unexpectedly (exit code {proc.returncode}); "
+                                     f"see .data/logs/{name}.log")
+            time.sleep(0.5)
+
+
+BANNER = """
+orderflow is up.
+  Temporal Web UI  http://127.0.0.1:{ui}/namespaces/{ns}/workflows
+  Temporal         {address}      S3  {s3}      database  {db}
+
+Try, in another terminal (the demo org is loaded; see README.md for the whole walkthrough):
+  .venv/bin/orderflow --as alice customer add --name "美来尔工程技术有限公司" --phone 010-62345678 \\
+      --fax 010-62345679 --address "北京市海淀区中关村大街1号" --region 北京
+  .venv/bin/orderflow --as amy order issue BJ100001 --to alice
+  .venv/bin/orderflow --as alice inbox
+Ctrl-C stops everything; `make up` again picks up where it left off.
+"""
+
+
+def main() -> None:
+    settings = Settings()
+    stack = Stack(settings)
+    stopping = False
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    # Both explicitly: a shell starts background jobs with SIGINT ignored.
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        stack.start()
+        print(BANNER.format(ui=settings.temporal_ui_port, ns=settings.temporal_namespace,
+                            address=settings.temporal_address, s3=settings.s3_endpoint_url,
+                            db=settings.db_url.split("@")[-1]), flush=True)
+        stack.wait()
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+    except StackError as err:
+        print(f"error: {err}", file=sys.stderr)
+        stack.stop()
+        sys.exit(1)
+    stack.stop()
+    print("stopped.")
+
+
+if __name__ == "__main__":
+    main()
