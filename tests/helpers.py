@@ -7,10 +7,11 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
+from domain.fields import business_date
 from domain.order import OrderKind
 from domain.people import Role
 from orderflow.contracts import (
@@ -73,7 +74,7 @@ def issue(number: str = "BJ100001") -> IssueInput:
 def sign(amount: str = "12000.00", signed_on: date | None = None, actor: ActorRef = REP,
          customer: CustomerRef = CUSTOMER) -> SignInput:
     return SignInput(actor=actor, customer=customer, product="Yellow pages, 1 year", kind=OrderKind.NEW,
-                     amount=Decimal(amount), signed_on=signed_on or date.today())
+                     amount=Decimal(amount), signed_on=signed_on or business_date(datetime.now(UTC)))
 
 
 def step(actor: ActorRef = ASSISTANT) -> StepInput:

@@ -1,0 +1,157 @@
+"""The README's walkthrough through the real `orderflow` CLI, a real worker process, the dev server,
+moto's S3 and SQLite, with each documented exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from domain.fields import business_date
+from orderflow.s3 import ensure_bucket, make_client
+from orderflow.settings import Settings
+from tests.helpers import eventually, free_port, pdf_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = str(Path(sys.executable).parent / "orderflow")
+
+
+class Stack:
+    def __init__(self, env: dict[str, str], tmp: Path) -> None:
+        self.env, self.tmp = env, tmp
+
+    def run(self, *args: str, user: str | None = None, expect: int = 0) -> subprocess.CompletedProcess[str]:
+        argv = [CLI, *(["--as", user] if user else []), *args]
+        done = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=60, cwd=self.tmp)
+        assert done.returncode == expect, f"{argv} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        return done
+
+    def json(self, *args: str, user: str | None = None) -> Any:
+        return json.loads(self.run("--json", *args, user=user).stdout)
+
+
+@pytest.fixture
+def stack(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -> Iterator[Stack]:
+    bucket = f"e2e-{uuid.uuid4().hex[:10]}"
+    env = {
+        **os.environ,
+        "ORDERFLOW_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "ORDERFLOW_TASK_QUEUE": f"e2e-{uuid.uuid4().hex}",
+        "ORDERFLOW_DATA_DIR": str(tmp_path / "data"),
+        "ORDERFLOW_S3_ENDPOINT_URL": s3_endpoint,
+        "ORDERFLOW_S3_BUCKET": bucket,
+        "COLUMNS": "200",
+    }
+    env.pop("ORDERFLOW_USER", None)
+    ensure_bucket(make_client(Settings(s3_endpoint_url=s3_endpoint, s3_bucket=bucket)), bucket)
+    stack = Stack(env, tmp_path)
+    stack.run("db", "upgrade")
+    stack.run("org", "load", str(ROOT / "examples" / "org.yaml"))
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen([sys.executable, "-m", "worker"], env=env, cwd=ROOT, stdout=log,
+                              stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while "worker polling" not in (tmp_path / "worker.log").read_text():
+            assert worker.poll() is None and time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+            time.sleep(0.1)
+        yield stack
+    finally:
+        worker.terminate()
+        assert worker.wait(timeout=30) == 0, "the worker did not shut down cleanly on SIGTERM"
+        log.close()
+
+
+async def test_an_order_goes_from_issue_to_effective_through_the_cli(stack: Stack, dev_env: WorkflowEnvironment):
+    today = business_date(__import__("datetime").datetime.now(__import__("datetime").UTC)).isoformat()
+    customer = stack.json("customer", "add", "--name", "美来尔工程技术有限公司", "--phone", "010-62345678",
+                          "--fax", "010-62345679", "--address", "北京市海淀区中关村大街1号", "--region", "北京",
+                          user="alice")
+    issued = stack.json("order", "issue", "BJ100001", "--to", "alice", user="amy")
+    assert issued["status"] == "ISSUED" and issued["pending_user"] == "alice"
+    assert [r["number"] for r in stack.json("inbox", user="alice")] == ["BJ100001"]
+    stack.json("order", "sign", "BJ100001", "--customer", str(customer["id"]), "--product", "Yellow pages, 1 year",
+               "--kind", "new", "--amount", "12000.00", user="alice")
+    stack.json("order", "receive", "BJ100001", user="amy")
+    stack.json("order", "review", "BJ100001", "--approve", user="amy")
+    scan = stack.tmp / "scan.pdf"
+    scan.write_bytes(pdf_bytes(50_000))
+    scanned = stack.json("order", "scan", "BJ100001", "--file", str(scan), user="amy")
+    assert scanned["scans"][0]["key"] == "orders/BJ/BJ100001/scan-v1.pdf"
+    stack.json("order", "review", "BJ100001", "--approve", "--location", "Cabinet 3, shelf 2", user="olga")
+    part = stack.json("order", "pay", "BJ100001", "--amount", "5000", "--date", today, user="fay")
+    assert part["status"] == "AWAITING_PAYMENT" and part["fields"]["paid_total"] == "5000.00"
+    done = stack.json("order", "pay", "BJ100001", "--amount", "7000", "--date", today, user="fay")
+    assert done["status"] == "EFFECTIVE" and done["fields"]["effective_on"] == today
+
+    shown = stack.run("order", "show", "BJ100001").stdout
+    assert "EFFECTIVE" in shown and "scan-v1.pdf" in shown and "second_review" in shown
+    listed = stack.json("order", "list", "--status", "EFFECTIVE", user="olga")
+    assert [(r["number"], r["amount"]) for r in listed] == [("BJ100001", "12000.00")]
+    # The Web UI's list filter finds it by our search attributes.
+    found = await eventually(
+        lambda: _ids(dev_env, 'OrderNumber="BJ100001" AND OrderStatus="EFFECTIVE" AND ChannelPartner="BJ"'),
+        lambda ids: bool(ids))
+    assert found == ["order-BJ100001"]
+
+
+async def _ids(env: WorkflowEnvironment, query: str) -> list[str]:
+    return [wf.id async for wf in env.client.list_workflows(query)]
+
+
+def test_the_cli_exit_codes(stack: Stack, tmp_path: Path):
+    stack.run("customer", "add", "--name", "华信科技有限公司", "--phone", "010-1", "--fax", "010-2",
+              "--address", "a", "--region", "北京", user="alice")
+    # 3: refused by a business rule, and the message says why
+    dup = stack.run("customer", "add", "--name", "华信科技有限公司", "--phone", "010-1", "--fax", "010-2",
+                    "--address", "a", "--region", "北京", user="bob", expect=3)
+    assert "held by alice (Alice Wang, partner BJ)" in dup.stderr
+    stack.run("order", "issue", "BJ100002", "--to", "alice", user="amy")
+    again = stack.run("order", "issue", "BJ100002", "--to", "alice", user="amy", expect=3)
+    assert "already been issued" in again.stderr
+    outside = stack.run("order", "issue", "BJ999999", "--to", "alice", user="amy", expect=3)
+    assert "outside every partner's number range" in outside.stderr
+    early = stack.run("order", "receive", "BJ100002", user="amy", expect=3)
+    assert "is ISSUED; 'receive' needs it to be AWAITING_ORIGINAL" in early.stderr
+    # 4: not permitted
+    assert "the form was issued to alice" in stack.run(
+        "order", "sign", "BJ100002", "--customer", "1", "--product", "p", "--kind", "new", "--amount", "1",
+        user="bob", expect=4).stderr
+    assert "channel sales" in stack.run("customer", "add", "--name", "x", "--phone", "1", "--fax", "2",
+                                        "--address", "a", "--region", "r", user="amy", expect=4).stderr
+    # 5: not found
+    assert "no order BJ100999" in stack.run("order", "show", "BJ100999", expect=5).stderr
+    assert "no user 'nobody'" in stack.run("inbox", user="nobody", expect=5).stderr
+    # 2: usage and malformed input
+    stack.run("order", "sign", "BJ100002", "--customer", "1", "--product", "p", "--kind", "new",
+              "--amount", "-3", user="alice", expect=2)
+    stack.run("order", "sign", "BJ100002", "--customer", "1", "--product", "p", "--kind", "lease",
+              "--amount", "3", user="alice", expect=2)
+    stack.run("order", "pay", "BJ100002", "--amount", "3", "--date", "yesterday", user="fay", expect=2)
+    assert "--as USER" in stack.run("inbox", expect=2).stderr
+    stack.run("order", "issue", "--to", "alice", user="amy", expect=2)
+    # a refused scan is refused before upload, and nothing is staged
+    fake = tmp_path / "scan.pdf"
+    fake.write_bytes(b"not really a pdf")
+    stack.run("order", "sign", "BJ100002", "--customer", "1", "--product", "p", "--kind", "renewal",
+              "--amount", "3", user="alice")
+    stack.run("order", "receive", "BJ100002", user="amy")
+    stack.run("order", "review", "BJ100002", "--approve", user="amy")
+    assert "not a PDF" in stack.run("order", "scan", "BJ100002", "--file", str(fake), user="amy", expect=3).stderr
+    assert stack.json("order", "show", "BJ100002")["status"] == "AWAITING_SCAN"
+    # 1: anything else, in one line
+    down = dict(stack.env, ORDERFLOW_TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}")
+    done = subprocess.run([CLI, "order", "show", "BJ100002"], env=down, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Temporal is not reachable at" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    err = json.loads(stack.run("--json", "order", "show", "BJ100999", expect=5).stdout)
+    assert err == {"error": "there is no order BJ100999", "kind": "not_found", "exit_code": 5}

@@ -1,0 +1,134 @@
+"""The read model on SQLite and PostgreSQL: idempotent steps, the final ownership check, org loading."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.orders import OrderActivities
+from db.customer_repo import add_customer
+from db.engine import unit_of_work
+from db.models import Customer, Order, OrderEvent, Payment
+from db.org_repo import PartnerSpec, UserSpec, load_actor, load_org
+from domain.errors import NotFound, Refused
+from domain.order import PENDING_ROLE, Action, OrderKind, OrderStatus
+from domain.people import Role
+from orderflow.contracts import ActorRef, OrderFields, TransitionRecord
+from tests.helpers import ASSISTANT, FINANCE, REP
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+def record(seq: int, action: Action, actor: ActorRef, source: OrderStatus | None, target: OrderStatus,
+           **fields: object) -> TransitionRecord:
+    return TransitionRecord(
+        order_number="BJ100001", partner="BJ", rep="alice", seq=seq, action=action, actor=actor,
+        source=source, target=target, at=NOW, fields=OrderFields(**fields),  # type: ignore[arg-type]
+        pending_role=PENDING_ROLE[target], pending_user="alice" if target is OrderStatus.ISSUED else None,
+    )
+
+
+def count(factory: sessionmaker[Session], model: type) -> int:
+    with unit_of_work(factory) as session:
+        return int(session.scalar(select(func.count()).select_from(model)))
+
+
+def test_a_retried_step_is_written_once(sessions: sessionmaker[Session]):
+    run = ActivityEnvironment().run
+    acts = OrderActivities(sessions)
+    issue = record(1, Action.ISSUE, ASSISTANT, None, OrderStatus.ISSUED)
+    assert run(acts.record_step, issue) is True
+    assert run(acts.record_step, issue) is False
+    sign = record(2, Action.SIGN, REP, OrderStatus.ISSUED, OrderStatus.AWAITING_ORIGINAL, customer_id=1,
+                  customer_name="美来尔工程技术有限公司", product="Yellow pages", kind=OrderKind.NEW,
+                  amount=Decimal("12000.50"))
+    assert run(acts.record_step, sign) is True
+    assert run(acts.record_step, sign) is False
+    assert count(sessions, OrderEvent) == 2
+    with unit_of_work(sessions) as session:
+        order = session.get(Order, "BJ100001")
+        assert order is not None
+        assert (order.status, order.amount, order.last_seq) == ("AWAITING_ORIGINAL", Decimal("12000.50"), 2)
+        assert order.issued_at == NOW
+
+
+def test_a_payment_step_writes_its_payment_once(sessions: sessionmaker[Session]):
+    run = ActivityEnvironment().run
+    acts = OrderActivities(sessions)
+    run(acts.record_step, record(1, Action.ISSUE, ASSISTANT, None, OrderStatus.ISSUED))
+    pay = record(2, Action.PAY, FINANCE, OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_PAYMENT,
+                 paid_total=Decimal("0.01")).model_copy(update={"payment": Decimal("0.01"),
+                                                               "payment_on": NOW.date()})
+    run(acts.record_step, pay)
+    run(acts.record_step, pay)
+    with unit_of_work(sessions) as session:
+        assert session.scalars(select(Payment.amount)).all() == [Decimal("0.01")]
+
+
+def test_the_database_refuses_a_customer_that_is_not_the_reps(sessions: sessionmaker[Session]):
+    run = ActivityEnvironment().run
+    acts = OrderActivities(sessions)
+    run(acts.record_step, record(1, Action.ISSUE, ASSISTANT, None, OrderStatus.ISSUED))
+    with unit_of_work(sessions) as session:
+        session.scalars(select(Customer)).one().owner = "bob"
+    sign = record(2, Action.SIGN, REP, OrderStatus.ISSUED, OrderStatus.AWAITING_ORIGINAL, customer_id=1)
+    with pytest.raises(ApplicationError) as caught:
+        run(acts.record_step, sign)
+    assert caught.value.type == "CustomerNotOwned" and caught.value.non_retryable
+    assert "held by bob (Bob Li, partner BJ)" in caught.value.message
+    assert count(sessions, OrderEvent) == 1
+
+
+def test_an_actor_claiming_a_role_it_does_not_have_is_refused(sessions: sessionmaker[Session]):
+    run = ActivityEnvironment().run
+    forged = ActorRef(username="alice", role=Role.ASSISTANT, partners=["BJ"])
+    with pytest.raises(ApplicationError, match="acts as assistant but the org says sales"):
+        run(OrderActivities(sessions).record_step, record(1, Action.ISSUE, forged, None, OrderStatus.ISSUED))
+    assert count(sessions, OrderEvent) == 0
+
+
+def test_reloading_the_org_deactivates_missing_users_and_keeps_them(sessions: sessionmaker[Session]):
+    with unit_of_work(sessions) as session:
+        result = load_org(session, [PartnerSpec("BJ", "北京", [])],
+                          [UserSpec("alice", "Alice Wang", Role.SALES, ["BJ"], None)])
+    assert "bob" in result.deactivated and "alice" not in result.deactivated
+    with unit_of_work(sessions) as session:
+        assert load_actor(session, "bob").active is False
+        assert load_actor(session, "alice").active is True
+        with pytest.raises(NotFound, match="no user 'zed'"):
+            load_actor(session, "zed")
+
+
+def test_an_exact_duplicate_customer_is_refused_with_its_holder(sessions: sessionmaker[Session]):
+    with unit_of_work(sessions) as session, pytest.raises(Refused, match="already yours"):
+        add_customer(session, name="美来尔工程技术有限公司", phone="1", fax="2", address="a", region="北京",
+                     owner="alice", partner="BJ", at=NOW)
+    with unit_of_work(sessions) as session, pytest.raises(Refused, match="held by alice .*hand-over"):
+        add_customer(session, name=" 美来尔工程技术有限公司", phone="1", fax="2", address="a", region="北京",
+                     owner="bob", partner="BJ", at=NOW)
+
+
+def test_concurrent_entries_of_one_company_let_exactly_one_win(sessions: sessionmaker[Session]):
+    variants = ["华信科技有限公司", " 华信科技有限公司", "华信 科技有限公司", "华信科技有限公司 ", "华信\u3000科技有限公司"] * 2
+
+    def enter(name: str) -> str:
+        try:
+            with unit_of_work(sessions) as session:
+                add_customer(session, name=name, phone="1", fax="2", address="a", region="北京",
+                             owner="bob", partner="BJ", at=NOW)
+            return "won"
+        except Refused:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=len(variants)) as pool:
+        outcomes = list(pool.map(enter, variants))
+    assert outcomes.count("won") == 1
+    with unit_of_work(sessions) as session:
+        assert session.scalar(select(func.count()).where(Customer.name.like("%华信%"))) == 1
