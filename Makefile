@@ -16,6 +16,8 @@ up: $(STAMP)
 	$(BIN)/orderflow-stack
 
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -117,7 +117,8 @@ def scan_by_staging_key(session: Session, staging_key: str) -> Scan | None:
 
 
 def next_scan_version(session: Session, number: str) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(Scan.version), 0)).where(Scan.order_number == number))) + 1
+    latest = session.scalar(select(func.coalesce(func.max(Scan.version), 0)).where(Scan.order_number == number))
+    return int(latest or 0) + 1
 
 
 def get_customer(session: Session, customer_id: int) -> Customer:

@@ -50,16 +50,16 @@ def load_org(session: Session, partners: Sequence[PartnerSpec], users: Sequence[
             session.add(NumberRangeRow(partner_code=spec.code, prefix=rng.prefix, first=rng.first, last=rng.last))
     session.flush()
     listed = {u.username for u in users}
-    for spec in users:
-        user = session.get(User, spec.username)
+    for person in users:
+        user = session.get(User, person.username)
         if user is None:
-            user = User(username=spec.username)
+            user = User(username=person.username)
             session.add(user)
-        user.name, user.role, user.reports_to, user.active = spec.name, spec.role.value, spec.reports_to, True
-        session.execute(delete(UserPartner).where(UserPartner.username == spec.username))
+        user.name, user.role, user.reports_to, user.active = person.name, person.role.value, person.reports_to, True
+        session.execute(delete(UserPartner).where(UserPartner.username == person.username))
         session.flush()
-        for code in spec.partners:
-            session.add(UserPartner(username=spec.username, partner_code=code))
+        for code in person.partners:
+            session.add(UserPartner(username=person.username, partner_code=code))
     deactivated = []
     for user in session.scalars(select(User).where(User.active.is_(True))):
         if user.username not in listed:

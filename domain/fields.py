@@ -28,7 +28,7 @@ def clean_text(value: str, field: str, max_len: int = 200, required: bool = True
 
 def parse_amount(value: str | Decimal, field: str = "amount") -> Decimal:
     """Money: a positive decimal with at most two places, never a float."""
-    if isinstance(value, float):  # type: ignore[unreachable]
+    if isinstance(value, float):
         raise InvalidInput(f"{field} must be a decimal, not a float")
     try:
         amount = Decimal(str(value).strip().replace(",", ""))

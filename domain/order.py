@@ -157,7 +157,8 @@ def apply_payment(amount_due: Decimal, paid_so_far: Decimal, payment: Decimal) -
 
 
 def check_issue(
-    number: str, owning: NumberRange | None, actor: Actor, rep: Actor | None, rep_name: str, already_issued: bool
+    number: str, owning: NumberRange | None, actor: Actor, rep: Actor | None, rep_name: str,
+    already_issued: bool,
 ) -> NumberRange:
     """A blank form is issued once, from its partner's range, by that partner's assistant, to that partner's rep."""
     if owning is None:
@@ -170,5 +171,7 @@ def check_issue(
     if rep.role is not Role.SALES or not rep.active:
         raise Refused(f"order {number} can only go to an active sales rep; {rep.describe()} is not one")
     if owning.partner not in rep.partners:
-        raise Refused(f"order {number} is from partner {owning.partner}'s range but {rep_name} is not that partner's rep")
+        raise Refused(
+            f"order {number} is from partner {owning.partner}'s range but {rep_name} is not that partner's rep"
+        )
     return owning

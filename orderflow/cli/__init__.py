@@ -19,7 +19,8 @@ app.command("inbox")(views.inbox)
 @app.callback()
 def main(
     ctx: typer.Context,
-    as_user: str | None = typer.Option(None, "--as", envvar="ORDERFLOW_USER", help="Act as this user from the org file."),
+    as_user: str | None = typer.Option(None, "--as", envvar="ORDERFLOW_USER",
+                                       help="Act as this user from the org file."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     from orderflow.settings import Settings

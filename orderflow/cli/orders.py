@@ -43,7 +43,8 @@ def _step(ctx: typer.Context, act: Callable[[Any, Any], Awaitable[Any]], needs_s
 
 
 @app.command("issue")
-def issue(ctx: typer.Context, number: str = typer.Argument(...), to: str = typer.Option(..., "--to", help="The rep.")) -> None:
+def issue(ctx: typer.Context, number: str = typer.Argument(...),
+          to: str = typer.Option(..., "--to", help="The rep.")) -> None:
     """Hand a numbered blank form to a sales rep (assistant)."""
     _step(ctx, lambda desk, actor: desk.issue(actor, number, to), done="issued {view.number} to {view.rep}")
 
@@ -88,7 +89,8 @@ def review(
         from orderflow.cli.runtime import fail
 
         fail(get(ctx), 2, "say --approve to approve the order at its current review")
-    _step(ctx, lambda desk, actor: desk.review(actor, number, location), done="approved; {view.number} is now {view.status.value}")
+    _step(ctx, lambda desk, actor: desk.review(actor, number, location),
+          done="approved; {view.number} is now {view.status.value}")
 
 
 @app.command("scan")

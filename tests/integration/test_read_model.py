@@ -116,7 +116,8 @@ def test_an_exact_duplicate_customer_is_refused_with_its_holder(sessions: sessio
 
 
 def test_concurrent_entries_of_one_company_let_exactly_one_win(sessions: sessionmaker[Session]):
-    variants = ["华信科技有限公司", " 华信科技有限公司", "华信 科技有限公司", "华信科技有限公司 ", "华信\u3000科技有限公司"] * 2
+    variants = ["华信科技有限公司", " 华信科技有限公司", "华信 科技有限公司", "华信科技有限公司 ",
+                "华信\u3000科技有限公司"] * 2
 
     def enter(name: str) -> str:
         try:

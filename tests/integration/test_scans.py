@@ -17,10 +17,10 @@ from activities.orders import OrderActivities
 from activities.scans import ScanActivities
 from db.engine import unit_of_work
 from db.models import Scan
+from domain.order import Action, OrderStatus
 from orderflow.contracts import PromoteScanInput
 from orderflow.s3 import ensure_bucket, make_client, upload_staging
 from orderflow.settings import Settings
-from domain.order import Action, OrderStatus
 from tests.helpers import ASSISTANT, pdf_bytes
 from tests.integration.test_read_model import record
 

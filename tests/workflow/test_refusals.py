@@ -14,7 +14,19 @@ from temporalio.testing import WorkflowEnvironment
 from domain.fields import business_date
 from orderflow.contracts import CustomerRef, OrderView, ScanInput
 from orderflow.failures import kind_of
-from tests.helpers import ASSISTANT, eventually, FINANCE, OTHER_ASSISTANT, OTHER_REP, REP, issue, pay, second_review, sign, step
+from tests.helpers import (
+    ASSISTANT,
+    FINANCE,
+    OTHER_ASSISTANT,
+    OTHER_REP,
+    REP,
+    eventually,
+    issue,
+    pay,
+    second_review,
+    sign,
+    step,
+)
 from tests.workflow.standins import StandIns, worker_with
 from workflows.order import OrderWorkflow
 
