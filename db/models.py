@@ -87,6 +87,14 @@ class Order(Base):
     signed_on: Mapped[date | None] = mapped_column(Date)
     location: Mapped[str | None] = mapped_column(String(200))
     first_reviewer: Mapped[str | None] = mapped_column(String(64))
+    supervisor: Mapped[str | None] = mapped_column(String(64))
+    issue_id: Mapped[str] = mapped_column(String(64))
+    rounds: Mapped[int] = mapped_column(Integer, default=0)
+    allowed_rounds: Mapped[int] = mapped_column(Integer, default=3)
+    rejection: Mapped[dict[str, object] | None] = mapped_column(JSON(none_as_null=True))
+    predecessor: Mapped[str | None] = mapped_column(String(16))
+    successor: Mapped[str | None] = mapped_column(String(16))
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     paid_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
     effective_on: Mapped[date | None] = mapped_column(Date)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
@@ -134,3 +142,17 @@ class Payment(Base):
     paid_on: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Notification(Base):
+    """A reminder, escalation or notice to one person; `key` makes a retried write a no-op."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(64), index=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -23,6 +23,7 @@ class EventRow:
     target: str
     at: datetime
     note: str | None
+    data: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,14 @@ def event_exists(session: Session, order_number: str, seq: int) -> bool:
     return found is not None
 
 
-def write_step(session: Session, event: EventRow, order: OrderWrite, payment: tuple[Decimal, object] | None) -> None:
+def write_step(
+    session: Session, event: EventRow, order: OrderWrite, payment: tuple[Decimal, object] | None
+) -> None:
     """Write the event, the order row and any payment; the caller has checked the event is new."""
     row = session.get(Order, order.number)
     if row is None:
-        row = Order(number=order.number, partner_code=order.partner, rep=order.rep, issued_at=event.at)
+        row = Order(number=order.number, partner_code=order.partner, rep=order.rep, issued_at=event.at,
+                    issue_id=str(order.values.get("issue_id", "")))
         session.add(row)
     row.status, row.pending_role, row.pending_user = order.status, order.pending_role, order.pending_user
     for name, value in order.values.items():
@@ -66,7 +70,7 @@ def write_step(session: Session, event: EventRow, order: OrderWrite, payment: tu
             target=event.target,
             at=event.at,
             note=event.note,
-            data={},
+            data=event.data,
         )
     )
     if payment is not None:
@@ -126,3 +130,7 @@ def get_customer(session: Session, customer_id: int) -> Customer:
     if row is None:
         raise NotFound(f"there is no customer {customer_id}")
     return row
+
+
+def order_status(session: Session, number: str) -> str | None:
+    return session.scalar(select(Order.status).where(Order.number == number))

@@ -86,4 +86,4 @@ def load_actor(session: Session, username: str) -> Actor:
     if user is None:
         raise NotFound(f"there is no user '{username}' in the org; check --as or load the org file")
     partners = frozenset(session.scalars(select(UserPartner.partner_code).where(UserPartner.username == username)))
-    return Actor(user.username, Role(user.role), partners, user.active)
+    return Actor(user.username, Role(user.role), partners, user.active, user.reports_to)

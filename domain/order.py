@@ -19,6 +19,15 @@ class OrderStatus(StrEnum):
     SECOND_REVIEW = "SECOND_REVIEW"
     AWAITING_PAYMENT = "AWAITING_PAYMENT"
     EFFECTIVE = "EFFECTIVE"
+    RETURNED = "RETURNED"  # rejected, waiting for the rep's correction
+    ESCALATED = "ESCALATED"  # too many rounds, waiting for the rep's supervisor
+    LOST = "LOST"  # a signed original went missing, waiting for a reissue
+    VOID = "VOID"  # the number is voided and never issued again
+    REISSUED = "REISSUED"  # replaced by a new order number
+    EXPIRED = "EXPIRED"  # no payment by the deadline
+
+
+TERMINAL = frozenset({OrderStatus.EFFECTIVE, OrderStatus.VOID, OrderStatus.REISSUED, OrderStatus.EXPIRED})
 
 
 class OrderKind(StrEnum):
@@ -34,44 +43,85 @@ class Action(StrEnum):
     SCAN = "scan"
     SECOND_REVIEW = "second_review"
     PAY = "pay"
+    REJECT = "reject"
+    CORRECT = "correct"
+    RESEND_ORIGINAL = "resend_original"
+    MODIFY = "modify"
+    RESCAN = "rescan"
+    ALLOW_ROUND = "allow_round"
+    VOID = "void"
+    REPORT_LOST = "report_lost"
+    REISSUE = "reissue"
+    # Steps the workflow takes itself when a deadline passes; the actor is "system".
+    REMIND = "remind"
+    ESCALATE = "escalate"
+    PRESUME_LOST = "presume_lost"
+    EXPIRE = "expire"
+
+
+S = OrderStatus
 
 
 @dataclass(frozen=True)
 class Step:
-    source: OrderStatus | None
-    target: OrderStatus
-    role: Role
+    sources: frozenset[OrderStatus]
+    roles: frozenset[Role]
+    target: OrderStatus | None  # None: decided by the step's data (a partial payment, a rejection's remedy)
+
+
+def _step(sources: set[OrderStatus], roles: set[Role], target: OrderStatus | None) -> Step:
+    return Step(frozenset(sources), frozenset(roles), target)
 
 
 STEPS: dict[Action, Step] = {
-    Action.ISSUE: Step(None, OrderStatus.ISSUED, Role.ASSISTANT),
-    Action.SIGN: Step(OrderStatus.ISSUED, OrderStatus.AWAITING_ORIGINAL, Role.SALES),
-    Action.RECEIVE: Step(OrderStatus.AWAITING_ORIGINAL, OrderStatus.FIRST_REVIEW, Role.ASSISTANT),
-    Action.FIRST_REVIEW: Step(OrderStatus.FIRST_REVIEW, OrderStatus.AWAITING_SCAN, Role.ASSISTANT),
-    Action.SCAN: Step(OrderStatus.AWAITING_SCAN, OrderStatus.SECOND_REVIEW, Role.ASSISTANT),
-    Action.SECOND_REVIEW: Step(OrderStatus.SECOND_REVIEW, OrderStatus.AWAITING_PAYMENT, Role.ORDER_GROUP),
-    # A partial payment keeps the order waiting; the completing one makes it effective.
-    Action.PAY: Step(OrderStatus.AWAITING_PAYMENT, OrderStatus.EFFECTIVE, Role.FINANCE),
+    Action.ISSUE: _step(set(), {Role.ASSISTANT}, S.ISSUED),
+    Action.SIGN: _step({S.ISSUED}, {Role.SALES}, S.AWAITING_ORIGINAL),
+    Action.RECEIVE: _step({S.AWAITING_ORIGINAL}, {Role.ASSISTANT}, S.FIRST_REVIEW),
+    Action.FIRST_REVIEW: _step({S.FIRST_REVIEW}, {Role.ASSISTANT}, S.AWAITING_SCAN),
+    Action.SCAN: _step({S.AWAITING_SCAN}, {Role.ASSISTANT, Role.ORDER_GROUP}, S.SECOND_REVIEW),
+    Action.SECOND_REVIEW: _step({S.SECOND_REVIEW}, {Role.ORDER_GROUP}, S.AWAITING_PAYMENT),
+    Action.PAY: _step({S.AWAITING_PAYMENT}, {Role.FINANCE}, None),
+    Action.REJECT: _step({S.FIRST_REVIEW, S.SECOND_REVIEW}, {Role.ASSISTANT, Role.ORDER_GROUP}, None),
+    Action.CORRECT: _step({S.RETURNED}, {Role.SALES}, None),
+    Action.RESEND_ORIGINAL: _step({S.RETURNED}, {Role.SALES}, S.AWAITING_ORIGINAL),
+    Action.MODIFY: _step({S.SECOND_REVIEW}, {Role.ORDER_GROUP}, S.SECOND_REVIEW),
+    Action.RESCAN: _step({S.SECOND_REVIEW, S.AWAITING_PAYMENT}, {Role.ASSISTANT, Role.ORDER_GROUP}, None),
+    Action.ALLOW_ROUND: _step({S.ESCALATED}, {Role.SUPERVISOR}, S.RETURNED),
+    Action.VOID: _step({S.ESCALATED}, {Role.SUPERVISOR}, S.VOID),
+    Action.REPORT_LOST: _step({S.ISSUED, S.AWAITING_ORIGINAL}, {Role.SALES}, None),
+    Action.REISSUE: _step({S.LOST}, {Role.ASSISTANT}, S.REISSUED),
 }
 
+# Which review a rejecting actor may do, by the status the order is in.
+REVIEWER = {S.FIRST_REVIEW: Role.ASSISTANT, S.SECOND_REVIEW: Role.ORDER_GROUP}
+
 PENDING_ROLE: dict[OrderStatus, Role | None] = {
-    OrderStatus.ISSUED: Role.SALES,
-    OrderStatus.AWAITING_ORIGINAL: Role.ASSISTANT,
-    OrderStatus.FIRST_REVIEW: Role.ASSISTANT,
-    OrderStatus.AWAITING_SCAN: Role.ASSISTANT,
-    OrderStatus.SECOND_REVIEW: Role.ORDER_GROUP,
-    OrderStatus.AWAITING_PAYMENT: Role.FINANCE,
-    OrderStatus.EFFECTIVE: None,
+    S.ISSUED: Role.SALES,
+    S.AWAITING_ORIGINAL: Role.ASSISTANT,
+    S.FIRST_REVIEW: Role.ASSISTANT,
+    S.AWAITING_SCAN: Role.ASSISTANT,
+    S.SECOND_REVIEW: Role.ORDER_GROUP,
+    S.AWAITING_PAYMENT: Role.FINANCE,
+    S.RETURNED: Role.SALES,
+    S.ESCALATED: Role.SUPERVISOR,
+    S.LOST: Role.ASSISTANT,
+    **{status: None for status in TERMINAL},
 }
 
 WAITING_FOR: dict[OrderStatus, str] = {
-    OrderStatus.ISSUED: "the sales rep to sign it with a customer",
-    OrderStatus.AWAITING_ORIGINAL: "the paper original to reach the assistant",
-    OrderStatus.FIRST_REVIEW: "the assistant's first review",
-    OrderStatus.AWAITING_SCAN: "the assistant to upload the scan",
-    OrderStatus.SECOND_REVIEW: "the order group's second review",
-    OrderStatus.AWAITING_PAYMENT: "the customer's payment",
-    OrderStatus.EFFECTIVE: "nothing: the order is effective",
+    S.ISSUED: "the sales rep to sign it with a customer",
+    S.AWAITING_ORIGINAL: "the paper original to reach the assistant",
+    S.FIRST_REVIEW: "the assistant's first review",
+    S.AWAITING_SCAN: "the scan of the original",
+    S.SECOND_REVIEW: "the order group's second review",
+    S.AWAITING_PAYMENT: "the customer's payment",
+    S.RETURNED: "the sales rep's correction",
+    S.ESCALATED: "the supervisor to void it or allow another round",
+    S.LOST: "a replacement form number (reissue)",
+    S.EFFECTIVE: "nothing: the order is effective",
+    S.VOID: "nothing: the number is void",
+    S.REISSUED: "nothing: replaced by a reissued order",
+    S.EXPIRED: "nothing: the payment deadline passed",
 }
 
 
@@ -83,41 +133,54 @@ class OrderParties:
     partner: str
     rep: str
     first_reviewer: str | None = None
+    supervisor: str | None = None
 
 
 def pending_user(status: OrderStatus, parties: OrderParties) -> str | None:
-    return parties.rep if status is OrderStatus.ISSUED else None
+    if status in (S.ISSUED, S.RETURNED):
+        return parties.rep
+    if status is S.ESCALATED:
+        return parties.supervisor
+    return None
 
 
 def check_step(action: Action, status: OrderStatus | None, actor: Actor, parties: OrderParties) -> Step:
     """Refuse a step in the wrong state, by the wrong role, or outside the actor's scope."""
     step = STEPS[action]
-    if status != step.source:
-        expected = step.source.value if step.source else "not yet issued"
+    issuing = status is None and not step.sources
+    if status not in step.sources and not issuing:
+        if status is S.EXPIRED and action is Action.PAY:
+            raise Refused(f"Order {parties.number} expired: its payment deadline passed, so a payment "
+                          "can no longer be recorded against it")
+        expected = " or ".join(sorted(s.value for s in step.sources)) or "not yet issued"
         raise WrongState(parties.number, status.value if status else "not issued", action.value, expected)
-    check_actor(action, actor, parties)
+    check_actor(action, actor, parties, status)
     return step
 
 
-def check_actor(action: Action, actor: Actor, parties: OrderParties) -> None:
+def check_actor(action: Action, actor: Actor, parties: OrderParties, status: OrderStatus | None = None) -> None:
     step = STEPS[action]
+    roles = step.roles
+    if action is Action.REJECT and status in REVIEWER:
+        roles = frozenset({REVIEWER[status]})
     if not actor.active:
         raise NotPermitted(f"{actor.describe()} is deactivated and may not {action.value} order {parties.number}")
-    if actor.role is not step.role:
+    if actor.role not in roles:
+        needed = " or ".join(sorted(ROLE_LABELS[r] for r in roles))
         raise NotPermitted(
-            f"{actor.describe()} may not {action.value} order {parties.number}: "
-            f"that needs the {ROLE_LABELS[step.role]} role"
+            f"{actor.describe()} may not {action.value} order {parties.number}: that needs the {needed} role"
         )
-    if step.role in (Role.SALES, Role.ASSISTANT) and parties.partner not in actor.partners:
+    if actor.role in (Role.SALES, Role.ASSISTANT, Role.SUPERVISOR) and parties.partner not in actor.partners:
         raise NotPermitted(
             f"{actor.describe()} may not {action.value} order {parties.number}: "
             f"it belongs to partner {parties.partner}, outside the user's partners"
         )
-    if action is Action.SIGN and actor.username != parties.rep:
+    if actor.role is Role.SALES and actor.username != parties.rep:
         raise NotPermitted(
-            f"{actor.describe()} may not sign order {parties.number}: the form was issued to {parties.rep}"
+            f"{actor.describe()} may not {action.value} order {parties.number}: the form was issued to {parties.rep}"
         )
-    if action is Action.SECOND_REVIEW and actor.username == parties.first_reviewer:
+    reviews_second = action is Action.SECOND_REVIEW or (action is Action.REJECT and status is S.SECOND_REVIEW)
+    if reviews_second and actor.username == parties.first_reviewer:
         raise NotPermitted(
             f"{actor.describe()} did the first review of order {parties.number} and may not do the second"
         )
@@ -156,15 +219,22 @@ def apply_payment(amount_due: Decimal, paid_so_far: Decimal, payment: Decimal) -
     )
 
 
+def lost_target(status: OrderStatus) -> OrderStatus:
+    """A lost blank form is voided; a lost signed original waits for a reissue."""
+    return S.VOID if status is S.ISSUED else S.LOST
+
+
 def check_issue(
     number: str, owning: NumberRange | None, actor: Actor, rep: Actor | None, rep_name: str,
-    already_issued: bool,
+    existing_status: str | None,
 ) -> NumberRange:
     """A blank form is issued once, from its partner's range, by that partner's assistant, to that partner's rep."""
     if owning is None:
         raise Refused(f"order number {number} is outside every partner's number range")
     check_actor(Action.ISSUE, actor, OrderParties(number, owning.partner, rep_name))
-    if already_issued:
+    if existing_status == S.VOID:
+        raise Refused(f"order number {number} was voided and can never be issued again")
+    if existing_status is not None:
         raise Refused(f"order number {number} has already been issued; a number is never issued twice")
     if rep is None:
         raise NotFound(f"there is no user '{rep_name}' to issue order {number} to")

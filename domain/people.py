@@ -42,6 +42,7 @@ class Actor:
     role: Role
     partners: frozenset[str] = field(default_factory=frozenset)
     active: bool = True
+    reports_to: str | None = None
 
     def describe(self) -> str:
         return f"{self.username} ({ROLE_LABELS[self.role]})"

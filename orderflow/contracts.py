@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.order import Action, CustomerHolding, OrderKind, OrderParties, OrderStatus
 from domain.people import Actor, Role
+from domain.rejections import Reason, Remedy
+from domain.timers import Chase, Policy
 
 
 class Model(BaseModel):
@@ -43,6 +45,13 @@ class IssueInput(Model):
     partner: str
     rep: str
     actor: ActorRef
+    issue_id: str  # makes the issue's database write idempotent, and tells a re-issue from a retry
+    supervisor: str | None = None  # the rep's manager, who gets escalations
+    policy: Policy = Policy()
+    predecessor: str | None = None  # the lost order this one replaces
+    # Continue-as-new once history passes this many events (tests lower it).
+    history_limit: int = 10_000
+    snapshot: OrderSnapshot | None = None  # set only when the workflow continues as new
 
 
 class SignInput(Model):
@@ -55,10 +64,37 @@ class SignInput(Model):
 
 
 class StepInput(Model):
-    """For steps that carry nothing but who acts: receive, first review."""
+    """For steps that carry who acts and an optional note: receive, first review."""
 
     actor: ActorRef
     note: str | None = None
+
+
+class NoteInput(Model):
+    """For steps that must say why: resend an original, report a loss, void, allow another round."""
+
+    actor: ActorRef
+    note: str
+
+
+class RejectInput(Model):
+    actor: ActorRef
+    reasons: list[Reason]
+    note: str
+
+
+class ChangeInput(Model):
+    """A rep's correction, or the order group's modification: new values, and why."""
+
+    actor: ActorRef
+    note: str
+    amount: Decimal | None = None
+    product: str | None = None
+
+
+class ReissueInput(Model):
+    actor: ActorRef
+    new_number: str
 
 
 class SecondReviewInput(Model):
@@ -99,6 +135,15 @@ class ScanVersion(Model):
     uploaded_by: str
 
 
+class Rejection(Model):
+    reasons: list[Reason]
+    note: str
+    remedy: Remedy
+    stage: OrderStatus
+    by: str
+    at: datetime
+
+
 class OrderFields(Model):
     """Everything the read model keeps about an order beyond its status."""
 
@@ -112,6 +157,12 @@ class OrderFields(Model):
     paid_total: Decimal = Decimal("0.00")
     effective_on: date | None = None
     first_reviewer: str | None = None
+    rounds: int = 0  # rejections so far
+    allowed_rounds: int = 3  # the supervisor may allow more
+    rejection: Rejection | None = None
+    predecessor: str | None = None
+    successor: str | None = None
+    due_at: datetime | None = None
 
 
 class OrderView(Model):
@@ -125,9 +176,22 @@ class OrderView(Model):
     fields: OrderFields
     timeline: list[TimelineEntry]
     scans: list[ScanVersion]
+    supervisor: str | None = None
 
     def parties(self) -> OrderParties:
-        return OrderParties(self.number, self.partner, self.rep, self.fields.first_reviewer)
+        return OrderParties(self.number, self.partner, self.rep, self.fields.first_reviewer, self.supervisor)
+
+
+class OrderSnapshot(Model):
+    """All an order workflow knows, carried across continue-as-new."""
+
+    status: OrderStatus
+    since: datetime
+    stage: int
+    fields: OrderFields
+    timeline: list[TimelineEntry]
+    scans: list[ScanVersion]
+    fired: list[tuple[int, Chase]]
 
 
 class TransitionRecord(Model):
@@ -138,7 +202,7 @@ class TransitionRecord(Model):
     rep: str
     seq: int
     action: Action
-    actor: ActorRef
+    actor: ActorRef | None  # None: the workflow itself, when a deadline passed
     source: OrderStatus | None
     target: OrderStatus
     at: datetime
@@ -148,6 +212,20 @@ class TransitionRecord(Model):
     payment: Decimal | None = None
     payment_on: date | None = None
     note: str | None = None
+    issue_id: str | None = None
+    supervisor: str | None = None
+    data: dict[str, str] = {}  # audit detail: reasons, before and after values
+
+
+class NotifyInput(Model):
+    """One notification; `key` makes it exactly-once whatever the retries."""
+
+    key: str
+    recipient: str
+    order_number: str
+    kind: str
+    due_at: datetime | None
+    text: str
 
 
 class PromoteScanInput(Model):
@@ -158,3 +236,6 @@ class PromoteScanInput(Model):
     sha256: str
     filename: str
     uploaded_by: str
+
+
+IssueInput.model_rebuild()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from db.customer_repo import customer_ref
 from db.engine import unit_of_work
-from db.order_repo import get_customer, order_exists
+from db.order_repo import get_customer, order_status
 from db.org_repo import all_ranges
 from domain.errors import InvalidInput, NotFound, WrongState
 from domain.fields import clean_text, parse_amount
@@ -70,11 +71,13 @@ class OrderDesk:
                 rep = load_actor(session, rep_name)
             except NotFound:
                 rep = None
-            check_issue(number, owning, actor, rep, rep_name, order_exists(session, number))
+            check_issue(number, owning, actor, rep, rep_name, order_status(session, number))
         assert owning is not None
         handle = await self._client.start_workflow(
             OrderWorkflow.run,
-            IssueInput(number=number, partner=owning.partner, rep=rep_name, actor=actor_ref(actor)),
+            IssueInput(number=number, partner=owning.partner, rep=rep_name, actor=actor_ref(actor),
+                       issue_id=uuid.uuid4().hex, supervisor=rep.reports_to if rep else None,
+                       policy=self._settings.policy),
             id=workflow_id(number),
             task_queue=self._settings.task_queue,
             # A number is never issued twice, not even after its order has closed.

@@ -13,6 +13,8 @@ PENDING_USER = SearchAttributeKey.for_keyword("PendingUser")
 ORDER_AMOUNT = SearchAttributeKey.for_float("OrderAmount")
 ORDER_KIND = SearchAttributeKey.for_keyword("OrderKind")
 SIGNED_AT = SearchAttributeKey.for_datetime("SignedAt")
+REVIEW_ROUND = SearchAttributeKey.for_int("ReviewRound")
+DUE_AT = SearchAttributeKey.for_datetime("DueAt")  # the deadline of the current step
 
 ALL: list[SearchAttributeKey] = [  # type: ignore[type-arg]
     ORDER_NUMBER,
@@ -24,6 +26,8 @@ ALL: list[SearchAttributeKey] = [  # type: ignore[type-arg]
     ORDER_AMOUNT,
     ORDER_KIND,
     SIGNED_AT,
+    REVIEW_ROUND,
+    DUE_AT,
 ]
 
 _CLI_TYPES = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int", "DATETIME": "Datetime", "TEXT": "Text"}

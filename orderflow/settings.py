@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr
+
+from domain.timers import Policy
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -13,7 +15,7 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ORDERFLOW_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ORDERFLOW_", env_nested_delimiter="__", extra="ignore")
 
     data_dir: Path = DEFAULT_DATA_DIR
     temporal_address: str = "127.0.0.1:7233"
@@ -29,6 +31,8 @@ class Settings(BaseSettings):
     s3_secret_access_key: SecretStr = SecretStr("orderflow-dev-secret")
     scan_max_bytes: int = Field(default=128 * 1024 * 1024, gt=0)
 
+    # Timers of new orders, e.g. ORDERFLOW_POLICY__ORIGINAL_REMINDER=P5D; running orders keep theirs.
+    policy: Policy = Policy()
     user: str | None = None  # the acting user when --as is not given
     worker_max_concurrent_activities: int = Field(default=32, gt=0)
     worker_max_cached_workflows: int = Field(default=1000, ge=0)

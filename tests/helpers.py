@@ -12,16 +12,19 @@ from decimal import Decimal
 from typing import TypeVar
 
 from domain.fields import business_date
-from domain.order import OrderKind
+from domain.order import PENDING_ROLE, Action, OrderKind, OrderStatus
 from domain.people import Role
+from domain.timers import Policy
 from orderflow.contracts import (
     ActorRef,
     CustomerRef,
     IssueInput,
+    OrderFields,
     PayInput,
     SecondReviewInput,
     SignInput,
     StepInput,
+    TransitionRecord,
 )
 
 T = TypeVar("T")
@@ -67,8 +70,9 @@ def queue() -> str:
     return f"q-{uuid.uuid4().hex}"
 
 
-def issue(number: str = "BJ100001") -> IssueInput:
-    return IssueInput(number=number, partner="BJ", rep="alice", actor=ASSISTANT)
+def issue(number: str = "BJ100001", policy: Policy | None = None, history_limit: int = 10_000) -> IssueInput:
+    return IssueInput(number=number, partner="BJ", rep="alice", actor=ASSISTANT, issue_id=uuid.uuid4().hex,
+                      supervisor="sam", policy=policy or Policy(), history_limit=history_limit)
 
 
 def sign(amount: str = "12000.00", signed_on: date | None = None, actor: ActorRef = REP,
@@ -87,6 +91,20 @@ def second_review(location: str = "Cabinet 3, shelf 2", actor: ActorRef = ORDER_
 
 def pay(amount: str, paid_on: date, actor: ActorRef = FINANCE) -> PayInput:
     return PayInput(actor=actor, amount=Decimal(amount), paid_on=paid_on)
+
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+def record(seq: int, action: Action, actor: ActorRef, source: OrderStatus | None, target: OrderStatus,
+           **fields: object) -> TransitionRecord:
+    return TransitionRecord(
+        order_number="BJ100001", partner="BJ", rep="alice", seq=seq, action=action, actor=actor,
+        source=source, target=target, at=NOW, fields=OrderFields(**fields),  # type: ignore[arg-type]
+        pending_role=PENDING_ROLE[target], pending_user="alice" if target is OrderStatus.ISSUED else None,
+        issue_id="issue-1" if action is Action.ISSUE else None,
+    )
+
 
 
 def pdf_bytes(size: int = 4096) -> bytes:

@@ -2,118 +2,95 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities.orders import OrderActivities
     from activities.scans import ScanActivities
-    from domain.errors import DomainError
+    from domain.errors import DomainError, InvalidInput, Refused
     from domain.fields import business_date, check_day, clean_text, parse_amount
+    from domain.numbers import parse_number
     from domain.order import (
         PENDING_ROLE,
-        WAITING_FOR,
         Action,
-        OrderParties,
         OrderStatus,
         apply_payment,
         check_signing_customer,
         check_step,
+        lost_target,
         pending_user,
     )
-    from orderflow import search_attributes as sa
+    from domain.rejections import parse_reasons, remedy_of, return_target
     from orderflow.contracts import (
-        ActorRef,
+        ChangeInput,
         IssueInput,
+        NoteInput,
         OrderFields,
         OrderView,
         PayInput,
         PromoteScanInput,
+        ReissueInput,
+        RejectInput,
+        Rejection,
         ScanInput,
-        ScanVersion,
         SecondReviewInput,
         SignInput,
         StepInput,
-        TimelineEntry,
         TransitionRecord,
     )
-    from orderflow.failures import rethrow_activity_failure, to_application_error
+    from orderflow.failures import to_application_error
+    from workflows.machine import OUTAGE_RETRY, RECORD_TIMEOUT, OrderMachine, Plan
 
-# A database or S3 outage must not fail an order: keep retrying, backing off to a minute apart.
-# Broken business rules come back as non-retryable ApplicationErrors and stop at once.
-OUTAGE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
-                           maximum_interval=timedelta(minutes=1), maximum_attempts=0)
-# One row per step: anything slower than this is a stuck connection, worth a fresh attempt.
-RECORD_TIMEOUT = timedelta(seconds=30)
 # Hashing and copying a scan of up to the size limit; heartbeats show it is still alive.
 SCAN_TIMEOUT = timedelta(minutes=10)
 SCAN_HEARTBEAT = timedelta(seconds=30)
 
-Plan = Callable[[], tuple[OrderFields, OrderStatus]]
-Payment = tuple[Decimal, date]
-
-
-def _refuse(err: DomainError) -> ApplicationError:
-    return to_application_error(err)
-
 
 @workflow.defn
-class OrderWorkflow:
+class OrderWorkflow(OrderMachine):
     """One order, id `order-<number>`.
 
     Guarantees: every step is checked (state, role, scope, data) by the same domain rules in the
     update's validator and again under the order's lock before it is recorded; each step is written
     to the read model exactly once, as event number `seq`, before the workflow's own state moves;
-    a refused or failed step leaves the order where it was.
+    a refused or failed step leaves the order where it was. Deadlines chase the people it waits for,
+    each at most once per wait, and the history is carried over by continue-as-new when it grows long.
     """
 
     @workflow.init
     def __init__(self, inp: IssueInput) -> None:
-        self._number, self._partner, self._rep = inp.number, inp.partner, inp.rep
-        # The workflow exists only once the form is issued; steps wait for `_ready`, when that is recorded.
-        self._status = OrderStatus.ISSUED
-        self._ready = False
-        self._fields = OrderFields()
-        self._timeline: list[TimelineEntry] = []
-        self._scans: list[ScanVersion] = []
-        self._since = workflow.now()
-        self._lock = asyncio.Lock()
+        self._issuer = inp.actor
+        self._restore(inp)
 
     @workflow.run
     async def run(self, inp: IssueInput) -> OrderView:
-        async with self._lock:
-            try:
-                check_step(Action.ISSUE, None, inp.actor.to_domain(), self._parties())
-            except DomainError as err:
-                raise _refuse(err) from err
-            await self._record(Action.ISSUE, inp.actor, None, OrderStatus.ISSUED, self._fields,
-                               summary="record the issue")
+        if not self._ready:
+            async with self._lock:
+                try:
+                    check_step(Action.ISSUE, None, inp.actor.to_domain(), self._parties())
+                except DomainError as err:
+                    raise to_application_error(err) from err
+                await self._record(Action.ISSUE, inp.actor, OrderStatus.ISSUED, self._fields,
+                                   summary="record the issue", issue=True)
             self._ready = True
-        await workflow.wait_condition(lambda: self._status is OrderStatus.EFFECTIVE)
+        await self._run_until_closed()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self.view()
+        return self._view()
 
     @workflow.query
     def view(self) -> OrderView:
-        status = self._status
-        return OrderView(
-            number=self._number, partner=self._partner, rep=self._rep, status=status,
-            pending_role=PENDING_ROLE[status], pending_user=pending_user(status, self._parties()),
-            since=self._since, fields=self._fields, timeline=list(self._timeline), scans=list(self._scans),
-        )
+        return self._view()
 
-    # --- sign -------------------------------------------------------------------------------
+    # --- the happy path ----------------------------------------------------------------------
     def _plan_sign(self, inp: SignInput) -> Plan:
         def plan() -> tuple[OrderFields, OrderStatus]:
             check_signing_customer(inp.customer.holding(), self._rep)
             issued_on = business_date(self._timeline[0].at) if self._timeline else None
-            fields = self._fields.model_copy(update={
+            return self._fields.model_copy(update={
                 "customer_id": inp.customer.id,
                 "customer_name": clean_text(inp.customer.name, "customer name"),
                 "product": clean_text(inp.product, "product"),
@@ -121,8 +98,7 @@ class OrderWorkflow:
                 "amount": parse_amount(inp.amount),
                 "signed_on": check_day(inp.signed_on, "signing date", not_before=issued_on,
                                        today=business_date(workflow.now())),
-            })
-            return fields, OrderStatus.AWAITING_ORIGINAL
+            }), OrderStatus.AWAITING_ORIGINAL
         return plan
 
     @workflow.update
@@ -131,20 +107,20 @@ class OrderWorkflow:
 
     @sign.validator
     def _validate_sign(self, inp: SignInput) -> None:
-        self._validate(Action.SIGN, inp.actor, self._plan_sign(inp))
+        self._check(Action.SIGN, inp.actor, self._plan_sign(inp))
 
-    # --- receive the original, first review ----------------------------------------------------
     def _plan_same(self, target: OrderStatus, **changes: object) -> Plan:
         return lambda: (self._fields.model_copy(update=changes), target)
 
     @workflow.update
     async def receive(self, inp: StepInput) -> OrderView:
         return await self._step(Action.RECEIVE, inp.actor, self._plan_same(OrderStatus.FIRST_REVIEW),
-                                summary="record that the original arrived", note=inp.note)
+                                summary="record that the original arrived", note=_note(inp.note))
 
     @receive.validator
     def _validate_receive(self, inp: StepInput) -> None:
-        self._validate(Action.RECEIVE, inp.actor, self._plan_same(OrderStatus.FIRST_REVIEW))
+        self._check(Action.RECEIVE, inp.actor, self._plan_same(OrderStatus.FIRST_REVIEW))
+        _valid(lambda: _note(inp.note))
 
     def _plan_first_review(self, inp: StepInput) -> Plan:
         return self._plan_same(OrderStatus.AWAITING_SCAN, first_reviewer=inp.actor.username)
@@ -152,15 +128,37 @@ class OrderWorkflow:
     @workflow.update
     async def first_review(self, inp: StepInput) -> OrderView:
         return await self._step(Action.FIRST_REVIEW, inp.actor, self._plan_first_review(inp),
-                                summary="record the first review", note=inp.note)
+                                summary="record the first review", note=_note(inp.note))
 
     @first_review.validator
     def _validate_first_review(self, inp: StepInput) -> None:
-        self._validate(Action.FIRST_REVIEW, inp.actor, self._plan_first_review(inp))
+        self._check(Action.FIRST_REVIEW, inp.actor, self._plan_first_review(inp))
 
-    # --- scan -------------------------------------------------------------------------------
     @workflow.update
     async def scan(self, inp: ScanInput) -> OrderView:
+        return await self._step(Action.SCAN, inp.actor, self._plan_same(OrderStatus.SECOND_REVIEW),
+                                summary="record the scan", before=self._promote(inp))
+
+    @scan.validator
+    def _validate_scan(self, inp: ScanInput) -> None:
+        self._check(Action.SCAN, inp.actor, self._plan_same(OrderStatus.SECOND_REVIEW))
+        _valid(lambda: clean_text(inp.filename, "file name", max_len=255))
+
+    @workflow.update
+    async def rescan(self, inp: ScanInput) -> OrderView:
+        """重传: a new version of the scan; the old ones stay."""
+        return await self._step(Action.RESCAN, inp.actor, self._plan_same(self._status),
+                                summary="record the re-uploaded scan", before=self._promote(inp))
+
+    @rescan.validator
+    def _validate_rescan(self, inp: ScanInput) -> None:
+        self._validate_scan_like(Action.RESCAN, inp)
+
+    def _validate_scan_like(self, action: Action, inp: ScanInput) -> None:
+        self._check(action, inp.actor, self._plan_same(self._status))
+        _valid(lambda: clean_text(inp.filename, "file name", max_len=255))
+
+    def _promote(self, inp: ScanInput):  # type: ignore[no-untyped-def]
         async def promote() -> str:
             promoted = await workflow.execute_activity_method(
                 ScanActivities.promote_scan,
@@ -173,19 +171,8 @@ class OrderWorkflow:
             if all(s.version != promoted.version for s in self._scans):
                 self._scans.append(promoted)
             return f"scan v{promoted.version} ({promoted.content_type}, {promoted.size:,} bytes)"
+        return promote
 
-        return await self._step(Action.SCAN, inp.actor, self._plan_same(OrderStatus.SECOND_REVIEW),
-                                summary="record the scan", before=promote)
-
-    @scan.validator
-    def _validate_scan(self, inp: ScanInput) -> None:
-        self._validate(Action.SCAN, inp.actor, self._plan_same(OrderStatus.SECOND_REVIEW))
-        try:
-            clean_text(inp.filename, "file name", max_len=255)
-        except DomainError as err:
-            raise _refuse(err) from err
-
-    # --- second review ----------------------------------------------------------------------
     def _plan_second_review(self, inp: SecondReviewInput) -> Plan:
         def plan() -> tuple[OrderFields, OrderStatus]:
             location = clean_text(inp.location, "filing location")
@@ -199,16 +186,14 @@ class OrderWorkflow:
 
     @second_review.validator
     def _validate_second_review(self, inp: SecondReviewInput) -> None:
-        self._validate(Action.SECOND_REVIEW, inp.actor, self._plan_second_review(inp))
+        self._check(Action.SECOND_REVIEW, inp.actor, self._plan_second_review(inp))
 
-    # --- payment ----------------------------------------------------------------------------
     def _plan_pay(self, inp: PayInput) -> Plan:
         def plan() -> tuple[OrderFields, OrderStatus]:
             amount = parse_amount(inp.amount, "payment amount")
             paid_on = check_day(inp.paid_on, "payment date", not_before=self._fields.signed_on,
                                 today=business_date(workflow.now()))
-            due = self._fields.amount or amount
-            outcome = apply_payment(due, self._fields.paid_total, amount)
+            outcome = apply_payment(self._fields.amount or amount, self._fields.paid_total, amount)
             changes: dict[str, object] = {"paid_total": outcome.paid_total}
             if outcome.completes:
                 # The order takes effect on the date the completing payment arrived (订单生效日为到帐时间).
@@ -219,101 +204,188 @@ class OrderWorkflow:
 
     @workflow.update
     async def pay(self, inp: PayInput) -> OrderView:
-        plan = self._plan_pay(inp)
-        return await self._step(Action.PAY, inp.actor, plan, summary="record the payment",
+        return await self._step(Action.PAY, inp.actor, self._plan_pay(inp), summary="record the payment",
                                 payment=(parse_amount(inp.amount, "payment amount"), inp.paid_on))
 
     @pay.validator
     def _validate_pay(self, inp: PayInput) -> None:
-        self._validate(Action.PAY, inp.actor, self._plan_pay(inp))
+        self._check(Action.PAY, inp.actor, self._plan_pay(inp))
 
-    # --- the machinery shared by every step ---------------------------------------------------
-    def _parties(self) -> OrderParties:
-        return OrderParties(self._number, self._partner, self._rep, self._fields.first_reviewer)
+    # --- rejections and corrections ---------------------------------------------------------------
+    def _plan_reject(self, inp: RejectInput) -> Plan:
+        def plan() -> tuple[OrderFields, OrderStatus]:
+            reasons = parse_reasons(inp.reasons)
+            rejection = Rejection(reasons=reasons, note=clean_text(inp.note, "rejection note", max_len=1000),
+                                  remedy=remedy_of(reasons), stage=self._status, by=inp.actor.username,
+                                  at=workflow.now())
+            rounds = self._fields.rounds + 1
+            target = OrderStatus.ESCALATED if rounds >= self._fields.allowed_rounds else OrderStatus.RETURNED
+            return self._fields.model_copy(update={"rounds": rounds, "rejection": rejection}), target
+        return plan
 
-    def _check(self, action: Action, actor: ActorRef, plan: Plan) -> tuple[OrderFields, OrderStatus]:
-        try:
-            check_step(action, self._status, actor.to_domain(), self._parties())
-            return plan()
-        except DomainError as err:
-            raise _refuse(err) from err
+    @workflow.update
+    async def reject(self, inp: RejectInput) -> OrderView:
+        plan = self._plan_reject(inp)
+        return await self._step(Action.REJECT, inp.actor, plan, summary="record the rejection",
+                                note=inp.note.strip(), data={"reasons": ",".join(inp.reasons)})
 
-    def _validate(self, action: Action, actor: ActorRef, plan: Plan) -> None:
-        self._check(action, actor, plan)
+    @reject.validator
+    def _validate_reject(self, inp: RejectInput) -> None:
+        self._check(Action.REJECT, inp.actor, self._plan_reject(inp))
 
-    async def _step(
-        self, action: Action, actor: ActorRef, plan: Plan, *, summary: str, note: str | None = None,
-        before: Callable[[], Awaitable[str]] | None = None, payment: Payment | None = None,
-    ) -> OrderView:
-        await workflow.wait_condition(lambda: self._ready)
-        async with self._lock:
-            # Checked again: another step may have won the lock since the validator ran.
-            fields, target = self._check(action, actor, plan)
-            if before is not None:
-                try:
-                    note = await before()
-                except ActivityError as err:
-                    raise rethrow_activity_failure(err) from err
-            await self._record(action, actor, self._status, target, fields, summary=summary, note=note,
-                               payment=payment)
-            return self.view()
+    def _plan_change(self, inp: ChangeInput, target: OrderStatus | None) -> Plan:
+        def plan() -> tuple[OrderFields, OrderStatus]:
+            changes: dict[str, object] = {}
+            if inp.amount is not None:
+                changes["amount"] = parse_amount(inp.amount)
+            if inp.product is not None:
+                changes["product"] = clean_text(inp.product, "product")
+            clean_text(inp.note, "note", max_len=1000)
+            if target is OrderStatus.SECOND_REVIEW and not changes:
+                raise InvalidInput("a modification changes the amount or the product: give at least one")
+            rejection = self._fields.rejection
+            back = target or (return_target(rejection.remedy, rejection.stage) if rejection else self._status)
+            return self._fields.model_copy(update=changes), back
+        return plan
 
-    async def _record(
-        self, action: Action, actor: ActorRef, source: OrderStatus | None, target: OrderStatus,
-        fields: OrderFields, *, summary: str, note: str | None = None, payment: Payment | None = None,
-    ) -> None:
-        now = workflow.now()
-        seq = len(self._timeline) + 1
-        record = TransitionRecord(
-            order_number=self._number, partner=self._partner, rep=self._rep, seq=seq, action=action,
-            actor=actor, source=source, target=target, at=now, fields=fields,
-            pending_role=PENDING_ROLE[target], pending_user=pending_user(target, self._parties()),
-            payment=payment[0] if payment else None, payment_on=payment[1] if payment else None, note=note,
-        )
-        try:
+    def _audit(self, inp: ChangeInput) -> dict[str, str]:
+        """Before and after of every changed field, kept with the event."""
+        audit: dict[str, str] = {}
+        if inp.amount is not None:
+            audit["amount"] = f"{self._fields.amount} -> {parse_amount(inp.amount)}"
+        if inp.product is not None:
+            audit["product"] = f"{self._fields.product} -> {inp.product.strip()}"
+        return audit
+
+    @workflow.update
+    async def correct(self, inp: ChangeInput) -> OrderView:
+        return await self._step(Action.CORRECT, inp.actor, self._plan_change(inp, None),
+                                summary="record the rep's correction", note=inp.note.strip(), data=self._audit(inp))
+
+    @correct.validator
+    def _validate_correct(self, inp: ChangeInput) -> None:
+        self._check(Action.CORRECT, inp.actor, self._plan_change(inp, None))
+
+    @workflow.update
+    async def modify(self, inp: ChangeInput) -> OrderView:
+        """The order group fixes a small defect itself; the change is audited."""
+        return await self._step(Action.MODIFY, inp.actor, self._plan_change(inp, OrderStatus.SECOND_REVIEW),
+                                summary="record the order group's modification", note=inp.note.strip(),
+                                data=self._audit(inp))
+
+    @modify.validator
+    def _validate_modify(self, inp: ChangeInput) -> None:
+        self._check(Action.MODIFY, inp.actor, self._plan_change(inp, OrderStatus.SECOND_REVIEW))
+
+    def _plan_noted(self, inp: NoteInput, target: OrderStatus, **changes: object) -> Plan:
+        def plan() -> tuple[OrderFields, OrderStatus]:
+            clean_text(inp.note, "note", max_len=1000)
+            return self._fields.model_copy(update=changes), target
+        return plan
+
+    @workflow.update
+    async def resend_original(self, inp: NoteInput) -> OrderView:
+        """The rep says a re-signed original is on its way."""
+        return await self._step(Action.RESEND_ORIGINAL, inp.actor,
+                                self._plan_noted(inp, OrderStatus.AWAITING_ORIGINAL),
+                                summary="record that a new original is coming", note=inp.note.strip())
+
+    @resend_original.validator
+    def _validate_resend_original(self, inp: NoteInput) -> None:
+        self._check(Action.RESEND_ORIGINAL, inp.actor, self._plan_noted(inp, OrderStatus.AWAITING_ORIGINAL))
+
+    def _plan_allow(self, inp: NoteInput) -> Plan:
+        return self._plan_noted(inp, OrderStatus.RETURNED, allowed_rounds=self._fields.allowed_rounds + 1)
+
+    @workflow.update
+    async def allow_round(self, inp: NoteInput) -> OrderView:
+        return await self._step(Action.ALLOW_ROUND, inp.actor, self._plan_allow(inp),
+                                summary="record the supervisor's extra round", note=inp.note.strip())
+
+    @allow_round.validator
+    def _validate_allow_round(self, inp: NoteInput) -> None:
+        self._check(Action.ALLOW_ROUND, inp.actor, self._plan_allow(inp))
+
+    @workflow.update
+    async def void(self, inp: NoteInput) -> OrderView:
+        return await self._step(Action.VOID, inp.actor, self._plan_noted(inp, OrderStatus.VOID),
+                                summary="record the supervisor voiding the order", note=inp.note.strip())
+
+    @void.validator
+    def _validate_void(self, inp: NoteInput) -> None:
+        self._check(Action.VOID, inp.actor, self._plan_noted(inp, OrderStatus.VOID))
+
+    # --- lost forms and originals --------------------------------------------------------------
+    @workflow.update
+    async def report_lost(self, inp: NoteInput) -> OrderView:
+        """订单遗失: a lost blank form is voided; a lost signed original waits for a reissue."""
+        return await self._step(Action.REPORT_LOST, inp.actor,
+                                self._plan_noted(inp, lost_target(self._status)),
+                                summary="record the loss report", note=inp.note.strip())
+
+    @report_lost.validator
+    def _validate_report_lost(self, inp: NoteInput) -> None:
+        self._check(Action.REPORT_LOST, inp.actor, self._plan_noted(inp, lost_target(self._status)))
+
+    def _plan_reissue(self, inp: ReissueInput) -> Plan:
+        def plan() -> tuple[OrderFields, OrderStatus]:
+            new = str(parse_number(inp.new_number))
+            if new == self._number or new == self._fields.predecessor:
+                raise Refused(f"order {self._number} cannot be reissued under an old number ({new})")
+            if not new.startswith(parse_number(self._number).prefix):
+                raise Refused(f"order {self._number} must be reissued from its own partner's range")
+            return self._fields.model_copy(update={"successor": new}), OrderStatus.REISSUED
+        return plan
+
+    @workflow.update
+    async def reissue(self, inp: ReissueInput) -> OrderView:
+        plan = self._plan_reissue(inp)
+
+        async def start_successor() -> str:
+            new = str(parse_number(inp.new_number))
+            successor = IssueInput(number=new, partner=self._partner, rep=self._rep, actor=inp.actor,
+                                   issue_id=str(workflow.uuid4()), supervisor=self._supervisor,
+                                   policy=self._policy, predecessor=self._number,
+                                   history_limit=self._history_limit)
+            # Reserve the number in the database first: it refuses a number issued or voided before.
             await workflow.execute_activity_method(
-                OrderActivities.record_step, record, start_to_close_timeout=RECORD_TIMEOUT,
-                retry_policy=OUTAGE_RETRY, summary=f"{summary}: {source or 'new'} → {target}",
+                OrderActivities.record_step,
+                TransitionRecord(order_number=new, partner=self._partner, rep=self._rep, seq=1,
+                                 action=Action.ISSUE, actor=inp.actor, source=None, target=OrderStatus.ISSUED,
+                                 at=workflow.now(), fields=OrderFields(predecessor=self._number,
+                                                                       allowed_rounds=self._policy.max_rounds),
+                                 pending_role=PENDING_ROLE[OrderStatus.ISSUED],
+                                 pending_user=pending_user(OrderStatus.ISSUED, self._parties()),
+                                 issue_id=successor.issue_id, note=f"reissue of {self._number}"),
+                start_to_close_timeout=RECORD_TIMEOUT, retry_policy=OUTAGE_RETRY,
+                summary=f"reserve number {new} for the reissue",
             )
-        except ActivityError as err:
-            raise rethrow_activity_failure(err) from err
-        if target != self._status:
-            self._since = now
-        self._status, self._fields = target, fields
-        self._timeline.append(TimelineEntry(seq=seq, at=now, action=action, actor=actor.username,
-                                            source=record.source, target=target, note=note))
-        self._publish()
+            try:
+                await workflow.start_child_workflow(
+                    OrderWorkflow.run, successor, id=f"order-{new}",
+                    parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    static_summary=f"Order {new} · partner {self._partner} · rep {self._rep} · "
+                                   f"reissue of {self._number}",
+                )
+            except WorkflowAlreadyStartedError:
+                raise to_application_error(Refused(f"order number {new} has already been issued")) from None
+            return f"reissued as {new}"
 
-    def _publish(self) -> None:
-        status = self._status
-        role = PENDING_ROLE[status]
-        user = pending_user(status, self._parties())
-        updates = [
-            sa.ORDER_NUMBER.value_set(self._number),
-            sa.CHANNEL_PARTNER.value_set(self._partner),
-            sa.SALES_REP.value_set(self._rep),
-            sa.ORDER_STATUS.value_set(status.value),
-            sa.PENDING_ROLE.value_set(role.value) if role else sa.PENDING_ROLE.value_unset(),
-            sa.PENDING_USER.value_set(user) if user else sa.PENDING_USER.value_unset(),
-        ]
-        if self._fields.amount is not None:
-            # A search index only, for filtering in the UI; the money itself stays Decimal.
-            updates.append(sa.ORDER_AMOUNT.value_set(float(self._fields.amount)))
-        if self._fields.kind is not None:
-            updates.append(sa.ORDER_KIND.value_set(self._fields.kind.value))
-        signed = next((e.at for e in self._timeline if e.action is Action.SIGN), None)
-        if signed is not None:
-            updates.append(sa.SIGNED_AT.value_set(signed))
-        workflow.upsert_search_attributes(updates)
-        waiting = WAITING_FOR[status]
-        who = user or (role.value if role else "nobody")
-        lines = [
-            f"**{status.value}** — waiting for {waiting}",
-            f"- pending: {who}",
-            f"- since: {self._since:%Y-%m-%d %H:%M} UTC",
-        ]
-        if self._fields.customer_name:
-            lines.append(f"- customer: {self._fields.customer_name}; amount {self._fields.amount}")
-        if self._fields.effective_on:
-            lines.append(f"- effective on {self._fields.effective_on.isoformat()}")
-        workflow.set_current_details("\n".join(lines))
+        return await self._step(Action.REISSUE, inp.actor, plan, summary="record the reissue",
+                                before=start_successor)
+
+    @reissue.validator
+    def _validate_reissue(self, inp: ReissueInput) -> None:
+        self._check(Action.REISSUE, inp.actor, self._plan_reissue(inp))
+
+
+def _note(note: str | None) -> str | None:
+    return clean_text(note, "note", max_len=1000) if note else None
+
+
+def _valid(check) -> None:  # type: ignore[no-untyped-def]
+    try:
+        check()
+    except DomainError as err:
+        raise to_application_error(err) from err

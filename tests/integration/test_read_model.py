@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -18,21 +17,10 @@ from db.engine import unit_of_work
 from db.models import Customer, Order, OrderEvent, Payment
 from db.org_repo import PartnerSpec, UserSpec, load_actor, load_org
 from domain.errors import NotFound, Refused
-from domain.order import PENDING_ROLE, Action, OrderKind, OrderStatus
+from domain.order import Action, OrderKind, OrderStatus
 from domain.people import Role
-from orderflow.contracts import ActorRef, OrderFields, TransitionRecord
-from tests.helpers import ASSISTANT, FINANCE, REP
-
-NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
-
-
-def record(seq: int, action: Action, actor: ActorRef, source: OrderStatus | None, target: OrderStatus,
-           **fields: object) -> TransitionRecord:
-    return TransitionRecord(
-        order_number="BJ100001", partner="BJ", rep="alice", seq=seq, action=action, actor=actor,
-        source=source, target=target, at=NOW, fields=OrderFields(**fields),  # type: ignore[arg-type]
-        pending_role=PENDING_ROLE[target], pending_user="alice" if target is OrderStatus.ISSUED else None,
-    )
+from orderflow.contracts import ActorRef
+from tests.helpers import ASSISTANT, FINANCE, NOW, REP, record
 
 
 def count(factory: sessionmaker[Session], model: type) -> int:
@@ -88,10 +76,15 @@ def test_the_database_refuses_a_customer_that_is_not_the_reps(sessions: sessionm
 
 def test_an_actor_claiming_a_role_it_does_not_have_is_refused(sessions: sessionmaker[Session]):
     run = ActivityEnvironment().run
+    acts = OrderActivities(sessions)
     forged = ActorRef(username="alice", role=Role.ASSISTANT, partners=["BJ"])
+    with pytest.raises(ApplicationError, match="alice .channel sales. may not issue order BJ100001"):
+        run(acts.record_step, record(1, Action.ISSUE, forged, None, OrderStatus.ISSUED))
+    run(acts.record_step, record(1, Action.ISSUE, ASSISTANT, None, OrderStatus.ISSUED))
+    receive = record(2, Action.RECEIVE, forged, OrderStatus.AWAITING_ORIGINAL, OrderStatus.FIRST_REVIEW)
     with pytest.raises(ApplicationError, match="acts as assistant but the org says sales"):
-        run(OrderActivities(sessions).record_step, record(1, Action.ISSUE, forged, None, OrderStatus.ISSUED))
-    assert count(sessions, OrderEvent) == 0
+        run(acts.record_step, receive)
+    assert count(sessions, OrderEvent) == 1
 
 
 def test_reloading_the_org_deactivates_missing_users_and_keeps_them(sessions: sessionmaker[Session]):

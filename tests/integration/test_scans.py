@@ -21,8 +21,7 @@ from domain.order import Action, OrderStatus
 from orderflow.contracts import PromoteScanInput
 from orderflow.s3 import ensure_bucket, make_client, upload_staging
 from orderflow.settings import Settings
-from tests.helpers import ASSISTANT, pdf_bytes
-from tests.integration.test_read_model import record
+from tests.helpers import ASSISTANT, pdf_bytes, record
 
 LIMIT = 64 * 1024
 

@@ -9,6 +9,7 @@ import pytest
 from domain.errors import CustomerNotOwned, NotFound, NotPermitted, Refused, WrongState
 from domain.numbers import NumberRange
 from domain.order import (
+    REVIEWER,
     STEPS,
     Action,
     CustomerHolding,
@@ -18,6 +19,7 @@ from domain.order import (
     check_issue,
     check_signing_customer,
     check_step,
+    lost_target,
 )
 from domain.people import Actor, Role
 
@@ -30,27 +32,54 @@ ACTORS = {
 }
 
 
-@pytest.mark.parametrize("action", [a for a in Action if a is not Action.ISSUE])
-def test_each_step_is_allowed_only_from_its_source_state(action: Action):
+PEOPLE_STEPS = [a for a in STEPS if a is not Action.ISSUE]
+
+
+def _actor(role: Role) -> Actor:
+    return ACTORS.get(role) or Actor("someone", role, frozenset({"BJ"}))
+
+
+@pytest.mark.parametrize("action", PEOPLE_STEPS)
+def test_each_step_is_allowed_only_from_its_source_states(action: Action):
     step = STEPS[action]
-    actor = ACTORS[step.role]
-    assert check_step(action, step.source, actor, PARTIES).target is step.target
     for status in OrderStatus:
-        if status is not step.source:
-            with pytest.raises(WrongState, match=f"is {status.value}; '{action.value}' needs it to be"):
+        actor = _actor(REVIEWER.get(status, min(step.roles)) if action is Action.REJECT else min(step.roles))
+        if status in step.sources:
+            assert check_step(action, status, actor, PARTIES) is step
+        else:
+            with pytest.raises((WrongState, Refused), match=f"Order BJ100001 (is {status.value}|expired)"):
                 check_step(action, status, actor, PARTIES)
 
 
-@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("action", list(STEPS))
 @pytest.mark.parametrize("role", list(Role))
-def test_only_the_steps_role_may_take_it(action: Action, role: Role):
+def test_only_the_steps_roles_may_take_it(action: Action, role: Role):
     step = STEPS[action]
-    actor = Actor("alice" if role is Role.SALES else "someone", role, frozenset({"BJ"}))
-    if role is step.role:
-        check_step(action, step.source, actor, PARTIES)
+    status = min(step.sources) if step.sources else None
+    if action is Action.REJECT:
+        status = OrderStatus.FIRST_REVIEW if role is Role.ASSISTANT else OrderStatus.SECOND_REVIEW
+    if role in step.roles:
+        check_step(action, status, _actor(role), PARTIES)
     else:
         with pytest.raises(NotPermitted, match="that needs the"):
-            check_step(action, step.source, actor, PARTIES)
+            check_step(action, status, _actor(role), PARTIES)
+
+
+def test_each_review_is_rejected_only_by_its_own_reviewer():
+    with pytest.raises(NotPermitted, match="needs the channel assistant role"):
+        check_step(Action.REJECT, OrderStatus.FIRST_REVIEW, ACTORS[Role.ORDER_GROUP], PARTIES)
+    with pytest.raises(NotPermitted, match="needs the order group role"):
+        check_step(Action.REJECT, OrderStatus.SECOND_REVIEW, ACTORS[Role.ASSISTANT], PARTIES)
+
+
+def test_a_payment_after_expiry_is_refused_with_a_clear_message():
+    with pytest.raises(Refused, match="expired: its payment deadline passed"):
+        check_step(Action.PAY, OrderStatus.EXPIRED, ACTORS[Role.FINANCE], PARTIES)
+
+
+def test_losses():
+    assert lost_target(OrderStatus.ISSUED) is OrderStatus.VOID
+    assert lost_target(OrderStatus.AWAITING_ORIGINAL) is OrderStatus.LOST
 
 
 def test_scope_separation_and_deactivation():
@@ -89,16 +118,18 @@ RANGE = NumberRange("BJ", "BJ", 100000, 100999)
 
 def test_issue_rules():
     amy, alice = ACTORS[Role.ASSISTANT], ACTORS[Role.SALES]
-    assert check_issue("BJ100001", RANGE, amy, alice, "alice", already_issued=False) is RANGE
+    assert check_issue("BJ100001", RANGE, amy, alice, "alice", existing_status=None) is RANGE
     with pytest.raises(Refused, match="outside every partner's number range"):
-        check_issue("BJ200001", None, amy, alice, "alice", already_issued=False)
+        check_issue("BJ200001", None, amy, alice, "alice", existing_status=None)
     with pytest.raises(Refused, match="already been issued"):
-        check_issue("BJ100001", RANGE, amy, alice, "alice", already_issued=True)
+        check_issue("BJ100001", RANGE, amy, alice, "alice", "EFFECTIVE")
+    with pytest.raises(Refused, match="was voided and can never be issued again"):
+        check_issue("BJ100001", RANGE, amy, alice, "alice", "VOID")
     with pytest.raises(NotFound, match="no user 'zed'"):
-        check_issue("BJ100001", RANGE, amy, None, "zed", already_issued=False)
+        check_issue("BJ100001", RANGE, amy, None, "zed", existing_status=None)
     with pytest.raises(Refused, match="not that partner's rep"):
-        check_issue("BJ100001", RANGE, amy, Actor("carol", Role.SALES, frozenset({"SH"})), "carol", False)
+        check_issue("BJ100001", RANGE, amy, Actor("carol", Role.SALES, frozenset({"SH"})), "carol", None)
     with pytest.raises(Refused, match="active sales rep"):
-        check_issue("BJ100001", RANGE, amy, ACTORS[Role.FINANCE], "fay", already_issued=False)
+        check_issue("BJ100001", RANGE, amy, ACTORS[Role.FINANCE], "fay", existing_status=None)
     with pytest.raises(NotPermitted, match="outside the user's partners"):
-        check_issue("BJ100001", RANGE, Actor("sue", Role.ASSISTANT, frozenset({"SH"})), alice, "alice", False)
+        check_issue("BJ100001", RANGE, Actor("sue", Role.ASSISTANT, frozenset({"SH"})), alice, "alice", None)

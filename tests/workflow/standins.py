@@ -7,7 +7,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from domain.errors import CustomerNotOwned
-from orderflow.contracts import PromoteScanInput, ScanVersion, TransitionRecord
+from orderflow.contracts import NotifyInput, PromoteScanInput, ScanVersion, TransitionRecord
 from orderflow.failures import to_application_error
 from tests.helpers import queue
 from workflows.order import OrderWorkflow
@@ -17,6 +17,7 @@ class StandIns:
     def __init__(self) -> None:
         self.steps: list[TransitionRecord] = []
         self.scans: list[PromoteScanInput] = []
+        self.notes: list[NotifyInput] = []
         self.customer_taken = False  # the database says the customer moved away since the CLI looked
 
     @activity.defn(name="record_step")
@@ -24,6 +25,12 @@ class StandIns:
         if self.customer_taken and rec.action == "sign":
             raise to_application_error(CustomerNotOwned(1, "美来尔", "bob (Bob Li, partner BJ)", rec.rep))
         self.steps.append(rec)
+        return True
+
+    @activity.defn(name="notify")
+    async def notify(self, note: NotifyInput) -> bool:
+        if all(n.key != note.key for n in self.notes):
+            self.notes.append(note)
         return True
 
     @activity.defn(name="promote_scan")
@@ -37,4 +44,4 @@ class StandIns:
 def worker_with(client: Client, standins: StandIns) -> tuple[Worker, str]:
     task_queue = queue()
     return Worker(client, task_queue=task_queue, workflows=[OrderWorkflow],
-                  activities=[standins.record_step, standins.promote_scan]), task_queue
+                  activities=[standins.record_step, standins.promote_scan, standins.notify]), task_queue

@@ -1,0 +1,19 @@
+"""Where notifications go besides the notifications table. Pluggable: a webhook sender can be added."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from orderflow.contracts import NotifyInput
+
+log = logging.getLogger("orderflow.notifications")
+
+
+class Sender(Protocol):
+    def send(self, note: NotifyInput) -> None: ...
+
+
+class LogSender:
+    def send(self, note: NotifyInput) -> None:
+        log.info("notify %s about order %s (%s): %s", note.recipient, note.order_number, note.kind, note.text)

@@ -1,0 +1,139 @@
+"""Rejection and correction loops, the order group's modification, escalation, and continue-as-new."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.testing import WorkflowEnvironment
+
+from domain.order import Action, OrderStatus
+from domain.people import Role
+from domain.rejections import Reason
+from domain.timers import Policy
+from orderflow.contracts import ActorRef, ChangeInput, NoteInput, RejectInput
+from tests.helpers import ASSISTANT, ORDER_GROUP, REP, eventually, issue, second_review, step
+from tests.workflow.drive import drive, scan_input
+from tests.workflow.standins import StandIns, worker_with
+from workflows.order import OrderWorkflow
+
+CONTINUED = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+SUPERVISOR = ActorRef(username="sam", role=Role.SUPERVISOR, partners=["BJ"])
+
+
+async def start(env: WorkflowEnvironment, standins: StandIns, history_limit: int = 10_000,  # type: ignore[no-untyped-def]
+                policy: Policy | None = None):
+    worker, task_queue = worker_with(env.client, standins)
+    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
+    handle = await env.client.start_workflow(OrderWorkflow.run, issue(number, policy, history_limit),
+                                             id=f"order-{number}", task_queue=task_queue)
+    return worker, handle
+
+
+async def issued(handle) -> None:  # type: ignore[no-untyped-def]
+    await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+
+
+def reject(reasons: list[Reason], actor: ActorRef = ASSISTANT, note: str = "see remarks") -> RejectInput:
+    return RejectInput(actor=actor, reasons=reasons, note=note)
+
+
+def correction(note: str = "fixed", amount: str | None = None) -> ChangeInput:
+    return ChangeInput(actor=REP, note=note, amount=Decimal(amount) if amount else None)
+
+
+@pytest.mark.parametrize(("reasons", "back_to"), [
+    ([Reason.AMOUNT_MISMATCH], OrderStatus.FIRST_REVIEW),  # a data correction returns to the review
+    ([Reason.ILLEGIBLE_SCAN], OrderStatus.AWAITING_SCAN),
+    ([Reason.AMOUNT_MISMATCH, Reason.MISSING_STAMP], OrderStatus.AWAITING_ORIGINAL),  # the strongest wins
+])
+async def test_a_correction_returns_the_order_to_the_step_its_reason_requires(ts_env, reasons, back_to):  # type: ignore[no-untyped-def]
+    standins = StandIns()
+    worker, handle = await start(ts_env, standins)
+    async with worker:
+        await issued(handle)
+        await drive(handle, OrderStatus.FIRST_REVIEW)
+        returned = await handle.execute_update(OrderWorkflow.reject, reject(reasons))
+        assert returned.status is OrderStatus.RETURNED and returned.pending_user == "alice"
+        assert returned.fields.rejection and returned.fields.rejection.reasons == reasons
+        corrected = await handle.execute_update(OrderWorkflow.correct, correction(amount="11800.00"))
+        assert corrected.status is back_to and corrected.fields.amount == Decimal("11800.00")
+        assert standins.steps[-1].data == {"amount": "12000.00 -> 11800.00"}
+        await handle.terminate("test over")
+
+
+async def test_three_rounds_escalate_and_the_supervisor_decides(ts_env: WorkflowEnvironment):
+    standins = StandIns()
+    worker, handle = await start(ts_env, standins)
+    async with worker:
+        await issued(handle)
+        for round_ in (1, 2, 3):
+            await drive(handle, OrderStatus.SECOND_REVIEW)
+            view = await handle.execute_update(OrderWorkflow.reject,
+                                               reject([Reason.MISSING_CONDITIONS], actor=ORDER_GROUP))
+            assert view.fields.rounds == round_
+            if round_ < 3:
+                assert view.status is OrderStatus.RETURNED
+                view = await handle.execute_update(OrderWorkflow.resend_original,
+                                                   NoteInput(actor=REP, note="customer re-signs"))
+                assert view.status is OrderStatus.AWAITING_ORIGINAL
+        assert view.status is OrderStatus.ESCALATED and view.pending_user == "sam"
+        assert [n.recipient for n in standins.notes if n.kind == "escalation"] == ["sam"]
+        allowed = await handle.execute_update(OrderWorkflow.allow_round, NoteInput(actor=SUPERVISOR,
+                                                                                   note="one last try"))
+        assert allowed.status is OrderStatus.RETURNED and allowed.fields.allowed_rounds == 4
+        await handle.execute_update(OrderWorkflow.resend_original, NoteInput(actor=REP, note="again"))
+        await drive(handle, OrderStatus.SECOND_REVIEW)
+        again = await handle.execute_update(OrderWorkflow.reject, reject([Reason.OTHER], actor=ORDER_GROUP))
+        assert again.status is OrderStatus.ESCALATED and again.fields.rounds == 4
+        voided = await handle.execute_update(OrderWorkflow.void, NoteInput(actor=SUPERVISOR, note="give up"))
+        assert voided.status is OrderStatus.VOID
+        final = await handle.result()
+    actions = [e.action for e in final.timeline]
+    assert actions.count(Action.REJECT) == 4 and actions[-1] is Action.VOID
+    assert [s.seq for s in standins.steps] == list(range(1, len(standins.steps) + 1))
+
+
+async def test_the_order_group_modifies_then_approves_with_an_audit(ts_env: WorkflowEnvironment):
+    standins = StandIns()
+    worker, handle = await start(ts_env, standins)
+    async with worker:
+        await issued(handle)
+        await drive(handle, OrderStatus.SECOND_REVIEW)
+        modified = await handle.execute_update(OrderWorkflow.modify, ChangeInput(
+            actor=ORDER_GROUP, note="typo in the amount", amount=Decimal("12500.00"), product="Yellow pages, 2 years"))
+        assert modified.status is OrderStatus.SECOND_REVIEW and modified.fields.amount == Decimal("12500.00")
+        assert standins.steps[-1].data == {"amount": "12000.00 -> 12500.00",
+                                           "product": "Yellow pages, 1 year -> Yellow pages, 2 years"}
+        assert standins.steps[-1].note == "typo in the amount"
+        rescanned = await handle.execute_update(OrderWorkflow.rescan, scan_input("staging/second"))
+        assert [s.version for s in rescanned.scans] == [1, 2]
+        approved = await handle.execute_update(OrderWorkflow.second_review, second_review())
+        assert approved.status is OrderStatus.AWAITING_PAYMENT
+        await handle.terminate("test over")
+
+
+async def test_a_continued_workflow_keeps_its_state_and_timeline(ts_env: WorkflowEnvironment):
+    standins = StandIns()
+    worker, handle = await start(ts_env, standins, history_limit=60, policy=Policy(max_rounds=10))
+    async with worker:
+        await issued(handle)
+        first_run = ts_env.client.get_workflow_handle(handle.id, run_id=handle.result_run_id)
+        for _ in range(3):
+            await drive(handle, OrderStatus.FIRST_REVIEW)
+            await handle.execute_update(OrderWorkflow.reject, reject([Reason.OTHER]))
+            await handle.execute_update(OrderWorkflow.correct, correction())
+        before = await handle.query(OrderWorkflow.view)
+        # The first run ended by continuing as new; the latest run answers for the order.
+        history = await eventually(first_run.fetch_history, lambda h: h.events[-1].event_type == CONTINUED)
+        assert len(history.events) > 60
+        latest = ts_env.client.get_workflow_handle_for(OrderWorkflow.run, handle.id)
+        after = await latest.query(OrderWorkflow.view)
+        assert after == before
+        assert after.fields.rounds == 3 and len(after.timeline) == 9
+        # The continued run goes on where the old one stopped.
+        more = await latest.execute_update(OrderWorkflow.first_review, step())
+        assert more.status is OrderStatus.AWAITING_SCAN and more.timeline[-1].seq == len(before.timeline) + 1
+        await latest.terminate("test over")

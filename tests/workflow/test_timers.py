@@ -1,0 +1,136 @@
+"""Every deadline path on the time-skipping server: simulated days pass in moments."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from domain.fields import business_date
+from domain.order import Action, OrderStatus
+from domain.rejections import Reason
+from orderflow.contracts import NoteInput, OrderView, ReissueInput, RejectInput
+from tests.helpers import ASSISTANT, REP, eventually, issue, pay
+from tests.workflow.drive import drive
+from tests.workflow.standins import StandIns, worker_with
+from workflows.order import OrderWorkflow
+
+DAY = timedelta(days=1)
+
+
+@dataclass
+class Running:
+    env: WorkflowEnvironment
+    handle: WorkflowHandle[OrderWorkflow, OrderView]
+    standins: StandIns
+
+    async def view(self) -> OrderView:
+        return await self.handle.query(OrderWorkflow.view)
+
+    async def after(self, days: float) -> OrderView:
+        await self.env.sleep(DAY * days)
+        return await self.view()
+
+    def notes(self, kind: str) -> list[str]:
+        return [n.recipient for n in self.standins.notes if n.kind == kind]
+
+    async def today(self):  # type: ignore[no-untyped-def]
+        return business_date(await self.env.get_current_time())
+
+
+@pytest.fixture
+async def order(ts_env: WorkflowEnvironment) -> AsyncIterator[Running]:
+    standins = StandIns()
+    worker, task_queue = worker_with(ts_env.client, standins)
+    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
+    async with worker:
+        handle = await ts_env.client.start_workflow(OrderWorkflow.run, issue(number), id=f"order-{number}",
+                                                    task_queue=task_queue)
+        running = Running(ts_env, handle, standins)
+        await eventually(running.view, lambda v: bool(v.timeline))
+        yield running
+        view = await running.view()
+        if view.status not in (OrderStatus.EFFECTIVE, OrderStatus.VOID, OrderStatus.REISSUED, OrderStatus.EXPIRED):
+            await handle.terminate("test over")
+
+
+async def test_an_unsigned_form_is_reminded_escalated_then_voided_as_lost(order: Running):
+    assert (await order.after(29.9)).timeline[-1].action is Action.ISSUE
+    assert (await order.after(0.2)).timeline[-1].action is Action.REMIND
+    assert order.notes("reminder") == ["alice"]
+    assert (await order.after(7)).timeline[-1].action is Action.ESCALATE
+    assert order.notes("escalation") == ["sam"]
+    lost = await order.after(14)
+    assert lost.status is OrderStatus.VOID and lost.timeline[-1].action is Action.PRESUME_LOST
+    assert order.notes("lost") == ["alice"]
+    assert await order.handle.result() == lost
+
+
+async def test_an_original_not_received_is_chased_then_presumed_lost_then_reissued(order: Running):
+    await drive(order.handle, OrderStatus.AWAITING_ORIGINAL)
+    assert (await order.after(3.1)).timeline[-1].action is Action.REMIND
+    assert (await order.after(4)).timeline[-1].action is Action.ESCALATE
+    lost = await order.after(14)
+    assert lost.status is OrderStatus.LOST and lost.pending_role == "assistant"
+    assert order.notes("reminder") == ["alice"] and order.notes("escalation") == ["sam"]
+
+    new_number = f"BJ{(int(order.handle.id[-6:]) + 1) % 10**6:06d}"
+    done = await order.handle.execute_update(OrderWorkflow.reissue, ReissueInput(actor=ASSISTANT,
+                                                                                 new_number=new_number))
+    assert done.status is OrderStatus.REISSUED and done.fields.successor == new_number
+    successor = order.env.client.get_workflow_handle_for(OrderWorkflow.run, f"order-{new_number}")
+    new_view = await eventually(lambda: successor.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+    assert new_view.status is OrderStatus.ISSUED and new_view.fields.predecessor == order.handle.id[6:]
+    # The number was reserved in the database under the successor's issue id before it started.
+    reserved = [s for s in order.standins.steps if s.order_number == new_number and s.action is Action.ISSUE]
+    assert reserved and reserved[0].issue_id
+    await successor.terminate("test over")
+
+
+async def test_a_returned_order_is_reminded_then_escalated(order: Running):
+    await drive(order.handle, OrderStatus.FIRST_REVIEW)
+    await order.handle.execute_update(OrderWorkflow.reject, RejectInput(
+        actor=ASSISTANT, reasons=[Reason.AMOUNT_MISMATCH], note="amount in words differs"))
+    assert order.notes("returned") == ["alice"]
+    assert (await order.after(5.1)).timeline[-1].action is Action.REMIND
+    escalated = await order.after(5)
+    assert escalated.timeline[-1].action is Action.ESCALATE and escalated.status is OrderStatus.RETURNED
+    assert order.notes("escalation") == ["sam"]
+    assert (await order.after(30)).status is OrderStatus.RETURNED  # nothing further fires
+
+
+async def test_an_unpaid_order_is_reminded_then_expires_and_refuses_payment(order: Running):
+    await drive(order.handle, OrderStatus.AWAITING_PAYMENT)
+    assert (await order.after(7.1)).timeline[-1].action is Action.REMIND
+    expired = await order.after(23)
+    assert expired.status is OrderStatus.EXPIRED
+    assert order.notes("expired") == ["alice"]
+    assert (await order.handle.result()).status is OrderStatus.EXPIRED
+
+
+async def test_a_payment_on_day_29_makes_the_order_effective(order: Running):
+    await drive(order.handle, OrderStatus.AWAITING_PAYMENT)
+    await order.after(29)
+    day_29 = await order.today()
+    paid = await order.handle.execute_update(OrderWorkflow.pay, pay("12000.00", day_29))
+    assert paid.status is OrderStatus.EFFECTIVE
+    assert (await order.handle.result()).fields.effective_on == day_29
+    assert order.notes("expired") == []
+
+
+async def test_a_form_reported_lost_is_voided_at_once(order: Running):
+    voided = await order.handle.execute_update(OrderWorkflow.report_lost,
+                                               NoteInput(actor=REP, note="left the blank form in a taxi"))
+    assert voided.status is OrderStatus.VOID
+    assert (await order.handle.result()).timeline[-1].note == "left the blank form in a taxi"
+
+
+async def test_each_notification_is_sent_once(order: Running):
+    await order.after(60)
+    keys = [n.key for n in order.standins.notes]
+    assert len(keys) == len(set(keys)) == 3  # reminder, escalation, lost: once each

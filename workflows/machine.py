@@ -1,0 +1,292 @@
+"""An order workflow's state and the machinery every step shares: check, record, publish, chase."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.notifications import NotificationActivities
+    from activities.orders import OrderActivities
+    from domain.errors import DomainError
+    from domain.order import (
+        PENDING_ROLE,
+        TERMINAL,
+        WAITING_FOR,
+        Action,
+        OrderParties,
+        OrderStatus,
+        check_step,
+        lost_target,
+        pending_user,
+    )
+    from domain.rejections import LABELS
+    from domain.timers import Chase, Deadline, deadlines, due_at
+    from orderflow import search_attributes as sa
+    from orderflow.contracts import (
+        ActorRef,
+        IssueInput,
+        NotifyInput,
+        OrderFields,
+        OrderSnapshot,
+        OrderView,
+        ScanVersion,
+        TimelineEntry,
+        TransitionRecord,
+    )
+    from orderflow.failures import rethrow_activity_failure, to_application_error
+
+# A database or S3 outage must not fail an order: keep retrying, backing off to a minute apart.
+# Broken business rules come back as non-retryable ApplicationErrors and stop at once.
+OUTAGE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
+                           maximum_interval=timedelta(minutes=1), maximum_attempts=0)
+# One small transaction: anything slower is a stuck connection, worth a fresh attempt.
+RECORD_TIMEOUT = timedelta(seconds=30)
+
+Plan = Callable[[], tuple[OrderFields, OrderStatus]]
+Payment = tuple[Decimal, date]
+
+
+class OrderMachine:
+    def _restore(self, inp: IssueInput) -> None:
+        self._number, self._partner, self._rep = inp.number, inp.partner, inp.rep
+        self._supervisor, self._policy, self._issue_id = inp.supervisor, inp.policy, inp.issue_id
+        self._history_limit = inp.history_limit
+        self._lock = asyncio.Lock()
+        snap = inp.snapshot
+        if snap is None:
+            self._status = OrderStatus.ISSUED
+            self._since = workflow.now()
+            self._stage = 0
+            self._fields = OrderFields(allowed_rounds=inp.policy.max_rounds, predecessor=inp.predecessor)
+            self._timeline: list[TimelineEntry] = []
+            self._scans: list[ScanVersion] = []
+            self._fired: set[tuple[int, Chase]] = set()
+            self._ready = False  # steps wait until the issue itself is recorded
+        else:
+            self._status, self._since, self._stage = snap.status, snap.since, snap.stage
+            self._fields, self._timeline, self._scans = snap.fields, list(snap.timeline), list(snap.scans)
+            self._fired = set(snap.fired)
+            self._ready = True
+
+    def _parties(self) -> OrderParties:
+        return OrderParties(self._number, self._partner, self._rep, self._fields.first_reviewer, self._supervisor)
+
+    def _view(self) -> OrderView:
+        status = self._status
+        return OrderView(
+            number=self._number, partner=self._partner, rep=self._rep, status=status,
+            pending_role=PENDING_ROLE[status], pending_user=pending_user(status, self._parties()),
+            since=self._since, fields=self._fields, timeline=list(self._timeline), scans=list(self._scans),
+            supervisor=self._supervisor,
+        )
+
+    # --- steps ---------------------------------------------------------------------------
+    def _check(self, action: Action, actor: ActorRef, plan: Plan) -> tuple[OrderFields, OrderStatus]:
+        try:
+            check_step(action, self._status, actor.to_domain(), self._parties())
+            return plan()
+        except DomainError as err:
+            raise to_application_error(err) from err
+
+    async def _step(
+        self, action: Action, actor: ActorRef, plan: Plan, *, summary: str, note: str | None = None,
+        before: Callable[[], Awaitable[str]] | None = None, payment: Payment | None = None,
+        data: dict[str, str] | None = None,
+    ) -> OrderView:
+        await workflow.wait_condition(lambda: self._ready)
+        async with self._lock:
+            # Checked again: another step may have won the lock since the validator ran.
+            fields, target = self._check(action, actor, plan)
+            if before is not None:
+                try:
+                    note = await before()
+                except ActivityError as err:
+                    raise rethrow_activity_failure(err) from err
+            await self._record(action, actor, target, fields, summary=summary, note=note, payment=payment,
+                               data=data)
+            await self._announce(action)
+            return self._view()
+
+    async def _record(
+        self, action: Action, actor: ActorRef | None, target: OrderStatus, fields: OrderFields, *,
+        summary: str, note: str | None = None, payment: Payment | None = None, data: dict[str, str] | None = None,
+        issue: bool = False,
+    ) -> int:
+        """Write the step through the read model first; only then does the workflow's own state move."""
+        now = workflow.now()
+        src = None if issue else self._status
+        moves = target != src
+        since = now if moves else self._since
+        fields = fields.model_copy(update={"due_at": due_at(target, since, self._policy)})
+        seq = len(self._timeline) + 1
+        parties = self._parties()
+        record = TransitionRecord(
+            order_number=self._number, partner=self._partner, rep=self._rep, seq=seq, action=action,
+            actor=actor, source=src, target=target, at=now, fields=fields,
+            pending_role=PENDING_ROLE[target], pending_user=pending_user(target, parties),
+            payment=payment[0] if payment else None, payment_on=payment[1] if payment else None, note=note,
+            issue_id=self._issue_id if action is Action.ISSUE else None, data=data or {},
+            supervisor=self._supervisor,
+        )
+        try:
+            await workflow.execute_activity_method(
+                OrderActivities.record_step, record, start_to_close_timeout=RECORD_TIMEOUT,
+                retry_policy=OUTAGE_RETRY, summary=f"{summary}: {record.source or 'new'} → {target}",
+            )
+        except ActivityError as err:
+            raise rethrow_activity_failure(err) from err
+        if moves:
+            self._since, self._stage = now, self._stage + 1
+        self._status, self._fields = target, fields
+        self._timeline.append(TimelineEntry(seq=seq, at=now, action=action,
+                                            actor=actor.username if actor else "system",
+                                            source=record.source, target=target, note=note))
+        self._publish()
+        return seq
+
+    async def _notify(self, kind: str, recipient: str | None, text: str, seq: int) -> None:
+        if recipient is None:
+            return
+        await workflow.execute_activity_method(
+            NotificationActivities.notify,
+            NotifyInput(key=f"{self._number}:{seq}:{kind}:{recipient}", recipient=recipient,
+                        order_number=self._number, kind=kind, due_at=self._fields.due_at, text=text),
+            start_to_close_timeout=RECORD_TIMEOUT, retry_policy=OUTAGE_RETRY, summary=f"tell {recipient}: {kind}",
+        )
+
+    async def _announce(self, action: Action) -> None:
+        """Tell whoever the order now waits for, when a person's step sent it back or up."""
+        seq = len(self._timeline)
+        if self._status is OrderStatus.RETURNED and action is Action.REJECT:
+            await self._notify("returned", self._rep, f"Order {self._number} was returned: "
+                               f"{self._rejection_text()}. Correct it or resend the original.", seq)
+        elif self._status is OrderStatus.ESCALATED:
+            await self._notify("escalation", self._supervisor or self._rep,
+                               f"Order {self._number} was rejected {self._fields.rounds} times "
+                               f"({self._rejection_text()}); void it or allow another round.", seq)
+
+    def _rejection_text(self) -> str:
+        rej = self._fields.rejection
+        if rej is None:
+            return ""
+        return ", ".join(LABELS[r] for r in rej.reasons) + (f" — {rej.note}" if rej.note else "")
+
+    # --- deadlines -------------------------------------------------------------------------
+    async def _run_until_closed(self) -> None:
+        """Wait for people, chasing them when deadlines pass, until the order reaches a final state."""
+        while self._status not in TERMINAL:
+            if self._history_too_long():
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
+                workflow.continue_as_new(self._continue_input())
+            seen, stage = len(self._timeline), self._stage
+            upcoming = [d for d in deadlines(self._status, self._since, self._policy)
+                        if (stage, d.chase) not in self._fired]
+            if not upcoming:
+                await workflow.wait_condition(lambda seen=seen: len(self._timeline) != seen)  # type: ignore[misc]
+                continue
+            nxt = upcoming[0]
+            try:
+                await workflow.wait_condition(
+                    lambda seen=seen: len(self._timeline) != seen,  # type: ignore[misc]
+                    timeout=max(nxt.at - workflow.now(), timedelta(0)),
+                    timeout_summary=f"waiting for {WAITING_FOR[self._status]} ({nxt.chase.value} "
+                                    f"due {nxt.at:%Y-%m-%d %H:%M} UTC)",
+                )
+            except TimeoutError:
+                await self._chase(nxt, stage)
+
+    async def _chase(self, deadline: Deadline, stage: int) -> None:
+        async with self._lock:
+            if self._stage != stage or (stage, deadline.chase) in self._fired:
+                return  # a person acted while the timer fired
+            self._fired.add((stage, deadline.chase))
+            status, waiting = self._status, WAITING_FOR[self._status]
+            if deadline.chase is Chase.REMINDER:
+                seq = await self._record(Action.REMIND, None, status, self._fields, summary="remind the rep",
+                                         note=f"reminded {self._rep}")
+                await self._notify("reminder", self._rep, f"Order {self._number} is waiting for {waiting}.", seq)
+            elif deadline.chase is Chase.ESCALATION:
+                who = self._supervisor or self._rep
+                seq = await self._record(Action.ESCALATE, None, status, self._fields, summary="escalate",
+                                         note=f"escalated to {who}")
+                await self._notify("escalation", who, f"Order {self._number} of {self._rep} has been waiting "
+                                   f"for {waiting} since {self._since:%Y-%m-%d}.", seq)
+            elif deadline.chase is Chase.LOST:
+                target = lost_target(status)
+                seq = await self._record(Action.PRESUME_LOST, None, target, self._fields,
+                                         summary="presume the form lost", note=f"presumed lost while {status.value}")
+                await self._notify("lost", self._rep, f"Order {self._number} is presumed lost and is now "
+                                   f"{target.value}.", seq)
+            else:
+                seq = await self._record(Action.EXPIRE, None, OrderStatus.EXPIRED, self._fields,
+                                         summary="expire unpaid order", note="no payment by the deadline")
+                await self._notify("expired", self._rep, f"Order {self._number} expired unpaid.", seq)
+
+    # --- long histories ---------------------------------------------------------------------
+    def _history_too_long(self) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > self._history_limit
+
+    def _continue_input(self) -> IssueInput:
+        snapshot = OrderSnapshot(status=self._status, since=self._since, stage=self._stage, fields=self._fields,
+                                 timeline=self._timeline, scans=self._scans, fired=sorted(self._fired))
+        return IssueInput(number=self._number, partner=self._partner, rep=self._rep, actor=self._issuer,
+                          issue_id=self._issue_id, supervisor=self._supervisor, policy=self._policy,
+                          predecessor=self._fields.predecessor, history_limit=self._history_limit,
+                          snapshot=snapshot)
+
+    # --- what the Web UI shows ------------------------------------------------------------------
+    def _publish(self) -> None:
+        status = self._status
+        role = PENDING_ROLE[status]
+        user = pending_user(status, self._parties())
+        f = self._fields
+        updates = [
+            sa.ORDER_NUMBER.value_set(self._number),
+            sa.CHANNEL_PARTNER.value_set(self._partner),
+            sa.SALES_REP.value_set(self._rep),
+            sa.ORDER_STATUS.value_set(status.value),
+            sa.PENDING_ROLE.value_set(role.value) if role else sa.PENDING_ROLE.value_unset(),
+            sa.PENDING_USER.value_set(user) if user else sa.PENDING_USER.value_unset(),
+            sa.REVIEW_ROUND.value_set(f.rounds),
+            sa.DUE_AT.value_set(f.due_at) if f.due_at else sa.DUE_AT.value_unset(),
+        ]
+        if f.amount is not None:
+            # A search index only, for filtering in the UI; the money itself stays Decimal.
+            updates.append(sa.ORDER_AMOUNT.value_set(float(f.amount)))
+        if f.kind is not None:
+            updates.append(sa.ORDER_KIND.value_set(f.kind.value))
+        signed = next((e.at for e in self._timeline if e.action is Action.SIGN), None)
+        if signed is not None:
+            updates.append(sa.SIGNED_AT.value_set(signed))
+        workflow.upsert_search_attributes(updates)
+        workflow.set_current_details(self._details(role.value if role else None, user))
+
+    def _details(self, role: str | None, user: str | None) -> str:
+        f = self._fields
+        lines = [f"**{self._status.value}** — waiting for {WAITING_FOR[self._status]}"]
+        if role:
+            lines.append(f"- pending: {user or role}")
+        lines.append(f"- since: {self._since:%Y-%m-%d %H:%M} UTC")
+        if f.due_at:
+            lines.append(f"- due: {f.due_at:%Y-%m-%d %H:%M} UTC")
+        if f.customer_name:
+            lines.append(f"- customer: {f.customer_name}; amount {f.amount}")
+        if f.rejection:
+            lines.append(f"- last rejection (round {f.rounds}): {self._rejection_text()}")
+        if f.predecessor:
+            lines.append(f"- reissued from [order-{f.predecessor}](../order-{f.predecessor})")
+        if f.successor:
+            lines.append(f"- reissued as [order-{f.successor}](../order-{f.successor})")
+        if f.effective_on:
+            lines.append(f"- effective on {f.effective_on.isoformat()}")
+        return "\n".join(lines)
+
+    _issuer: ActorRef  # who issued the form; carried into a continued run
