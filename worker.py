@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.notifications import NotificationActivities
 from activities.orders import OrderActivities
 from activities.scans import ScanActivities
 from db.engine import make_engine, session_factory
 from orderflow.interceptors import ActivityFailureLog
+from orderflow.notify import LogSender
 from orderflow.s3 import make_client
 from orderflow.settings import Settings
 from orderflow.temporal import connect
@@ -29,11 +31,12 @@ def build_worker(client: Client, settings: Settings, sessions: sessionmaker[Sess
                  executor: ThreadPoolExecutor, task_queue: str | None = None) -> Worker:
     orders = OrderActivities(sessions)
     scans = ScanActivities(s3, settings.s3_bucket, sessions, settings.scan_max_bytes)
+    notes = NotificationActivities(sessions, LogSender())
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[OrderWorkflow],
-        activities=[orders.record_step, scans.promote_scan],
+        activities=[orders.record_step, scans.promote_scan, notes.notify],
         activity_executor=executor,
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_cached_workflows=settings.worker_max_cached_workflows,

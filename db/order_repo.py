@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Customer, Order, OrderEvent, Payment, Scan
+from db.models import Customer, Notification, Order, OrderEvent, Payment, Scan
 from domain.errors import NotFound
 
 
@@ -130,6 +130,11 @@ def get_customer(session: Session, customer_id: int) -> Customer:
     if row is None:
         raise NotFound(f"there is no customer {customer_id}")
     return row
+
+
+def notifications_for(session: Session, recipient: str, limit: int = 50) -> list[Notification]:
+    stmt = select(Notification).where(Notification.recipient == recipient)
+    return list(session.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 
 def order_status(session: Session, number: str) -> str | None:

@@ -17,19 +17,24 @@ from db.customer_repo import customer_ref
 from db.engine import unit_of_work
 from db.order_repo import get_customer, order_status
 from db.org_repo import all_ranges
-from domain.errors import InvalidInput, NotFound, WrongState
+from domain.errors import InvalidInput, NotFound, Unavailable, WrongState
 from domain.fields import clean_text, parse_amount
 from domain.numbers import owning_range, parse_number
 from domain.order import Action, OrderKind, OrderStatus, check_issue, check_step
 from domain.people import Actor
+from domain.rejections import parse_reasons
 from domain.scans import HEAD_BYTES, TAIL_BYTES, inspect_scan
 from orderflow import search_attributes as sa
 from orderflow.contracts import (
     ActorRef,
+    ChangeInput,
     CustomerRef,
     IssueInput,
+    NoteInput,
     OrderView,
     PayInput,
+    ReissueInput,
+    RejectInput,
     ScanInput,
     SecondReviewInput,
     SignInput,
@@ -55,7 +60,7 @@ class OrderDesk:
     async def view(self, number: str) -> OrderView:
         number = str(parse_number(number))
         try:
-            return await self._handle(number).query(OrderWorkflow.view)
+            return await self._bounded(number, self._handle(number).query(OrderWorkflow.view))
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
                 raise NotFound(f"there is no order {number}") from None
@@ -73,7 +78,7 @@ class OrderDesk:
                 rep = None
             check_issue(number, owning, actor, rep, rep_name, order_status(session, number))
         assert owning is not None
-        handle = await self._client.start_workflow(
+        await self._client.start_workflow(
             OrderWorkflow.run,
             IssueInput(number=number, partner=owning.partner, rep=rep_name, actor=actor_ref(actor),
                        issue_id=uuid.uuid4().hex, supervisor=rep.reports_to if rep else None,
@@ -91,10 +96,11 @@ class OrderDesk:
             static_details=f"Blank form {number} issued by {actor.username} to {rep_name}.",
         )
         # Wait until the issue is recorded, so the next command sees the order everywhere.
-        for _ in range(200):
-            view = await handle.query(OrderWorkflow.view)
-            if view.timeline:
-                return view
+        deadline = asyncio.get_running_loop().time() + self._settings.cli_wait_seconds
+        while not (view := await self.view(number)).timeline:
+            if asyncio.get_running_loop().time() > deadline:
+                raise Unavailable(f"order {number} was started but its issue is not recorded yet: "
+                                  f"is a worker running on task queue '{self._settings.task_queue}'?")
             await asyncio.sleep(0.05)
         return view
 
@@ -110,39 +116,89 @@ class OrderDesk:
                                holder=holding.holder)
         inp = SignInput(actor=actor_ref(actor), customer=customer, product=clean_text(product, "product"),
                         kind=order_kind, amount=parse_amount(amount), signed_on=signed_on)
-        return await self._handle(await self._open(number, Action.SIGN, actor)).execute_update(OrderWorkflow.sign, inp)
+        return await self._update(number, Action.SIGN, actor, OrderWorkflow.sign, inp)
 
     async def receive(self, actor: Actor, number: str, note: str | None = None) -> OrderView:
         inp = StepInput(actor=actor_ref(actor), note=_note(note))
-        handle = self._handle(await self._open(number, Action.RECEIVE, actor))
-        return await handle.execute_update(OrderWorkflow.receive, inp)
+        return await self._update(number, Action.RECEIVE, actor, OrderWorkflow.receive, inp)
+
+    async def reject(self, actor: Actor, number: str, reasons: list[str], note: str) -> OrderView:
+        inp = RejectInput(actor=actor_ref(actor), reasons=parse_reasons(reasons),
+                          note=clean_text(note, "rejection note", max_len=1000))
+        return await self._update(number, Action.REJECT, actor, OrderWorkflow.reject, inp)
+
+    async def correct(self, actor: Actor, number: str, note: str, amount: str | None,
+                      product: str | None) -> OrderView:
+        return await self._update(number, Action.CORRECT, actor, OrderWorkflow.correct,
+                                  self._change(actor, note, amount, product))
+
+    async def modify(self, actor: Actor, number: str, reason: str, amount: str | None,
+                     product: str | None) -> OrderView:
+        if amount is None and product is None:
+            raise InvalidInput("a modification changes --amount or --product: give at least one")
+        return await self._update(number, Action.MODIFY, actor, OrderWorkflow.modify,
+                                  self._change(actor, reason, amount, product))
+
+    @staticmethod
+    def _change(actor: Actor, note: str, amount: str | None, product: str | None) -> ChangeInput:
+        return ChangeInput(actor=actor_ref(actor), note=clean_text(note, "note", max_len=1000),
+                           amount=parse_amount(amount) if amount is not None else None,
+                           product=clean_text(product, "product") if product is not None else None)
+
+    async def noted(self, actor: Actor, number: str, action: Action, note: str) -> OrderView:
+        """Steps that carry only a note: resend the original, report a loss, allow a round, void."""
+        update = {Action.RESEND_ORIGINAL: OrderWorkflow.resend_original, Action.REPORT_LOST: OrderWorkflow.report_lost,
+                  Action.ALLOW_ROUND: OrderWorkflow.allow_round, Action.VOID: OrderWorkflow.void}[action]
+        inp = NoteInput(actor=actor_ref(actor), note=clean_text(note, "note", max_len=1000))
+        return await self._update(number, action, actor, update, inp)
+
+    async def reissue(self, actor: Actor, number: str, new_number: str) -> OrderView:
+        from db.org_repo import load_actor
+
+        view = await self.view(number)
+        check_step(Action.REISSUE, view.status, actor, view.parties())
+        new = str(parse_number(new_number))
+        with unit_of_work(self._sessions) as session:
+            owning = owning_range(parse_number(new), all_ranges(session))
+            if owning is not None and owning.partner != view.partner:
+                owning = None
+            check_issue(new, owning, actor, load_actor(session, view.rep), view.rep, order_status(session, new))
+        inp = ReissueInput(actor=actor_ref(actor), new_number=new)
+        return await self._send(self._handle(view.number), OrderWorkflow.reissue, inp)
+
+    async def _update(self, number: str, action: Action, actor: Actor, update: Any, inp: Any) -> OrderView:
+        handle = self._handle(await self._open(number, action, actor))
+        return await self._send(handle, update, inp)
 
     async def review(self, actor: Actor, number: str, location: str | None) -> OrderView:
         view = await self.view(number)
         handle = self._handle(view.number)
         if view.status is OrderStatus.FIRST_REVIEW:
             check_step(Action.FIRST_REVIEW, view.status, actor, view.parties())
-            return await handle.execute_update(OrderWorkflow.first_review, StepInput(actor=actor_ref(actor)))
+            return await self._send(handle, OrderWorkflow.first_review, StepInput(actor=actor_ref(actor)))
         if view.status is OrderStatus.SECOND_REVIEW:
             check_step(Action.SECOND_REVIEW, view.status, actor, view.parties())
             if not location:
                 raise InvalidInput("the second review records where the original is filed: pass --location")
             inp = SecondReviewInput(actor=actor_ref(actor), location=location)
-            return await handle.execute_update(OrderWorkflow.second_review, inp)
+            return await self._send(handle, OrderWorkflow.second_review, inp)
         raise WrongState(view.number, view.status.value, "review", "FIRST_REVIEW or SECOND_REVIEW")
 
     async def scan(self, actor: Actor, number: str, path: Path) -> OrderView:
+        """The first scan, or a re-upload (重传) that adds a version once the order is past the scan."""
         from orderflow.s3 import upload_staging
 
         view = await self.view(number)
+        action = Action.SCAN if view.status is OrderStatus.AWAITING_SCAN else Action.RESCAN
+        update = OrderWorkflow.scan if action is Action.SCAN else OrderWorkflow.rescan
         # Refuse before uploading anything: the same checks the workflow and the activity make.
-        check_step(Action.SCAN, view.status, actor, view.parties())
+        check_step(action, view.status, actor, view.parties())
         inspect_local_scan(path, self._settings.scan_max_bytes)
         staged = await asyncio.to_thread(upload_staging, self._s3, self._settings.s3_bucket, path, view.number)
         inp = ScanInput(actor=actor_ref(actor), staging_key=staged.key, size=staged.size, sha256=staged.sha256,
                         filename=path.name)
         try:
-            return await self._handle(view.number).execute_update(OrderWorkflow.scan, inp)
+            return await self._send(self._handle(view.number), update, inp)
         except Exception:
             # Nothing half-written: a refused scan leaves no staged object behind.
             await asyncio.to_thread(self._s3.delete_object, Bucket=self._settings.s3_bucket, Key=staged.key)
@@ -150,7 +206,21 @@ class OrderDesk:
 
     async def pay(self, actor: Actor, number: str, amount: str, paid_on: date) -> OrderView:
         inp = PayInput(actor=actor_ref(actor), amount=parse_amount(amount, "payment amount"), paid_on=paid_on)
-        return await self._handle(await self._open(number, Action.PAY, actor)).execute_update(OrderWorkflow.pay, inp)
+        return await self._update(number, Action.PAY, actor, OrderWorkflow.pay, inp)
+
+    async def _send(self, handle: WorkflowHandle[OrderWorkflow, OrderView], update: Any, inp: Any) -> OrderView:
+        return await self._bounded(handle.id.removeprefix("order-"), handle.execute_update(update, inp))
+
+    async def _bounded(self, number: str, call: Any) -> OrderView:
+        """Never hang: with no worker answering, say so."""
+        try:
+            return await asyncio.wait_for(call, timeout=self._settings.cli_wait_seconds)  # type: ignore[no-any-return]
+        except TimeoutError:
+            raise Unavailable(
+                f"order {number} did not answer within {self._settings.cli_wait_seconds:g}s: is a worker running "
+                f"on task queue '{self._settings.task_queue}'? A step may still be applied when one is; "
+                "check with `orderflow order show`."
+            ) from None
 
     async def _open(self, number: str, action: Action, actor: Actor) -> str:
         """Refuse early, with the workflow's own rule, a step the order is not waiting for.

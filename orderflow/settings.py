@@ -33,7 +33,9 @@ class Settings(BaseSettings):
 
     # Timers of new orders, e.g. ORDERFLOW_POLICY__ORIGINAL_REMINDER=P5D; running orders keep theirs.
     policy: Policy = Policy()
-    user: str | None = None  # the acting user when --as is not given
+    user: str | None = None
+    # How long the CLI waits for a step to be recorded before it says the worker is not answering.
+    cli_wait_seconds: float = Field(default=30, gt=0)  # the acting user when --as is not given
     worker_max_concurrent_activities: int = Field(default=32, gt=0)
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
 

@@ -8,12 +8,13 @@ from typing import Any
 
 import typer
 
-from orderflow.cli.runtime import Cli, get, run
+from domain.rejections import Reason
+from orderflow.cli.runtime import Cli, fail, get, run
 
 app = typer.Typer(no_args_is_help=True, help="Orders: issue, sign, receive, review, scan, pay, show, list.")
 
 
-def _step(ctx: typer.Context, act: Callable[[Any, Any], Awaitable[Any]], needs_s3: bool = False,
+def step(ctx: typer.Context, act: Callable[[Any, Any], Awaitable[Any]], needs_s3: bool = False,
           done: str = "") -> None:
     """Connect, resolve the actor, run one desk call, and print the order as it now stands."""
     cli = get(ctx)
@@ -46,7 +47,7 @@ def _step(ctx: typer.Context, act: Callable[[Any, Any], Awaitable[Any]], needs_s
 def issue(ctx: typer.Context, number: str = typer.Argument(...),
           to: str = typer.Option(..., "--to", help="The rep.")) -> None:
     """Hand a numbered blank form to a sales rep (assistant)."""
-    _step(ctx, lambda desk, actor: desk.issue(actor, number, to), done="issued {view.number} to {view.rep}")
+    step(ctx, lambda desk, actor: desk.issue(actor, number, to), done="issued {view.number} to {view.rep}")
 
 
 @app.command("sign")
@@ -68,13 +69,13 @@ def sign(
         day = parse_day(signed_on, "signing date") if signed_on else default_day()
         return desk.sign(actor, number, customer, product, kind, amount, day)
 
-    _step(ctx, act, done="signed {view.number}")
+    step(ctx, act, done="signed {view.number}")
 
 
 @app.command("receive")
 def receive(ctx: typer.Context, number: str = typer.Argument(...), note: str | None = typer.Option(None)) -> None:
     """Record that the paper original arrived (assistant)."""
-    _step(ctx, lambda desk, actor: desk.receive(actor, number, note), done="received the original of {view.number}")
+    step(ctx, lambda desk, actor: desk.receive(actor, number, note), done="received the original of {view.number}")
 
 
 @app.command("review")
@@ -82,22 +83,29 @@ def review(
     ctx: typer.Context,
     number: str = typer.Argument(...),
     approve: bool = typer.Option(False, "--approve", help="Approve the order at its current review."),
+    reject: bool = typer.Option(False, "--reject", help="Reject it back to the rep (give --reason and --note)."),
+    reason: list[str] = typer.Option([], "--reason", help=f"Repeatable: {', '.join(r.value for r in Reason)}."),
+    note: str | None = typer.Option(None, help="Why, for a rejection."),
     location: str | None = typer.Option(None, help="Where the original is filed (second review)."),
 ) -> None:
-    """Approve the first review (assistant) or the second review (order group)."""
-    if not approve:
-        from orderflow.cli.runtime import fail
-
-        fail(get(ctx), 2, "say --approve to approve the order at its current review")
-    _step(ctx, lambda desk, actor: desk.review(actor, number, location),
-          done="approved; {view.number} is now {view.status.value}")
+    """Approve or reject at the first review (assistant) or the second review (order group)."""
+    if approve == reject:
+        fail(get(ctx), 2, "say either --approve or --reject")
+    if approve:
+        step(ctx, lambda desk, actor: desk.review(actor, number, location),
+              done="approved; {view.number} is now {view.status.value}")
+        return
+    if not note:
+        fail(get(ctx), 2, "a rejection says why: pass --note")
+    step(ctx, lambda desk, actor: desk.reject(actor, number, reason, note),
+          done="rejected; {view.number} is now {view.status.value} (round {view.fields.rounds})")
 
 
 @app.command("scan")
 def scan(ctx: typer.Context, number: str = typer.Argument(...),
          file: Path = typer.Option(..., "--file", help="PDF, JPEG, PNG or TIFF.")) -> None:
-    """Upload the scan of the original (assistant)."""
-    _step(ctx, lambda desk, actor: desk.scan(actor, number, file), needs_s3=True,
+    """Upload the scan of the original, or re-upload a new version later (assistant or order group)."""
+    step(ctx, lambda desk, actor: desk.scan(actor, number, file), needs_s3=True,
           done="scan filed for {view.number}")
 
 
@@ -111,7 +119,7 @@ def pay(ctx: typer.Context, number: str = typer.Argument(...), amount: str = typ
 
         return desk.pay(actor, number, amount, parse_day(date, "payment date"))
 
-    _step(ctx, act, done="payment recorded; {view.number} is {view.status.value}")
+    step(ctx, act, done="payment recorded; {view.number} is {view.status.value}")
 
 
 @app.command("show")

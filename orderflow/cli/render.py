@@ -11,6 +11,7 @@ from rich.table import Table
 from domain.fields import BUSINESS_TZ
 from domain.order import WAITING_FOR
 from domain.people import ROLE_LABELS
+from domain.rejections import LABELS
 from orderflow.contracts import OrderView
 
 
@@ -30,6 +31,16 @@ def order_view(view: OrderView) -> None:
         console.print(f"paid {f.paid_total}" + (f"; effective on {f.effective_on}" if f.effective_on else ""))
     if f.location:
         console.print(f"original filed at {f.location}")
+    if f.due_at and view.pending_role is not None:
+        console.print(f"due {_local(f.due_at)}")
+    if f.rejection:
+        reasons = ", ".join(LABELS[r] for r in f.rejection.reasons)
+        console.print(f"rejected {f.rounds} time(s); last by {f.rejection.by} at {f.rejection.stage.value}: "
+                      f"{reasons} — {f.rejection.note}")
+    if f.predecessor:
+        console.print(f"reissue of order {f.predecessor}")
+    if f.successor:
+        console.print(f"reissued as order {f.successor}")
     timeline = Table("#", "when (Beijing)", "step", "by", "from", "to", "note", title="timeline")
     for e in view.timeline:
         timeline.add_row(str(e.seq), _local(e.at), e.action.value, e.actor,
@@ -40,6 +51,13 @@ def order_view(view: OrderView) -> None:
         for s in view.scans:
             scans.add_row(str(s.version), s.key, s.content_type, f"{s.size:,}", s.uploaded_by)
         console.print(scans)
+
+
+def notification_rows(rows: list[dict[str, Any]], title: str) -> None:
+    table = Table("when (Beijing)", "order", "kind", "text", title=title)
+    for r in rows:
+        table.add_row(_local(datetime.fromisoformat(r["at"])), r["order"], r["kind"], r["text"])
+    Console().print(table)
 
 
 def _local(moment: datetime) -> str:

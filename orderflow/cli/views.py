@@ -14,16 +14,30 @@ def inbox(ctx: typer.Context) -> None:
     cli = get(ctx)
 
     def work() -> None:
+        from db.engine import unit_of_work
+        from db.order_repo import notifications_for
         from domain.order import PENDING_ROLE
         from orderflow.cli.orders import order_rows_for
-        from orderflow.cli.render import order_rows
+        from orderflow.cli.render import notification_rows, order_rows
 
         actor = cli.actor()
         statuses = [s.value for s, role in PENDING_ROLE.items() if role is actor.role]
         rows = [r for s in statuses for r in order_rows_for(cli, status=s, pending_role=actor.role.value)]
         rows = [r for r in rows if r["pending"] in (actor.username, actor.role.value)]
-        cli.emit(rows, lambda: order_rows(rows, f"waiting for {actor.username}") if rows
-                 else print(f"nothing waits for {actor.username}"))
+        with unit_of_work(cli.sessions()) as session:
+            notes = [{"order": n.order_number, "kind": n.kind, "text": n.text, "at": n.created_at.isoformat(),
+                      "due_at": n.due_at.isoformat() if n.due_at else None}
+                     for n in notifications_for(session, actor.username)]
+
+        def human() -> None:
+            if rows:
+                order_rows(rows, f"orders waiting for {actor.username}")
+            else:
+                print(f"no order waits for {actor.username}")
+            if notes:
+                notification_rows(notes, f"notifications for {actor.username}")
+
+        cli.emit({"orders": rows, "notifications": notes}, human)
 
     run(cli, work)
 

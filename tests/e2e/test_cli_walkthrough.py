@@ -4,81 +4,25 @@ moto's S3 and SQLite, with each documented exit code."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.fields import business_date
-from orderflow.s3 import ensure_bucket, make_client
-from orderflow.settings import Settings
+from tests.e2e.conftest import CLI, Stack
 from tests.helpers import eventually, free_port, pdf_bytes
-
-ROOT = Path(__file__).resolve().parents[2]
-CLI = str(Path(sys.executable).parent / "orderflow")
-
-
-class Stack:
-    def __init__(self, env: dict[str, str], tmp: Path) -> None:
-        self.env, self.tmp = env, tmp
-
-    def run(self, *args: str, user: str | None = None, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        argv = [CLI, *(["--as", user] if user else []), *args]
-        done = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=60, cwd=self.tmp)
-        assert done.returncode == expect, f"{argv} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-        return done
-
-    def json(self, *args: str, user: str | None = None) -> Any:
-        return json.loads(self.run("--json", *args, user=user).stdout)
-
-
-@pytest.fixture
-def stack(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -> Iterator[Stack]:
-    bucket = f"e2e-{uuid.uuid4().hex[:10]}"
-    env = {
-        **os.environ,
-        "ORDERFLOW_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-        "ORDERFLOW_TASK_QUEUE": f"e2e-{uuid.uuid4().hex}",
-        "ORDERFLOW_DATA_DIR": str(tmp_path / "data"),
-        "ORDERFLOW_S3_ENDPOINT_URL": s3_endpoint,
-        "ORDERFLOW_S3_BUCKET": bucket,
-        "COLUMNS": "200",
-    }
-    env.pop("ORDERFLOW_USER", None)
-    ensure_bucket(make_client(Settings(s3_endpoint_url=s3_endpoint, s3_bucket=bucket)), bucket)
-    stack = Stack(env, tmp_path)
-    stack.run("db", "upgrade")
-    stack.run("org", "load", str(ROOT / "examples" / "org.yaml"))
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen([sys.executable, "-m", "worker"], env=env, cwd=ROOT, stdout=log,
-                              stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while "worker polling" not in (tmp_path / "worker.log").read_text():
-            assert worker.poll() is None and time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
-            time.sleep(0.1)
-        yield stack
-    finally:
-        worker.terminate()
-        assert worker.wait(timeout=30) == 0, "the worker did not shut down cleanly on SIGTERM"
-        log.close()
 
 
 async def test_an_order_goes_from_issue_to_effective_through_the_cli(stack: Stack, dev_env: WorkflowEnvironment):
-    today = business_date(__import__("datetime").datetime.now(__import__("datetime").UTC)).isoformat()
+    today = business_date(datetime.now(UTC)).isoformat()
     customer = stack.json("customer", "add", "--name", "美来尔工程技术有限公司", "--phone", "010-62345678",
                           "--fax", "010-62345679", "--address", "北京市海淀区中关村大街1号", "--region", "北京",
                           user="alice")
     issued = stack.json("order", "issue", "BJ100001", "--to", "alice", user="amy")
     assert issued["status"] == "ISSUED" and issued["pending_user"] == "alice"
-    assert [r["number"] for r in stack.json("inbox", user="alice")] == ["BJ100001"]
+    assert [r["number"] for r in stack.json("inbox", user="alice")["orders"]] == ["BJ100001"]
     stack.json("order", "sign", "BJ100001", "--customer", str(customer["id"]), "--product", "Yellow pages, 1 year",
                "--kind", "new", "--amount", "12000.00", user="alice")
     stack.json("order", "receive", "BJ100001", user="amy")
@@ -153,5 +97,9 @@ def test_the_cli_exit_codes(stack: Stack, tmp_path: Path):
     done = subprocess.run([CLI, "order", "show", "BJ100002"], env=down, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "Temporal is not reachable at" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+    idle = dict(stack.env, ORDERFLOW_TASK_QUEUE="nobody-polls-this", ORDERFLOW_CLI_WAIT_SECONDS="2")
+    done = subprocess.run([CLI, "--as", "amy", "order", "issue", "BJ100020", "--to", "alice"], env=idle,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "is a worker running on task queue 'nobody-polls-this'?" in done.stderr
     err = json.loads(stack.run("--json", "order", "show", "BJ100999", expect=5).stdout)
     assert err == {"error": "there is no order BJ100999", "kind": "not_found", "exit_code": 5}

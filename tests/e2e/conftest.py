@@ -1,0 +1,70 @@
+"""A real stack for CLI tests: the dev server, moto's S3, SQLite and a worker process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from orderflow.s3 import ensure_bucket, make_client
+from orderflow.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = str(Path(sys.executable).parent / "orderflow")
+
+
+class Stack:
+    def __init__(self, env: dict[str, str], tmp: Path) -> None:
+        self.env, self.tmp = env, tmp
+
+    def run(self, *args: str, user: str | None = None, expect: int = 0) -> subprocess.CompletedProcess[str]:
+        argv = [CLI, *(["--as", user] if user else []), *args]
+        done = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=60, cwd=self.tmp)
+        assert done.returncode == expect, f"{argv} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        return done
+
+    def json(self, *args: str, user: str | None = None) -> Any:
+        return json.loads(self.run("--json", *args, user=user).stdout)
+
+
+@pytest.fixture
+def stack(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -> Iterator[Stack]:
+    bucket = f"e2e-{uuid.uuid4().hex[:10]}"
+    env = {
+        **os.environ,
+        "ORDERFLOW_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "ORDERFLOW_TASK_QUEUE": f"e2e-{uuid.uuid4().hex}",
+        "ORDERFLOW_DATA_DIR": str(tmp_path / "data"),
+        "ORDERFLOW_S3_ENDPOINT_URL": s3_endpoint,
+        "ORDERFLOW_S3_BUCKET": bucket,
+        "COLUMNS": "200",
+    }
+    env.pop("ORDERFLOW_USER", None)
+    ensure_bucket(make_client(Settings(s3_endpoint_url=s3_endpoint, s3_bucket=bucket)), bucket)
+    stack = Stack(env, tmp_path)
+    stack.run("db", "upgrade")
+    stack.run("org", "load", str(ROOT / "examples" / "org.yaml"))
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen([sys.executable, "-m", "worker"], env=env, cwd=ROOT, stdout=log,
+                              stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while "worker polling" not in (tmp_path / "worker.log").read_text():
+            assert worker.poll() is None and time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+            time.sleep(0.1)
+        yield stack
+    finally:
+        worker.terminate()
+        assert worker.wait(timeout=30) == 0, "the worker did not shut down cleanly on SIGTERM"
+        log.close()
+
+
