@@ -128,8 +128,7 @@ class OrderWorkflow(OrderLoops):
 
     @scan.validator
     def _validate_scan(self, inp: ScanInput) -> None:
-        self._check(Action.SCAN, inp.actor, self._plan_same(OrderStatus.SECOND_REVIEW))
-        _valid(lambda: clean_text(inp.filename, "file name", max_len=255))
+        self._validate_scan_like(Action.SCAN, inp)
 
     @workflow.update
     async def rescan(self, inp: ScanInput) -> OrderView:
