@@ -42,6 +42,7 @@ class OrderActivities:
             values = rec.fields.model_dump(exclude={"rejection"})
             values["rejection"] = rec.fields.rejection.model_dump(mode="json") if rec.fields.rejection else None
             values["supervisor"] = rec.supervisor
+            values["status_since"] = rec.status_since or rec.at
             if rec.action is Action.ISSUE:
                 values["issue_id"] = rec.issue_id
             write_step(

@@ -95,6 +95,7 @@ class Order(Base):
     predecessor: Mapped[str | None] = mapped_column(String(16))
     successor: Mapped[str | None] = mapped_column(String(16))
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    status_since: Mapped[datetime] = mapped_column(UtcDateTime())
     paid_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
     effective_on: Mapped[date | None] = mapped_column(Date)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)

@@ -64,6 +64,6 @@ def _chain(start: datetime, *steps: tuple[timedelta, Chase]) -> list[Deadline]:
 
 
 def due_at(status: OrderStatus, since: datetime, policy: Policy) -> datetime | None:
-    """The deadline of the current step as people see it: the final one (lost or expiry), else the last chase."""
+    """The deadline of the current step as people see it: its first chase. Past it, the step is overdue."""
     found = deadlines(status, since, policy)
-    return found[-1].at if found else None
+    return found[0].at if found else None

@@ -214,6 +214,7 @@ class TransitionRecord(Model):
     note: str | None = None
     issue_id: str | None = None
     supervisor: str | None = None
+    status_since: datetime | None = None  # when the order entered `target`
     data: dict[str, str] = {}  # audit detail: reasons, before and after values
 
 

@@ -15,6 +15,7 @@ ORDER_KIND = SearchAttributeKey.for_keyword("OrderKind")
 SIGNED_AT = SearchAttributeKey.for_datetime("SignedAt")
 REVIEW_ROUND = SearchAttributeKey.for_int("ReviewRound")
 DUE_AT = SearchAttributeKey.for_datetime("DueAt")  # the deadline of the current step
+STATUS_SINCE = SearchAttributeKey.for_datetime("StatusSince")  # when the order entered its status
 
 ALL: list[SearchAttributeKey] = [  # type: ignore[type-arg]
     ORDER_NUMBER,
@@ -28,6 +29,7 @@ ALL: list[SearchAttributeKey] = [  # type: ignore[type-arg]
     SIGNED_AT,
     REVIEW_ROUND,
     DUE_AT,
+    STATUS_SINCE,
 ]
 
 _CLI_TYPES = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int", "DATETIME": "Datetime", "TEXT": "Text"}

@@ -29,17 +29,27 @@ def _binary(name: str) -> str:
     return path
 
 
+UI_PORT = free_port()
+
+
 @pytest.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The real dev server: validator messages and the Web UI's search attributes are tested here."""
+    """The real dev server with its Web UI: validator messages, search attributes and the UI are tested here."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=_binary("temporal"),
         data_converter=pydantic_data_converter,
         search_attributes=search_attributes.ALL,
-        ui=False,
+        ui=True,
+        ui_port=UI_PORT,
     )
     async with env:
         yield env
+
+
+@pytest.fixture(scope="session")
+def web_ui(dev_env: WorkflowEnvironment) -> str:
+    wait_for_port(UI_PORT)
+    return f"http://127.0.0.1:{UI_PORT}"
 
 
 @pytest.fixture(scope="session")

@@ -133,7 +133,7 @@ class OrderMachine:
             pending_role=PENDING_ROLE[target], pending_user=pending_user(target, parties),
             payment=payment[0] if payment else None, payment_on=payment[1] if payment else None, note=note,
             issue_id=self._issue_id if action is Action.ISSUE else None, data=data or {},
-            supervisor=self._supervisor,
+            supervisor=self._supervisor, status_since=since,
         )
         try:
             await workflow.execute_activity_method(
@@ -257,6 +257,7 @@ class OrderMachine:
             sa.PENDING_USER.value_set(user) if user else sa.PENDING_USER.value_unset(),
             sa.REVIEW_ROUND.value_set(f.rounds),
             sa.DUE_AT.value_set(f.due_at) if f.due_at else sa.DUE_AT.value_unset(),
+            sa.STATUS_SINCE.value_set(self._since),
         ]
         if f.amount is not None:
             # A search index only, for filtering in the UI; the money itself stays Decimal.
@@ -271,7 +272,7 @@ class OrderMachine:
 
     def _details(self, role: str | None, user: str | None) -> str:
         f = self._fields
-        lines = [f"**{self._status.value}** — waiting for {WAITING_FOR[self._status]}"]
+        lines = [f"**{self._status.value}** — waiting for {WAITING_FOR[self._status]}", ""]
         if role:
             lines.append(f"- pending: {user or role}")
         lines.append(f"- since: {self._since:%Y-%m-%d %H:%M} UTC")
@@ -281,10 +282,10 @@ class OrderMachine:
             lines.append(f"- customer: {f.customer_name}; amount {f.amount}")
         if f.rejection:
             lines.append(f"- last rejection (round {f.rounds}): {self._rejection_text()}")
-        if f.predecessor:
-            lines.append(f"- reissued from [order-{f.predecessor}](../order-{f.predecessor})")
-        if f.successor:
-            lines.append(f"- reissued as [order-{f.successor}](../order-{f.successor})")
+        for label, other in (("reissued from", f.predecessor), ("reissued as", f.successor)):
+            if other:
+                url = f"/namespaces/{workflow.info().namespace}/workflows/order-{other}"
+                lines.append(f"- {label} [order-{other}]({url})")
         if f.effective_on:
             lines.append(f"- effective on {f.effective_on.isoformat()}")
         return "\n".join(lines)

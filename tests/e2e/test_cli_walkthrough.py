@@ -41,6 +41,12 @@ async def test_an_order_goes_from_issue_to_effective_through_the_cli(stack: Stac
     assert "EFFECTIVE" in shown and "scan-v1.pdf" in shown and "second_review" in shown
     listed = stack.json("order", "list", "--status", "EFFECTIVE", user="olga")
     assert [(r["number"], r["amount"]) for r in listed] == [("BJ100001", "12000.00")]
+    report = stack.json("ops", "report", "--partner", "BJ", "--html", str(stack.tmp / "report.html"))
+    assert {"status": "EFFECTIVE", "partner": "BJ", "count": 1} in report["counts"]
+    assert "Status funnel" in (stack.tmp / "report.html").read_text(encoding="utf-8")
+    assert stack.json("ops", "report", "--as-of", "2020-01-01")["counts"] == []
+    queries = {q["name"]: q["query"] for q in stack.json("ops", "queries", "--partner", "BJ")}
+    assert queries["waiting for second review"] == 'OrderStatus="SECOND_REVIEW"'
     # The Web UI's list filter finds it by our search attributes.
     found = await eventually(
         lambda: _ids(dev_env, 'OrderNumber="BJ100001" AND OrderStatus="EFFECTIVE" AND ChannelPartner="BJ"'),

@@ -1,0 +1,1 @@
+"""For operations staff: saved Web UI queries and the ageing report."""

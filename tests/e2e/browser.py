@@ -1,0 +1,97 @@
+"""Headless Debian Chromium, driven from the command line: no driver library, no browser download."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--virtual-time-budget=15000"]
+
+
+def chromium() -> str:
+    found = shutil.which("chromium")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is missing in CI: .ci/run installs Debian's chromium")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium chromium-driver)")
+    return found
+
+
+def _run(url: str, *extra: str) -> str:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
+        done = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", *extra, url],
+                              capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def dom(url: str) -> str:
+    return _run(url, "--dump-dom")
+
+
+def screenshot(url: str, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    _run(url, f"--screenshot={path}", "--window-size=1400,900")
+    assert path.exists() and path.stat().st_size > 10_000, f"no real screenshot at {path}"
+    return path
+
+
+def order_details(url: str, expect: str, shot: str) -> str:
+    """A running workflow's page long-polls its history, so --dump-dom never settles there: drive it with
+    Selenium and Debian's chromedriver, open the User Metadata tab and read the Current Details."""
+    from selenium import webdriver
+    from selenium.common.exceptions import NoSuchFrameException, StaleElementReferenceException, TimeoutException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver_path = shutil.which("chromedriver")
+    if driver_path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromedriver is missing in CI: .ci/run installs Debian's chromium-driver")
+        pytest.skip("Debian's chromium-driver is not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium()
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
+        for flag in [f for f in FLAGS if not f.startswith("--virtual")] + ["--window-size=1400,900",
+                                                                          f"--user-data-dir={profile}"]:
+            options.add_argument(flag)
+        driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        try:
+            ARTIFACTS.mkdir(exist_ok=True)
+            driver.get(url)
+            tab = "//*[normalize-space(text())='User Metadata']"
+            WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.XPATH, tab))
+            driver.find_element(By.XPATH, tab).click()
+
+            def details(d) -> str:  # type: ignore[no-untyped-def]
+                # Each metadata block is an iframe rendering the Markdown it carries in its src.
+                texts = [d.find_element(By.TAG_NAME, "body").text]
+                for frame in d.find_elements(By.TAG_NAME, "iframe"):
+                    query = parse_qs(urlparse(frame.get_attribute("src") or "").query)
+                    texts += query.get("content", [])
+                found = "\n".join(texts)
+                return found if expect in found else ""
+
+            # The page re-renders as it polls: a vanished element just means look again.
+            try:
+                text = WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,
+                                                                     NoSuchFrameException)).until(details)
+            except TimeoutException:
+                driver.save_screenshot(str(ARTIFACTS / f"failed-{shot}"))
+                frames = [f.get_attribute("src") for f in driver.find_elements(By.TAG_NAME, "iframe")]
+                raise AssertionError(f"'{expect}' never appeared at {url}; iframes: {frames}") from None
+            ARTIFACTS.mkdir(exist_ok=True)
+            driver.save_screenshot(str(ARTIFACTS / shot))
+            return str(text)
+        finally:
+            driver.quit()
