@@ -1,17 +1,20 @@
-"""Customers and warehouses."""
+"""Customers and warehouses: the collision check and entry."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from rapidfuzz import fuzz
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Customer, User, UserPartner
-from domain.customers import name_key
-from domain.errors import Refused
+from db.models import Customer, CustomerKey, Ownership, User, UserPartner
+from domain.collisions import Entry, Hit, Match, check_cap, decide_entry
 from domain.order import CustomerHolding
+from domain.people import Role
+
+NAME, TEL = "name:", "tel:"
 
 
 def holder_label(session: Session, owner: str | None) -> str:
@@ -27,36 +30,74 @@ def customer_ref(session: Session, customer: Customer) -> CustomerHolding:
     return CustomerHolding(customer.id, customer.name, customer.owner, holder_label(session, customer.owner))
 
 
+def _hit(session: Session, customer: Customer, match: Match, score: float = 100.0) -> Hit:
+    return Hit(customer.id, customer.name, customer.owner, holder_label(session, customer.owner), customer.region,
+               match, score)
+
+
+def find_hits(session: Session, name_key: str, numbers: dict[Match, str], threshold: float) -> list[Hit]:
+    """Search by name key, phone and fax one at a time, then for similar names; each hit names its holder."""
+    hits: list[Hit] = []
+    seen: set[int] = set()
+    wanted = {NAME + name_key: Match.NAME, **{TEL + number: match for match, number in numbers.items()}}
+    rows = session.execute(select(CustomerKey.key, Customer).join(Customer).where(CustomerKey.key.in_(wanted)))
+    for key, customer in sorted(rows, key=lambda r: list(wanted).index(r[0])):
+        if customer.id not in seen:
+            seen.add(customer.id)
+            hits.append(_hit(session, customer, wanted[key]))
+    if len(name_key) >= 2:
+        candidates = session.scalars(
+            select(Customer).where(or_(Customer.key_head == name_key[:2], Customer.key_tail == name_key[-2:]))
+            .limit(2000)
+        )
+        for customer in candidates:
+            score = fuzz.ratio(name_key, customer.name_key)
+            if customer.id not in seen and score >= threshold:
+                seen.add(customer.id)
+                hits.append(_hit(session, customer, Match.SIMILAR, score))
+    return hits
+
+
+def entry_hits(session: Session, entry: Entry, threshold: float) -> list[Hit]:
+    return find_hits(session, entry.name_key,
+                     {Match.PHONE: entry.phone_number.e164, Match.FAX: entry.fax_number.e164}, threshold)
+
+
+def held_by(session: Session, owner: str) -> int:
+    return int(session.scalar(select(func.count()).select_from(Customer).where(Customer.owner == owner)) or 0)
+
+
 def add_customer(
-    session: Session, *, name: str, phone: str, fax: str, address: str, region: str,
-    owner: str, partner: str | None, at: datetime,
+    session: Session, entry: Entry, *, owner: str, role: Role, partner: str | None, at: datetime,
+    confirm_distinct: bool = False, threshold: float = 85.0, caps: dict[Role, int] | None = None,
 ) -> Customer:
-    key = name_key(name)
-    existing = session.scalar(select(Customer).where(Customer.name_key == key))
-    if existing is not None:
-        raise _duplicate(session, existing, owner)
-    customer = Customer(name=name, name_key=key, phone=phone, fax=fax, address=address, region=region,
-                        owner=owner, partner_code=partner, created_by=owner, created_at=at)
-    session.add(customer)
+    """Enter a customer into the owner's warehouse, or refuse with what it collides with.
+    The database's unique keys decide a race: exactly one of several concurrent entries wins."""
+    confirmed = decide_entry(entry_hits(session, entry, threshold), owner, entry.region, confirm_distinct)
+    check_cap(owner, role, held_by(session, owner), caps or {Role.SALES: 400, Role.PARTNER: 1500})
+    flags = list(entry.risk_flags) + [f"confirmed_distinct_from:{h.customer_id}" for h in confirmed]
+    customer = Customer(
+        name=entry.name, name_key=entry.name_key, key_head=entry.name_key[:2], key_tail=entry.name_key[-2:],
+        phone=entry.phone, phone_key=entry.phone_number.e164, phone_ext=entry.phone_number.extension,
+        fax=entry.fax, fax_key=entry.fax_number.e164, fax_ext=entry.fax_number.extension, risk_flags=flags,
+        address=entry.address, region=entry.region, owner=owner, partner_code=partner, created_by=owner,
+        created_at=at,
+    )
     try:
+        session.add(customer)
+        session.flush()
+        session.add_all([CustomerKey(key=NAME + entry.name_key, customer_id=customer.id)]
+                        + [CustomerKey(key=TEL + n, customer_id=customer.id) for n in entry.number_keys()])
+        session.add(Ownership(customer_id=customer.id, previous_owner=None, new_owner=owner,
+                              reason="entered" + (" (confirmed distinct)" if confirmed else ""), actor=owner, at=at))
         session.flush()
     except IntegrityError:
-        # Another entry of the same company won the race; the database's unique key decided.
+        # Another entry of the same company or number won the race: the entry is one transaction, so nothing
+        # of it stays; report the winner as the check would have.
         session.rollback()
-        raced = session.scalar(select(Customer).where(Customer.name_key == key))
-        if raced is None:
-            raise
-        raise _duplicate(session, raced, owner) from None
+        decide_entry(entry_hits(session, entry, threshold), owner, entry.region, confirm_distinct=True)
+        raise
     return customer
-
-
-def _duplicate(session: Session, existing: Customer, owner: str) -> Refused:
-    if existing.owner == owner:
-        return Refused(f"customer '{existing.name}' is already yours (customer {existing.id})")
-    return Refused(
-        f"customer '{existing.name}' already exists (customer {existing.id}), held by "
-        f"{holder_label(session, existing.owner)}; ask the holder for a hand-over"
-    )
 
 
 def list_customers(session: Session, owner: str | None = None) -> list[Customer]:

@@ -61,14 +61,44 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # The key's first and last two characters: where similar names are looked for.
+    key_head: Mapped[str] = mapped_column(String(8), index=True)
+    key_tail: Mapped[str] = mapped_column(String(8), index=True)
     phone: Mapped[str] = mapped_column(String(64))
+    phone_key: Mapped[str] = mapped_column(String(32), index=True)
+    phone_ext: Mapped[str | None] = mapped_column(String(8))
     fax: Mapped[str] = mapped_column(String(64))
+    fax_key: Mapped[str] = mapped_column(String(32), index=True)
+    fax_ext: Mapped[str | None] = mapped_column(String(8))
+    risk_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     address: Mapped[str] = mapped_column(String(400))
     region: Mapped[str] = mapped_column(String(64))
     owner: Mapped[str | None] = mapped_column(ForeignKey("users.username"), index=True)
     partner_code: Mapped[str | None] = mapped_column(ForeignKey("partners.code"))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CustomerKey(Base):
+    """One row per identifying key (the name key, each phone and fax number): the database lets a key
+    belong to one customer only, so two entries of one company race and exactly one wins."""
+
+    __tablename__ = "customer_keys"
+    key: Mapped[str] = mapped_column(String(220), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+
+
+class Ownership(Base):
+    """Every change of a customer's owner: who had it, who has it, why, and who did it."""
+
+    __tablename__ = "ownership_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    previous_owner: Mapped[str | None] = mapped_column(String(64))
+    new_owner: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Order(Base):

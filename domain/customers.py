@@ -1,14 +1,73 @@
-"""Customer identity. Full collision control (撞单) builds on these keys."""
+"""Customer identity: the keys under which one company, or one number, can only be entered once (撞单)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
+import phonenumbers
+
+from domain.errors import InvalidInput
+from domain.regions import REGION_NAMES, REGION_PREFIXES
+
+LEGAL_FORMS = sorted(["股份有限公司", "有限责任公司", "有限公司", "集团", "公司"], key=len, reverse=True)
+_BRACKETED = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _SPACE_AND_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+_EXTENSION = re.compile(r"(?:转|分机|ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 
 
 def name_key(name: str) -> str:
-    """NFKC folds full-width to half-width; spacing, punctuation and Latin case don't make a new company."""
-    folded = unicodedata.normalize("NFKC", name).lower()
-    return _SPACE_AND_PUNCT.sub("", folded)
+    """The key that makes 美来尔工程技术(北京)有限公司 and 北京 美来尔工程技术有限公司 one company.
+
+    NFKC folds full-width to half-width; a region in brackets, a leading province or city, spacing,
+    punctuation, Latin case and the legal-form suffix don't make a new company.
+    """
+    folded = unicodedata.normalize("NFKC", name)
+    folded = _BRACKETED.sub(lambda m: "" if _SPACE_AND_PUNCT.sub("", m.group(1)) in REGION_NAMES else m.group(1),
+                            folded)
+    key = _SPACE_AND_PUNCT.sub("", folded).lower()
+    for region in REGION_PREFIXES:
+        if key.startswith(region) and len(key) > len(region):
+            key = key[len(region):]
+            break
+    for form in LEGAL_FORMS:
+        if key.endswith(form) and len(key) > len(form):
+            key = key[: -len(form)]
+            break
+    return key
+
+
+@dataclass(frozen=True)
+class Phone:
+    e164: str
+    extension: str | None
+    mobile: bool
+
+
+def parse_phone(text: str, field: str) -> Phone:
+    """Any common way of writing a Chinese number → E.164; an extension is kept apart."""
+    raw = unicodedata.normalize("NFKC", text).strip()
+    extension = None
+    match = _EXTENSION.search(raw)
+    if match:
+        extension, raw = match.group(1), raw[: match.start()].strip(" -")
+    digits = re.sub(r"[\s\-().]", "", raw)
+    if re.fullmatch(r"86\d{10,11}", digits):  # 8610-12345678: the country code without + or 00
+        digits = "+" + digits
+    try:
+        number = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(f"{field} '{text}' is not a telephone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(f"{field} '{text}' is not a valid telephone number in China")
+    mobile = phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+    return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), extension, mobile)
+
+
+def fixed_line(text: str, field: str) -> Phone:
+    """The deck's four facts need a fixed line: a caller's mobile is not the company's phone or fax."""
+    phone = parse_phone(text, field)
+    if phone.mobile:
+        raise InvalidInput(f"{field} '{text}' is a mobile number; the company's fixed {field} is required")
+    return phone

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.people import Role
 from domain.timers import Policy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,11 +34,18 @@ class Settings(BaseSettings):
 
     # Timers of new orders, e.g. ORDERFLOW_POLICY__ORIGINAL_REMINDER=P5D; running orders keep theirs.
     policy: Policy = Policy()
+    # Warehouse caps (仓库上限) and how alike two names must be to raise a collision alert (0-100).
+    cap_sales: int = Field(default=400, gt=0)
+    cap_partner: int = Field(default=1500, gt=0)
+    similar_name_threshold: float = Field(default=85.0, ge=50, le=100)
     user: str | None = None
     # How long the CLI waits for a step to be recorded before it says the worker is not answering.
     cli_wait_seconds: float = Field(default=30, gt=0)  # the acting user when --as is not given
     worker_max_concurrent_activities: int = Field(default=32, gt=0)
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
+
+    def caps(self) -> dict[Role, int]:
+        return {Role.SALES: self.cap_sales, Role.PARTNER: self.cap_partner}
 
     @property
     def db_url(self) -> str:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
+from domain.collisions import Entry, check_entry
 from domain.fields import business_date
 from domain.order import PENDING_ROLE, Action, OrderKind, OrderStatus
 from domain.people import Role
@@ -105,6 +106,11 @@ def record(seq: int, action: Action, actor: ActorRef, source: OrderStatus | None
         issue_id="issue-1" if action is Action.ISSUE else None,
     )
 
+
+
+def entry(name: str, phone: str = "010-62345678", fax: str = "010-62345679", region: str = "北京",
+          same_phone_fax: bool = False) -> Entry:
+    return check_entry(name, phone, fax, "北京市海淀区中关村大街1号", region, same_phone_fax)
 
 
 def pdf_bytes(size: int = 4096) -> bytes:

@@ -59,12 +59,18 @@ async def _ids(env: WorkflowEnvironment, query: str) -> list[str]:
 
 
 def test_the_cli_exit_codes(stack: Stack, tmp_path: Path):
-    stack.run("customer", "add", "--name", "华信科技有限公司", "--phone", "010-1", "--fax", "010-2",
+    stack.run("customer", "add", "--name", "华信科技有限公司", "--phone", "010-64000001", "--fax", "010-64000002",
               "--address", "a", "--region", "北京", user="alice")
     # 3: refused by a business rule, and the message says why
-    dup = stack.run("customer", "add", "--name", "华信科技有限公司", "--phone", "010-1", "--fax", "010-2",
-                    "--address", "a", "--region", "北京", user="bob", expect=3)
+    dup = stack.run("customer", "add", "--name", "华信科技(北京)有限公司", "--phone", "010-64000003",
+                    "--fax", "010-64000004", "--address", "a", "--region", "北京", user="bob", expect=3)
     assert "held by alice (Alice Wang, partner BJ)" in dup.stderr
+    hits = stack.json("customer", "check", "--name", "北京华信科技有限公司", "--phone", "(010)64000001")
+    assert [(h["customer"], h["match"], h["holder"]) for h in hits] == [(1, "name", "alice (Alice Wang, partner BJ)")]
+    # The deck's case 2: a caller's mobile taken as phone and fax is not the company's fixed line.
+    mobile = stack.run("customer", "add", "--name", "来电客户有限公司", "--phone", "138 1234 5678", "--fax",
+                       "13812345678", "--address", "a", "--region", "北京", user="bob", expect=2)
+    assert "phone '138 1234 5678' is a mobile number" in mobile.stderr and "fax '13812345678'" in mobile.stderr
     stack.run("order", "issue", "BJ100002", "--to", "alice", user="amy")
     again = stack.run("order", "issue", "BJ100002", "--to", "alice", user="amy", expect=3)
     assert "already been issued" in again.stderr
@@ -76,8 +82,9 @@ def test_the_cli_exit_codes(stack: Stack, tmp_path: Path):
     assert "the form was issued to alice" in stack.run(
         "order", "sign", "BJ100002", "--customer", "1", "--product", "p", "--kind", "new", "--amount", "1",
         user="bob", expect=4).stderr
-    assert "channel sales" in stack.run("customer", "add", "--name", "x", "--phone", "1", "--fax", "2",
-                                        "--address", "a", "--region", "r", user="amy", expect=4).stderr
+    assert "channel sales" in stack.run("customer", "add", "--name", "新公司有限公司", "--phone", "010-64000005",
+                                        "--fax", "010-64000006", "--address", "a", "--region", "r", user="amy",
+                                        expect=4).stderr
     # 5: not found
     assert "no order BJ100999" in stack.run("order", "show", "BJ100999", expect=5).stderr
     assert "no user 'nobody'" in stack.run("inbox", user="nobody", expect=5).stderr

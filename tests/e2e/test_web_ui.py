@@ -18,6 +18,7 @@ from db.customer_repo import add_customer
 from db.engine import create_schema, make_engine, session_factory, unit_of_work
 from db.org_repo import load_actor, load_org
 from domain.fields import business_date
+from domain.people import Role
 from orderflow.desk import OrderDesk
 from orderflow.ops.html import render_html
 from orderflow.ops.report import load_report
@@ -25,7 +26,7 @@ from orderflow.orgfile import read_org_file
 from orderflow.s3 import ensure_bucket, make_client
 from orderflow.settings import Settings
 from tests.e2e.browser import chromium, dom, order_details, screenshot
-from tests.helpers import eventually, pdf_bytes
+from tests.helpers import entry, eventually, pdf_bytes
 from worker import build_worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,11 +42,11 @@ async def desk(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -
     sessions = session_factory(engine)
     with unit_of_work(sessions) as session:
         load_org(session, *read_org_file(ROOT / "examples" / "org.yaml"))
-        add_customer(session, name="美来尔工程技术有限公司", phone="010-1", fax="010-2", address="a", region="北京",
-                     owner="alice", partner="BJ", at=datetime.now(UTC))
+        add_customer(session, entry("美来尔工程技术有限公司"), owner="alice", role=Role.SALES, partner="BJ",
+                     at=datetime.now(UTC))
     s3 = make_client(settings)
     ensure_bucket(s3, settings.s3_bucket)
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as pool:
         async with build_worker(dev_env.client, settings, sessions, s3, pool):
             yield OrderDesk(dev_env.client, sessions, settings, s3)
     engine.dispose()

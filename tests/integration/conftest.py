@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.customer_repo import add_customer
 from db.engine import create_schema, make_engine, session_factory, unit_of_work
 from db.org_repo import load_org
+from domain.people import Role
 from orderflow.orgfile import read_org_file
+from tests.helpers import entry
 
 ORG_FILE = Path(__file__).resolve().parents[2] / "examples" / "org.yaml"
 
@@ -25,8 +27,7 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     with unit_of_work(factory) as session:
         load_org(session, partners, users)
     with unit_of_work(factory) as session:
-        add_customer(session, name="美来尔工程技术有限公司", phone="010-62345678", fax="010-62345679",
-                     address="北京市海淀区中关村大街1号", region="北京", owner="alice", partner="BJ",
+        add_customer(session, entry("美来尔工程技术有限公司"), owner="alice", role=Role.SALES, partner="BJ",
                      at=datetime.now(UTC))
     yield factory
     engine.dispose()

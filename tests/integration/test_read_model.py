@@ -16,11 +16,12 @@ from db.customer_repo import add_customer
 from db.engine import unit_of_work
 from db.models import Customer, Order, OrderEvent, Payment
 from db.org_repo import PartnerSpec, UserSpec, load_actor, load_org
+from domain.collisions import Entry
 from domain.errors import NotFound, Refused
 from domain.order import Action, OrderKind, OrderStatus
 from domain.people import Role
 from orderflow.contracts import ActorRef
-from tests.helpers import ASSISTANT, FINANCE, NOW, REP, record
+from tests.helpers import ASSISTANT, FINANCE, NOW, REP, entry, record
 
 
 def count(factory: sessionmaker[Session], model: type) -> int:
@@ -101,28 +102,40 @@ def test_reloading_the_org_deactivates_missing_users_and_keeps_them(sessions: se
 
 def test_an_exact_duplicate_customer_is_refused_with_its_holder(sessions: sessionmaker[Session]):
     with unit_of_work(sessions) as session, pytest.raises(Refused, match="already yours"):
-        add_customer(session, name="美来尔工程技术有限公司", phone="1", fax="2", address="a", region="北京",
-                     owner="alice", partner="BJ", at=NOW)
+        add_customer(session, entry("美来尔工程技术有限公司", "010-61111111", "010-61111112"), owner="alice",
+                     role=Role.SALES, partner="BJ", at=NOW)
     with unit_of_work(sessions) as session, pytest.raises(Refused, match="held by alice .*hand-over"):
-        add_customer(session, name=" 美来尔工程技术有限公司", phone="1", fax="2", address="a", region="北京",
-                     owner="bob", partner="BJ", at=NOW)
+        add_customer(session, entry("美来尔工程技术(北京)有限公司", "010-61111111", "010-61111112"), owner="bob",
+                     role=Role.SALES, partner="BJ", at=NOW)
 
 
-def test_concurrent_entries_of_one_company_let_exactly_one_win(sessions: sessionmaker[Session]):
-    variants = ["华信科技有限公司", " 华信科技有限公司", "华信 科技有限公司", "华信科技有限公司 ",
-                "华信\u3000科技有限公司"] * 2
-
-    def enter(name: str) -> str:
+def _race(sessions: sessionmaker[Session], entries: list[Entry]) -> list[str]:
+    def enter(e: Entry) -> str:
         try:
             with unit_of_work(sessions) as session:
-                add_customer(session, name=name, phone="1", fax="2", address="a", region="北京",
-                             owner="bob", partner="BJ", at=NOW)
+                add_customer(session, e, owner="bob", role=Role.SALES, partner="BJ", at=NOW)
             return "won"
         except Refused:
             return "refused"
 
-    with ThreadPoolExecutor(max_workers=len(variants)) as pool:
-        outcomes = list(pool.map(enter, variants))
-    assert outcomes.count("won") == 1
+    with ThreadPoolExecutor(max_workers=len(entries)) as pool:
+        return list(pool.map(enter, entries))
+
+
+def test_concurrent_entries_of_one_company_let_exactly_one_win(sessions: sessionmaker[Session]):
+    variants = ["华信科技有限公司", "华信科技(北京)有限公司", "北京华信科技有限公司", "华信科技（北京）有限公司",
+                " 华信 科技有限公司", "华信科技股份有限公司", "北京市华信科技有限公司", "华信科技公司"]
+    entries = [entry(name, f"010-6{i:07d}", f"010-5{i:07d}") for i, name in enumerate(variants)]
+    assert _race(sessions, entries).count("won") == 1
     with unit_of_work(sessions) as session:
-        assert session.scalar(select(func.count()).where(Customer.name.like("%华信%"))) == 1
+        assert session.scalar(select(func.count()).where(Customer.name_key == "华信科技")) == 1
+
+
+def test_concurrent_entries_of_one_number_let_exactly_one_win(sessions: sessionmaker[Session]):
+    spellings = ["010-88886666", "(010)88886666", "+86 10 8888 6666", "0086 10 88886666", "8610-88886666",
+                 "010-88886666 转 12"]
+    entries = [entry(f"公司{chr(0x4e00 + i * 37)}{chr(0x4e50 + i * 11)}贸易", phone, f"010-5{i:07d}")
+               for i, phone in enumerate(spellings)]
+    assert _race(sessions, entries).count("won") == 1
+    with unit_of_work(sessions) as session:
+        assert session.scalar(select(func.count()).where(Customer.phone_key == "+861088886666")) == 1

@@ -1,0 +1,120 @@
+"""What customer entry decides when the collision check finds something (撞单 control)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
+
+from domain.customers import Phone, fixed_line, name_key
+from domain.errors import InvalidInput, Refused
+from domain.fields import clean_text
+from domain.people import Role
+
+
+T = TypeVar("T")
+
+
+class Match(StrEnum):
+    NAME = "name"
+    PHONE = "phone"
+    FAX = "fax"
+    SIMILAR = "similar name"
+
+
+@dataclass(frozen=True)
+class Hit:
+    customer_id: int
+    name: str
+    owner: str | None
+    holder: str  # "bob (Bob Li, partner BJ)" or "the public pool"
+    region: str
+    match: Match
+    score: float = 100.0
+
+    def describe(self) -> str:
+        how = f"similar name, {self.score:.0f}%" if self.match is Match.SIMILAR else f"same {self.match.value}"
+        return f"customer {self.customer_id} '{self.name}' ({how}), held by {self.holder}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A customer as a rep enters it: the deck's four verified facts and a region, checked and keyed."""
+
+    name: str
+    phone: str
+    fax: str
+    address: str
+    region: str
+    name_key: str
+    phone_number: Phone
+    fax_number: Phone
+    risk_flags: list[str] = field(default_factory=list)
+
+    def number_keys(self) -> list[str]:
+        return sorted({self.phone_number.e164, self.fax_number.e164})
+
+
+def check_entry(name: str, phone: str, fax: str, address: str, region: str, same_phone_fax: bool) -> Entry:
+    """Every missing or malformed fact is named, all at once."""
+    problems: list[str] = []
+
+    def attempt(check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except InvalidInput as err:
+            problems.append(err.message)
+            return None
+
+    clean_name = attempt(lambda: clean_text(name, "company name"))
+    clean_address = attempt(lambda: clean_text(address, "address", max_len=400))
+    clean_region = attempt(lambda: clean_text(region, "region", max_len=64))
+    phone_number = attempt(lambda: fixed_line(phone, "phone"))
+    fax_number = attempt(lambda: fixed_line(fax, "fax"))
+    key = name_key(clean_name) if clean_name else ""
+    if clean_name and len(key) < 2:
+        problems.append(f"company name '{clean_name}' has no distinctive part once region and legal form are removed")
+    flags: list[str] = []
+    if phone_number and fax_number and phone_number.e164 == fax_number.e164:
+        if not same_phone_fax:
+            problems.append("phone and fax are the same number; confirm that with --same-phone-fax if it is true")
+        else:
+            flags.append("same_phone_fax")
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    assert clean_name and clean_address and clean_region and phone_number and fax_number
+    return Entry(clean_name, phone.strip(), fax.strip(), clean_address, clean_region, key, phone_number, fax_number,
+                 flags)
+
+
+def decide_entry(hits: list[Hit], rep: str, region: str, confirm_distinct: bool) -> list[Hit]:
+    """Refuse an entry that collides; return the similar names the rep confirmed as distinct."""
+    exact = [h for h in hits if h.match is not Match.SIMILAR]
+    for hit in sorted(exact, key=lambda h: (h.owner != rep, h.owner is None)):
+        if hit.owner == rep:
+            raise Refused(f"already yours: {hit.describe()}")
+        if hit.owner is not None:
+            raise Refused(f"{hit.describe()}: ask the holder for a hand-over (转移) instead of entering it again")
+        if hit.region != region:
+            raise Refused(f"{hit.describe()} under region {hit.region}: file a transfer-in application "
+                          f"(调入申请) with `orderflow customer transfer-in {hit.customer_id} --reason ...`")
+        raise Refused(f"{hit.describe()} in your region: claim it (挑入) with "
+                      f"`orderflow customer claim {hit.customer_id}`")
+    similar = [h for h in hits if h.match is Match.SIMILAR]
+    if similar and not confirm_distinct:
+        listed = "; ".join(h.describe() for h in similar)
+        raise Refused(f"possible collision: {listed}. If it really is a different company, enter it again "
+                      "with --confirm-distinct (the confirmation is recorded)")
+    return similar
+
+
+DEFAULT_CAPS = {Role.SALES: 400, Role.PARTNER: 1500}
+
+
+def check_cap(owner: str, role: Role, held: int, caps: dict[Role, int], adding: int = 1) -> None:
+    cap = caps.get(role)
+    if cap is None:
+        raise Refused(f"{owner} is a {role.value} and has no warehouse")
+    if held + adding > cap:
+        raise Refused(f"{owner}'s warehouse holds {held} customers; the cap for a {role.value} is {cap}")

@@ -1,0 +1,121 @@
+"""Customer keys and entry rules, table-driven over the deck's two cases and many variants."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.collisions import Hit, Match, check_cap, check_entry, decide_entry
+from domain.customers import name_key, parse_phone
+from domain.errors import InvalidInput, Refused
+from domain.people import Role
+
+SAME_COMPANY = [
+    "美来尔工程技术有限公司",  # case 1: entered without a keyword search...
+    "美来尔工程技术(北京)有限公司",  # ...collides with this one, in another rep's warehouse
+    "美来尔工程技术（北京）有限公司",  # full-width brackets
+    "美来尔工程技术（北京市）有限公司",
+    "北京美来尔工程技术有限公司",  # a leading city
+    "北京市美来尔工程技术有限公司",
+    "美来尔 工程技术 有限公司",  # spacing
+    "美来尔工程技术有限责任公司",  # another legal form
+    "美来尔工程技术股份有限公司",
+    "美来尔工程技术公司",
+    "美来尔工程技术",
+    "美来尔工程技术有限公司。",  # punctuation
+]
+
+
+@pytest.mark.parametrize("variant", SAME_COMPANY)
+def test_variants_of_one_company_share_a_key(variant: str):
+    assert name_key(variant) == "美来尔工程技术"
+
+
+@pytest.mark.parametrize(("left", "right"), [
+    ("ＡＢＣ Trading 有限公司", "abc trading有限公司"),  # full-width Latin and case
+    ("上海东方贸易有限公司", "东方贸易(上海)有限公司"),
+    ("黑龙江省北方农业集团", "北方农业集团"),
+    ("广西壮族自治区桂林旅游有限公司", "桂林旅游有限公司"),
+])
+def test_more_variants_share_a_key(left: str, right: str):
+    assert name_key(left) == name_key(right)
+
+
+@pytest.mark.parametrize(("left", "right"), [
+    ("美来尔工程技术有限公司", "美来尔建材有限公司"),
+    ("华信(集团)有限公司", "华信有限公司"),  # a bracket that is not a region is part of the name
+    ("北京", "上海"),
+])
+def test_different_companies_keep_different_keys(left: str, right: str):
+    assert name_key(left) != name_key(right)
+
+
+@pytest.mark.parametrize("spelling", ["010-12345678", "(010)12345678", "+86 10 1234 5678", "0086 10 12345678",
+                                      "8610-12345678", "010 1234 5678", "０１０－１２３４５６７８"])
+def test_every_way_of_writing_a_number_is_one_number(spelling: str):
+    assert parse_phone(spelling, "phone").e164 == "+861012345678"
+
+
+@pytest.mark.parametrize(("spelling", "ext"), [("010-12345678 转 123", "123"), ("010-12345678分机123", "123"),
+                                               ("010-12345678 ext 123", "123"), ("010-12345678 x12", "12")])
+def test_extensions_are_kept_apart(spelling: str, ext: str):
+    phone = parse_phone(spelling, "phone")
+    assert (phone.e164, phone.extension) == ("+861012345678", ext)
+
+
+def test_entry_needs_four_valid_facts_each_named():
+    with pytest.raises(InvalidInput) as caught:
+        check_entry(" ", "12", "138 1234 5678", "", "北京", same_phone_fax=False)
+    message = caught.value.message
+    assert "company name must not be empty" in message
+    assert "phone '12' is not a valid telephone number" in message
+    assert "fax '138 1234 5678' is a mobile number" in message
+    assert "address must not be empty" in message
+
+
+def test_a_mobile_is_refused_as_the_fixed_phone():
+    with pytest.raises(InvalidInput, match="phone '13812345678' is a mobile number"):
+        check_entry("美来尔工程技术有限公司", "13812345678", "010-62345679", "a", "北京", same_phone_fax=False)
+
+
+def test_one_number_as_phone_and_fax_needs_confirmation_and_is_flagged():
+    with pytest.raises(InvalidInput, match="phone and fax are the same number; confirm"):
+        check_entry("美来尔工程技术有限公司", "010-62345678", "(010)62345678", "a", "北京", same_phone_fax=False)
+    entry = check_entry("美来尔工程技术有限公司", "010-62345678", "(010)62345678", "a", "北京", same_phone_fax=True)
+    assert entry.risk_flags == ["same_phone_fax"] and entry.number_keys() == ["+861062345678"]
+
+
+def _hit(owner: str | None, match: Match = Match.NAME, region: str = "北京", score: float = 100) -> Hit:
+    holder = "the public pool" if owner is None else f"{owner} (X, partner BJ)"
+    return Hit(7, "美来尔工程技术(北京)有限公司", owner, holder, region, match, score)
+
+
+@pytest.mark.parametrize(("hit", "message"), [
+    (_hit("alice"), "already yours"),
+    (_hit("bob"), r"held by bob \(X, partner BJ\): ask the holder for a hand-over"),
+    (_hit(None, region="上海"), "under region 上海: file a transfer-in application"),
+    (_hit(None), "in your region: claim it"),
+    (_hit("bob", Match.PHONE), "same phone"),
+    (_hit("bob", Match.FAX), "same fax"),
+    (_hit("bob", Match.SIMILAR, score=91), "possible collision: .*similar name, 91%.*--confirm-distinct"),
+])
+def test_each_outcome_of_the_collision_check(hit: Hit, message: str):
+    with pytest.raises(Refused, match=message):
+        decide_entry([hit], "alice", "北京", confirm_distinct=False)
+
+
+def test_no_hit_creates_and_a_confirmed_similar_name_is_returned_for_the_record():
+    assert decide_entry([], "alice", "北京", confirm_distinct=False) == []
+    similar = _hit("bob", Match.SIMILAR, score=90)
+    assert decide_entry([similar], "alice", "北京", confirm_distinct=True) == [similar]
+    with pytest.raises(Refused, match="hand-over"):  # confirming never overrides an exact collision
+        decide_entry([similar, _hit("bob", Match.PHONE)], "alice", "北京", confirm_distinct=True)
+
+
+def test_caps_by_role():
+    caps = {Role.SALES: 400, Role.PARTNER: 1500}
+    check_cap("alice", Role.SALES, 399, caps)
+    with pytest.raises(Refused, match="holds 400 customers; the cap for a sales is 400"):
+        check_cap("alice", Role.SALES, 400, caps)
+    check_cap("bjpartner", Role.PARTNER, 1499, caps)
+    with pytest.raises(Refused, match="has no warehouse"):
+        check_cap("amy", Role.ASSISTANT, 0, caps)
