@@ -12,7 +12,6 @@ from domain.errors import InvalidInput, Refused
 from domain.fields import clean_text
 from domain.people import Role
 
-
 T = TypeVar("T")
 
 
