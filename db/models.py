@@ -175,6 +175,20 @@ class Payment(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class Credit(Base):
+    """The commission credit of an effective order, for the rep and partner that owned the customer at signing."""
+
+    __tablename__ = "credits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    rep: Mapped[str] = mapped_column(String(64), index=True)
+    partner_code: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    effective_on: Mapped[date] = mapped_column(Date, index=True)
+
+
 class Notification(Base):
     """A reminder, escalation or notice to one person; `key` makes a retried write a no-op."""
 

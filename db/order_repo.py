@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Customer, Notification, Order, OrderEvent, Payment, Scan
+from db.models import Credit, Customer, Notification, Order, OrderEvent, Payment, Scan
 from domain.errors import NotFound
 
 
@@ -73,6 +73,12 @@ def write_step(
             data=event.data,
         )
     )
+    if order.status == "EFFECTIVE" and row.customer_id is not None and session.scalar(
+            select(Credit.id).where(Credit.order_number == order.number)) is None:
+        # The customer was the rep's own at signing (signing checks it), so the credit is the rep's.
+        session.add(Credit(order_number=order.number, customer_id=row.customer_id, rep=row.rep,
+                           partner_code=row.partner_code, kind=row.kind or "new", amount=row.amount or Decimal(0),
+                           effective_on=row.effective_on or event.at.date()))
     if payment is not None:
         amount, paid_on = payment
         session.add(
@@ -135,6 +141,21 @@ def get_customer(session: Session, customer_id: int) -> Customer:
 def notifications_for(session: Session, recipient: str, limit: int = 50) -> list[Notification]:
     stmt = select(Notification).where(Notification.recipient == recipient)
     return list(session.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def credits(session: Session, rep: str | None = None, month: tuple[int, int] | None = None,
+            partners: set[str] | None = None) -> list[Credit]:
+    stmt = select(Credit).order_by(Credit.effective_on, Credit.order_number)
+    if rep:
+        stmt = stmt.where(Credit.rep == rep)
+    if partners is not None:
+        stmt = stmt.where(Credit.partner_code.in_(partners))
+    if month:
+        year, number = month
+        first = date(year, number, 1)
+        stmt = stmt.where(Credit.effective_on >= first,
+                          Credit.effective_on < date(year + number // 12, number % 12 + 1, 1))
+    return list(session.scalars(stmt))
 
 
 def order_status(session: Session, number: str) -> str | None:

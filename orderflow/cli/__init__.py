@@ -16,6 +16,7 @@ assert order_loops.app is orders.app
 app.add_typer(views.db_app, name="db")
 app.add_typer(ops.app, name="ops")
 app.command("inbox")(views.inbox)
+app.command("credits")(views.credits)
 
 
 @app.callback()

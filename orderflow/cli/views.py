@@ -57,3 +57,47 @@ def upgrade(ctx: typer.Context) -> None:
                  lambda: print(f"schema ready at {cli.settings.db_url.split('@')[-1]}"))
 
     run(cli, work)
+
+
+def credits(
+    ctx: typer.Context,
+    rep: str | None = typer.Option(None, help="Only this rep's credits."),
+    month: str | None = typer.Option(None, help="YYYY-MM, by effective date."),
+) -> None:
+    """Commission credits of effective orders: a rep sees their own."""
+    cli = get(ctx)
+
+    def work() -> None:
+        import re
+
+        from rich.console import Console
+        from rich.table import Table
+
+        from db.engine import unit_of_work
+        from db.order_repo import credits as load_credits
+        from domain.errors import InvalidInput
+        from domain.people import Role
+
+        actor = cli.actor()
+        period = None
+        if month:
+            match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
+            if not match or not 1 <= int(match.group(2)) <= 12:
+                raise InvalidInput(f"month '{month}' is not in the form YYYY-MM")
+            period = (int(match.group(1)), int(match.group(2)))
+        who = actor.username if actor.role is Role.SALES else rep
+        scope = set(actor.partners) if actor.role in (Role.PARTNER, Role.SUPERVISOR, Role.ASSISTANT) else None
+        with unit_of_work(cli.sessions()) as session:
+            rows = [{"order": c.order_number, "rep": c.rep, "partner": c.partner_code, "kind": c.kind,
+                     "amount": str(c.amount), "effective_on": c.effective_on.isoformat(), "customer": c.customer_id}
+                    for c in load_credits(session, who, period, scope)]
+
+        def human() -> None:
+            table = Table("order", "rep", "partner", "kind", "amount", "effective on", title="commission credits")
+            for r in rows:
+                table.add_row(r["order"], r["rep"], r["partner"], r["kind"], r["amount"], r["effective_on"])
+            Console().print(table)
+
+        cli.emit(rows, human)
+
+    run(cli, work)

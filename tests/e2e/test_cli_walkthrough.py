@@ -37,6 +37,11 @@ async def test_an_order_goes_from_issue_to_effective_through_the_cli(stack: Stac
     done = stack.json("order", "pay", "BJ100001", "--amount", "7000", "--date", today, user="fay")
     assert done["status"] == "EFFECTIVE" and done["fields"]["effective_on"] == today
 
+    month = today[:7]
+    assert stack.json("credits", "--month", month, user="alice") == [{
+        "order": "BJ100001", "rep": "alice", "partner": "BJ", "kind": "new", "amount": "12000.00",
+        "effective_on": today, "customer": customer["id"]}]
+    assert stack.json("credits", user="bob") == []
     shown = stack.run("order", "show", "BJ100001").stdout
     assert "EFFECTIVE" in shown and "scan-v1.pdf" in shown and "second_review" in shown
     listed = stack.json("order", "list", "--status", "EFFECTIVE", user="olga")

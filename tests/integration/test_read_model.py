@@ -14,7 +14,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.orders import OrderActivities
 from db.customer_repo import add_customer
 from db.engine import unit_of_work
-from db.models import Customer, Order, OrderEvent, Payment
+from db.models import Credit, Customer, Order, OrderEvent, Payment
 from db.org_repo import PartnerSpec, UserSpec, load_actor, load_org
 from domain.collisions import Entry
 from domain.errors import NotFound, Refused
@@ -139,3 +139,19 @@ def test_concurrent_entries_of_one_number_let_exactly_one_win(sessions: sessionm
     assert _race(sessions, entries).count("won") == 1
     with unit_of_work(sessions) as session:
         assert session.scalar(select(func.count()).where(Customer.phone_key == "+861088886666")) == 1
+
+
+def test_an_effective_order_credits_the_signing_rep_once(sessions: sessionmaker[Session]):
+    run = ActivityEnvironment().run
+    acts = OrderActivities(sessions)
+    run(acts.record_step, record(1, Action.ISSUE, ASSISTANT, None, OrderStatus.ISSUED))
+    signed = dict(customer_id=1, customer_name="美来尔", product="p", kind=OrderKind.RENEWAL, amount=Decimal("800.00"))
+    run(acts.record_step, record(2, Action.SIGN, REP, OrderStatus.ISSUED, OrderStatus.AWAITING_ORIGINAL, **signed))
+    paid = record(3, Action.PAY, FINANCE, OrderStatus.AWAITING_PAYMENT, OrderStatus.EFFECTIVE, **signed,
+                  paid_total=Decimal("800.00"), effective_on=NOW.date())
+    run(acts.record_step, paid)
+    run(acts.record_step, paid)
+    with unit_of_work(sessions) as session:
+        rows = session.scalars(select(Credit)).all()
+        assert [(c.order_number, c.rep, c.partner_code, c.kind, c.amount, c.effective_on) for c in rows] == [
+            ("BJ100001", "alice", "BJ", "renewal", Decimal("800.00"), NOW.date())]
