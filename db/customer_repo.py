@@ -81,7 +81,7 @@ def add_customer(
         phone=entry.phone, phone_key=entry.phone_number.e164, phone_ext=entry.phone_number.extension,
         fax=entry.fax, fax_key=entry.fax_number.e164, fax_ext=entry.fax_number.extension, risk_flags=flags,
         address=entry.address, region=entry.region, owner=owner, partner_code=partner, created_by=owner,
-        created_at=at,
+        created_at=at, last_contact_at=at,
     )
     try:
         session.add(customer)

@@ -46,6 +46,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     reports_to: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class UserPartner(Base):
@@ -77,6 +78,19 @@ class Customer(Base):
     partner_code: Mapped[str | None] = mapped_column(ForeignKey("partners.code"))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The last follow-up (entry, claim, sales note): a customer left alone too long goes back to the pool.
+    last_contact_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class CustomerNote(Base):
+    """销售小记: a sales rep's follow-up note, which counts as contact."""
+
+    __tablename__ = "customer_notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    author: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CustomerKey(Base):

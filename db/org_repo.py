@@ -28,6 +28,7 @@ class UserSpec:
     role: Role
     partners: Sequence[str]
     reports_to: str | None
+    regions: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def load_org(session: Session, partners: Sequence[PartnerSpec], users: Sequence[
             user = User(username=person.username)
             session.add(user)
         user.name, user.role, user.reports_to, user.active = person.name, person.role.value, person.reports_to, True
+        user.regions = list(person.regions)
         session.execute(delete(UserPartner).where(UserPartner.username == person.username))
         session.flush()
         for code in person.partners:
@@ -86,4 +88,4 @@ def load_actor(session: Session, username: str) -> Actor:
     if user is None:
         raise NotFound(f"there is no user '{username}' in the org; check --as or load the org file")
     partners = frozenset(session.scalars(select(UserPartner.partner_code).where(UserPartner.username == username)))
-    return Actor(user.username, Role(user.role), partners, user.active, user.reports_to)
+    return Actor(user.username, Role(user.role), partners, user.active, user.reports_to, frozenset(user.regions or []))

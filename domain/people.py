@@ -43,6 +43,7 @@ class Actor:
     partners: frozenset[str] = field(default_factory=frozenset)
     active: bool = True
     reports_to: str | None = None
+    regions: frozenset[str] = field(default_factory=frozenset)
 
     def describe(self) -> str:
         return f"{self.username} ({ROLE_LABELS[self.role]})"

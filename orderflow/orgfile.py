@@ -37,6 +37,7 @@ class UserEntry(BaseModel):
     partner: str | None = None
     partners: list[str] = []  # an assistant may serve several partners
     reports_to: str | None = None
+    regions: list[str] = []  # where a rep may claim from the public pool
 
     @field_validator("partners")
     @classmethod
@@ -100,5 +101,5 @@ def read_org_file(path: Path) -> tuple[list[PartnerSpec], list[UserSpec]]:
             f"org file {path}: range {left.describe()} of partner {left.partner} overlaps "
             f"range {right.describe()} of partner {right.partner}"
         )
-    users = [UserSpec(u.username, u.name, u.role, u.all_partners(), u.reports_to) for u in org.users]
+    users = [UserSpec(u.username, u.name, u.role, u.all_partners(), u.reports_to, u.regions) for u in org.users]
     return partners, users

@@ -3,6 +3,7 @@ ORDERFLOW_* environment variables override them for any other deployment."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -10,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.people import Role
 from domain.timers import Policy
+from domain.warehouse import ClaimRules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
@@ -38,11 +40,19 @@ class Settings(BaseSettings):
     cap_sales: int = Field(default=400, gt=0)
     cap_partner: int = Field(default=1500, gt=0)
     similar_name_threshold: float = Field(default=85.0, ge=50, le=100)
+    claim_daily_limit: int = Field(default=5, gt=0)
+    claim_cooldown_days: int = Field(default=30, ge=0)
+    # Recycling: a customer with no follow-up for this long goes back to the pool; the rep is warned before.
+    recycle_after_days: int = Field(default=30, gt=0)
+    recycle_warn_days: int = Field(default=3, ge=0)
     user: str | None = None
     # How long the CLI waits for a step to be recorded before it says the worker is not answering.
     cli_wait_seconds: float = Field(default=30, gt=0)  # the acting user when --as is not given
     worker_max_concurrent_activities: int = Field(default=32, gt=0)
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
+
+    def claim_rules(self) -> ClaimRules:
+        return ClaimRules(self.claim_daily_limit, timedelta(days=self.claim_cooldown_days))
 
     def caps(self) -> dict[Role, int]:
         return {Role.SALES: self.cap_sales, Role.PARTNER: self.cap_partner}

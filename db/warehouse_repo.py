@@ -1,0 +1,108 @@
+"""Moving customers between warehouses and the public pool; every move leaves an ownership record."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.customer_repo import held_by, holder_label
+from db.models import Customer, CustomerNote, Ownership
+from db.org_repo import load_actor
+from domain.collisions import check_cap
+from domain.errors import NotFound, NotPermitted
+from domain.fields import BUSINESS_TZ
+from domain.people import Actor, Role
+from domain.warehouse import ClaimRules, PoolCustomer, check_claim, check_hand_over
+
+
+def _customer(session: Session, customer_id: int, lock: bool = True) -> Customer:
+    stmt = select(Customer).where(Customer.id == customer_id)
+    # Two reps claiming one customer at once: the row lock makes the second see the first's claim.
+    found = session.scalar(stmt.with_for_update() if lock else stmt)
+    if found is None:
+        raise NotFound(f"there is no customer {customer_id}")
+    return found
+
+
+def _pool_view(session: Session, customer: Customer) -> PoolCustomer:
+    return PoolCustomer(customer.id, customer.name, customer.owner, holder_label(session, customer.owner),
+                        customer.region)
+
+
+def move(session: Session, customer: Customer, new_owner: str | None, *, reason: str, actor: str, at: datetime,
+         partner: str | None = None) -> None:
+    session.add(Ownership(customer_id=customer.id, previous_owner=customer.owner, new_owner=new_owner,
+                          reason=reason, actor=actor, at=at))
+    customer.owner = new_owner
+    if new_owner is not None:
+        customer.partner_code = partner
+        customer.last_contact_at = at  # a new holder starts a new follow-up period
+
+
+def claim(session: Session, customer_id: int, actor: Actor, at: datetime, rules: ClaimRules,
+          caps: dict[Role, int]) -> Customer:
+    """挑入: take a customer from the public pool of the rep's own regions."""
+    customer = _customer(session, customer_id)
+    start_of_day = datetime.combine(at.astimezone(BUSINESS_TZ).date(), datetime.min.time(), BUSINESS_TZ)
+    claims_today = session.scalar(select(func.count()).select_from(Ownership).where(
+        Ownership.new_owner == actor.username, Ownership.reason == "claimed", Ownership.at >= start_of_day)) or 0
+    released = session.scalar(select(func.max(Ownership.at)).where(
+        Ownership.customer_id == customer_id, Ownership.previous_owner == actor.username))
+    check_claim(_pool_view(session, customer), actor, int(claims_today), released, at, rules)
+    check_cap(actor.username, actor.role, held_by(session, actor.username), caps)
+    move(session, customer, actor.username, reason="claimed", actor=actor.username, at=at,
+         partner=min(actor.partners, default=None))
+    return customer
+
+
+def hand_over(session: Session, customer_id: int, actor: Actor, to: str, at: datetime,
+              caps: dict[Role, int]) -> Customer:
+    """转移: the channel partner moves a customer between its own reps."""
+    customer = _customer(session, customer_id)
+    owner = load_actor(session, customer.owner) if customer.owner else None
+    try:
+        target = load_actor(session, to)
+    except NotFound:
+        target = None
+    check_hand_over(_pool_view(session, customer), actor, owner, target, to)
+    assert target is not None
+    check_cap(target.username, target.role, held_by(session, target.username), caps)
+    move(session, customer, target.username, reason=f"handed over from {customer.owner}", actor=actor.username,
+         at=at, partner=min(target.partners, default=None))
+    return customer
+
+
+def add_note(session: Session, customer_id: int, actor: Actor, text: str, at: datetime) -> CustomerNote:
+    """销售小记: only the holder follows a customer up, and a note counts as contact."""
+    customer = _customer(session, customer_id)
+    if customer.owner != actor.username:
+        raise NotPermitted(f"{actor.describe()} may not note customer {customer_id}: it is held by "
+                           f"{holder_label(session, customer.owner)}")
+    note = CustomerNote(customer_id=customer_id, author=actor.username, text=text, at=at)
+    session.add(note)
+    customer.last_contact_at = at
+    return note
+
+
+def history(session: Session, customer_id: int) -> list[Ownership]:
+    _customer(session, customer_id, lock=False)
+    return list(session.scalars(select(Ownership).where(Ownership.customer_id == customer_id)
+                                .order_by(Ownership.at, Ownership.id)))
+
+
+def contact_counts(session: Session, authors: list[str], since: datetime) -> dict[str, int]:
+    """联系量: follow-up notes per rep since a date."""
+    rows = session.execute(select(CustomerNote.author, func.count()).where(
+        CustomerNote.author.in_(authors), CustomerNote.at >= since).group_by(CustomerNote.author))
+    return {author: int(n) for author, n in rows}
+
+
+def stale_customers(session: Session, contact_before: datetime, limit: int = 1000) -> list[Customer]:
+    return list(session.scalars(select(Customer).where(
+        Customer.owner.is_not(None), Customer.last_contact_at < contact_before).order_by(Customer.id).limit(limit)))
+
+
+def cooldown_days(rules: ClaimRules) -> int:
+    return rules.cooldown // timedelta(days=1)

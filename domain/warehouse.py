@@ -1,0 +1,63 @@
+"""Who may take a customer into a warehouse, and when (挑入, 转移, 调入)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.errors import NotPermitted, Refused
+from domain.people import Actor, Role
+
+
+@dataclass(frozen=True)
+class ClaimRules:
+    daily_limit: int = 5  # claims per rep per business day
+    cooldown: timedelta = timedelta(days=30)  # before a previous owner may claim the customer back
+
+
+@dataclass(frozen=True)
+class PoolCustomer:
+    id: int
+    name: str
+    owner: str | None
+    holder: str
+    region: str
+
+
+def check_claim(customer: PoolCustomer, actor: Actor, claims_today: int, released_by_actor_at: datetime | None,
+                now: datetime, rules: ClaimRules) -> None:
+    if actor.role is not Role.SALES or not actor.active:
+        raise NotPermitted(f"{actor.describe()} may not claim customers: that needs an active channel sales rep")
+    if customer.owner == actor.username:
+        raise Refused(f"customer {customer.id} '{customer.name}' is already yours")
+    if customer.owner is not None:
+        raise Refused(f"customer {customer.id} '{customer.name}' is held by {customer.holder}, not in the pool; "
+                      "ask the holder for a hand-over")
+    if customer.region not in actor.regions:
+        raise Refused(f"customer {customer.id} '{customer.name}' is in the pool under region {customer.region}, "
+                      f"outside your regions ({', '.join(sorted(actor.regions)) or 'none'}): file a transfer-in "
+                      f"application with `orderflow customer transfer-in {customer.id} --reason ...`")
+    if claims_today >= rules.daily_limit:
+        raise Refused(f"{actor.username} has claimed {claims_today} customers today; the daily limit is "
+                      f"{rules.daily_limit}")
+    if released_by_actor_at is not None and now < released_by_actor_at + rules.cooldown:
+        raise Refused(f"customer {customer.id} left {actor.username}'s warehouse on {released_by_actor_at:%Y-%m-%d}; "
+                      f"it may be claimed back from {released_by_actor_at + rules.cooldown:%Y-%m-%d}")
+
+
+def check_hand_over(customer: PoolCustomer, actor: Actor, owner: Actor | None, target: Actor | None,
+                    target_name: str) -> None:
+    """转移: a channel partner moves a customer between its own reps."""
+    if actor.role is not Role.PARTNER or not actor.active:
+        raise NotPermitted(f"{actor.describe()} may not hand customers over: that needs the channel partner's "
+                           "transfer right")
+    if owner is None or not (owner.partners & actor.partners):
+        raise NotPermitted(f"customer {customer.id} '{customer.name}' is held by {customer.holder}, "
+                           f"not by one of {actor.username}'s reps")
+    if target is None:
+        raise Refused(f"there is no user '{target_name}' to hand customer {customer.id} to")
+    if target.role is not Role.SALES or not target.active or not (target.partners & actor.partners):
+        raise Refused(f"customer {customer.id} can only go to an active sales rep of {actor.username}; "
+                      f"{target.describe()} is not one")
+    if target.username == customer.owner:
+        raise Refused(f"customer {customer.id} is already in {target.username}'s warehouse")
