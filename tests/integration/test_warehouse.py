@@ -51,7 +51,8 @@ def test_a_claim_takes_a_pool_customer_of_the_reps_region(sessions: sessionmaker
 
 
 def test_claims_are_limited_per_day_capped_and_cooled_down(sessions: sessionmaker[Session]):
-    ids = [_pool(sessions, name, i) for i, name in enumerate(["一号贸易有限公司", "二号科技有限公司", "三号物流有限公司"], 10)]
+    names = ["一号贸易有限公司", "二号科技有限公司", "三号物流有限公司"]
+    ids = [_pool(sessions, name, i) for i, name in enumerate(names, 10)]
     _claim(sessions, ids[0], "alice", ClaimRules(daily_limit=1))
     with pytest.raises(Refused, match="alice has claimed 1 customers today; the daily limit is 1"):
         _claim(sessions, ids[1], "alice", ClaimRules(daily_limit=1))
