@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.customers import CustomerActivities
 from activities.notifications import NotificationActivities
 from activities.orders import OrderActivities
 from activities.scans import ScanActivities
@@ -22,6 +23,7 @@ from orderflow.notify import LogSender
 from orderflow.s3 import make_client
 from orderflow.settings import Settings
 from orderflow.temporal import connect
+from workflows.customers import RecycleWorkflow, TransferInWorkflow
 from workflows.order import OrderWorkflow
 
 log = logging.getLogger("orderflow.worker")
@@ -31,12 +33,15 @@ def build_worker(client: Client, settings: Settings, sessions: sessionmaker[Sess
                  executor: ThreadPoolExecutor, task_queue: str | None = None) -> Worker:
     orders = OrderActivities(sessions)
     scans = ScanActivities(s3, settings.s3_bucket, sessions, settings.scan_max_bytes)
-    notes = NotificationActivities(sessions, LogSender())
+    sender = LogSender()
+    notes = NotificationActivities(sessions, sender)
+    customers = CustomerActivities(sessions, settings.caps(), sender)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[OrderWorkflow],
-        activities=[orders.record_step, scans.promote_scan, notes.notify],
+        workflows=[OrderWorkflow, TransferInWorkflow, RecycleWorkflow],
+        activities=[orders.record_step, scans.promote_scan, notes.notify, customers.record_application,
+                    customers.transfer_in, customers.recycle],
         activity_executor=executor,
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_cached_workflows=settings.worker_max_cached_workflows,

@@ -203,6 +203,21 @@ class Credit(Base):
     effective_on: Mapped[date] = mapped_column(Date, index=True)
 
 
+class Application(Base):
+    """调入申请: a transfer-in application and its decision."""
+
+    __tablename__ = "applications"
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    rep: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decision: Mapped[str | None] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class Notification(Base):
     """A reminder, escalation or notice to one person; `key` makes a retried write a no-op."""
 
@@ -210,7 +225,8 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     recipient: Mapped[str] = mapped_column(String(64), index=True)
-    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), index=True)
+    # An order's, or a customer's ("customer:<id>") for warehouse notices.
+    order_number: Mapped[str] = mapped_column(String(32), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     text: Mapped[str] = mapped_column(Text)

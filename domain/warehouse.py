@@ -61,3 +61,21 @@ def check_hand_over(customer: PoolCustomer, actor: Actor, owner: Actor | None, t
                       f"{target.describe()} is not one")
     if target.username == customer.owner:
         raise Refused(f"customer {customer.id} is already in {target.username}'s warehouse")
+
+
+def check_transfer_in(customer: PoolCustomer, actor: Actor) -> str:
+    """调入申请 is for a pool customer under a region that is not the rep's; returns the region it moves to."""
+    if actor.role is not Role.SALES or not actor.active:
+        raise NotPermitted(f"{actor.describe()} may not apply to transfer customers in: that needs an active "
+                           "channel sales rep")
+    if customer.owner == actor.username:
+        raise Refused(f"customer {customer.id} '{customer.name}' is already yours")
+    if customer.owner is not None:
+        raise Refused(f"customer {customer.id} '{customer.name}' is held by {customer.holder}; ask the holder for "
+                      "a hand-over")
+    if customer.region in actor.regions:
+        raise Refused(f"customer {customer.id} '{customer.name}' is in the pool of your own region "
+                      f"{customer.region}: claim it with `orderflow customer claim {customer.id}`")
+    if not actor.regions:
+        raise Refused(f"{actor.username} has no region in the org file to transfer customer {customer.id} into")
+    return min(actor.regions)

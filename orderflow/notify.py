@@ -13,7 +13,12 @@ log = logging.getLogger("orderflow.notifications")
 class Sender(Protocol):
     def send(self, note: NotifyInput) -> None: ...
 
+    def send_text(self, recipient: str, kind: str, text: str) -> None: ...
+
 
 class LogSender:
     def send(self, note: NotifyInput) -> None:
         log.info("notify %s about order %s (%s): %s", note.recipient, note.order_number, note.kind, note.text)
+
+    def send_text(self, recipient: str, kind: str, text: str) -> None:
+        log.info("notify %s (%s): %s", recipient, kind, text)

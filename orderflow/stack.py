@@ -91,6 +91,18 @@ class Stack:
 
         self._prepare_data()
         self._spawn("worker", [sys.executable, "-m", "worker"], to_console=True)
+        self._ensure_schedules()
+
+    def _ensure_schedules(self) -> None:
+        import asyncio
+
+        from orderflow.schedules import ensure_schedules
+        from orderflow.temporal import connect
+
+        async def ensure() -> str:
+            return await ensure_schedules(await connect(self.settings), self.settings)
+
+        print(f"recycling schedule {asyncio.run(ensure())}")
 
     def _prepare_data(self) -> None:
         from db.engine import create_schema, make_engine, session_factory, unit_of_work

@@ -88,3 +88,30 @@ def test_only_the_holder_notes_a_customer_and_a_note_is_contact(sessions: sessio
         assert session.get(Customer, 1).last_contact_at == NOW  # type: ignore[union-attr]
         with pytest.raises(NotPermitted, match="held by alice"):
             add_note(session, 1, load_actor(session, "bob"), "x", NOW)
+
+
+def test_an_approved_transfer_in_moves_once_corrects_the_region_and_respects_the_cap(
+        sessions: sessionmaker[Session]):
+    from temporalio.exceptions import ApplicationError
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.customers import CustomerActivities
+    from orderflow.contracts import TransferMove
+    from orderflow.notify import LogSender
+
+    far = _pool(sessions, "黄河物流有限公司", 30, region="上海")
+    run = ActivityEnvironment().run
+    move_in = TransferMove(application_id="transfer-in-x", customer_id=far, rep="alice", region="北京", at=NOW)
+    with pytest.raises(ApplicationError, match="alice's warehouse holds 1 customers; the cap for a sales is 1"):
+        run(CustomerActivities(sessions, {Role.SALES: 1}, LogSender()).transfer_in, move_in)
+    acts = CustomerActivities(sessions, CAPS, LogSender())
+    assert run(acts.transfer_in, move_in) == "北京"
+    assert run(acts.transfer_in, move_in) == "北京"  # a retried attempt
+    with unit_of_work(sessions) as session:
+        moved = session.get(Customer, far)
+        assert moved is not None and (moved.owner, moved.region) == ("alice", "北京")
+        assert [h.reason for h in history(session, far)][-1] == "transfer-in approved (transfer-in-x)"
+        assert len(history(session, far)) == 3
+    taken = move_in.model_copy(update={"rep": "bob"})
+    with pytest.raises(ApplicationError, match="left the pool .now held by alice."):
+        run(acts.transfer_in, taken)
