@@ -24,5 +24,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+bench: $(STAMP)
+	$(BIN)/python -m bench.collision | tee .bench-collision.md
+	$(BIN)/python -m bench.report .bench-collision.md
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts
