@@ -51,6 +51,12 @@ def build_worker(client: Client, settings: Settings, sessions: sessionmaker[Sess
     )
 
 
+async def _heartbeat(settings: Settings) -> None:
+    while settings.worker_heartbeat_file is not None:
+        settings.worker_heartbeat_file.touch()
+        await asyncio.sleep(15)
+
+
 async def run(settings: Settings) -> None:
     client = await connect(settings)
     engine = make_engine(settings.db_url)
@@ -62,7 +68,9 @@ async def run(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
         async with worker:
             log.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
+            alive = asyncio.create_task(_heartbeat(settings))
             await stop.wait()
+            alive.cancel()
             log.info("shutting down: letting in-flight activities finish")
     engine.dispose()
 

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     cli_wait_seconds: float = Field(default=30, gt=0)  # the acting user when --as is not given
     worker_max_concurrent_activities: int = Field(default=32, gt=0)
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
+    worker_heartbeat_file: Path | None = None  # touched while polling, for container health checks
 
     def claim_rules(self) -> ClaimRules:
         return ClaimRules(self.claim_daily_limit, timedelta(days=self.claim_cooldown_days))

@@ -105,13 +105,14 @@ class Stack:
         print(f"recycling schedule {asyncio.run(ensure())}")
 
     def _prepare_data(self) -> None:
-        from db.engine import create_schema, make_engine, session_factory, unit_of_work
+        from db.engine import make_engine, session_factory, unit_of_work
+        from db.migrate import upgrade
         from db.org_repo import load_org
         from orderflow.orgfile import read_org_file
         from orderflow.s3 import ensure_bucket, make_client
 
-        engine = make_engine(self.settings.db_url, create_sqlite_dir=True)
-        create_schema(engine)
+        upgrade(self.settings.db_url)
+        engine = make_engine(self.settings.db_url)
         ensure_bucket(make_client(self.settings), self.settings.s3_bucket)
         partners, users = read_org_file(PROJECT_ROOT / "examples" / "org.yaml")
         with unit_of_work(session_factory(engine)) as session:

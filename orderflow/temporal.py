@@ -26,5 +26,30 @@ async def connect(settings: Settings) -> Client:
         ) from err
 
 
+async def init_namespace(client: Client, retention_days: int = 30) -> str:
+    """Create the namespace if it is missing, then register our search attributes in it."""
+    from datetime import timedelta
+
+    from google.protobuf.duration_pb2 import Duration
+    from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, RegisterNamespaceRequest
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from orderflow import search_attributes
+
+    created = "exists"
+    try:
+        await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=client.namespace))
+    except RPCError as err:
+        if err.status is not RPCStatusCode.NOT_FOUND:
+            raise
+        retention = Duration()
+        retention.FromTimedelta(timedelta(days=retention_days))
+        await client.workflow_service.register_namespace(RegisterNamespaceRequest(
+            namespace=client.namespace, workflow_execution_retention_period=retention))
+        created = "created"
+    await search_attributes.register(client)
+    return created
+
+
 def workflow_id(number: str) -> str:
     return f"order-{number}"

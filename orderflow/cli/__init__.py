@@ -16,6 +16,7 @@ assert order_loops.app is orders.app and warehouse.app is customers.app is trans
 app.add_typer(views.db_app, name="db")
 app.add_typer(ops.app, name="ops")
 app.add_typer(transfers.schedules_app, name="schedules")
+app.add_typer(transfers.temporal_app, name="temporal")
 app.command("inbox")(views.inbox)
 app.command("credits")(views.credits)
 

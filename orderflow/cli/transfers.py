@@ -144,3 +144,22 @@ def ensure(ctx: typer.Context) -> None:
         cli.emit({"schedule": RECYCLE_SCHEDULE, "result": done}, lambda: print(f"schedule {RECYCLE_SCHEDULE} {done}"))
 
     run(cli, work)
+
+
+temporal_app = typer.Typer(no_args_is_help=True, help="Set up a Temporal namespace for orderflow.")
+
+
+@temporal_app.command("init")
+def temporal_init(ctx: typer.Context) -> None:
+    """Create the namespace if missing and register the search attributes (compose's temporal-init runs this)."""
+    cli = get(ctx)
+
+    async def work() -> None:
+        from orderflow.temporal import connect, init_namespace
+
+        client = await connect(cli.settings)
+        done = await init_namespace(client)
+        cli.emit({"namespace": client.namespace, "namespace_status": done},
+                 lambda: print(f"namespace {client.namespace} {done}; search attributes registered"))
+
+    run(cli, work)

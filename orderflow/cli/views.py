@@ -44,15 +44,13 @@ def inbox(ctx: typer.Context) -> None:
 
 @db_app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
-    """Create or bring the schema up to date."""
+    """Create the schema, or migrate it to the current version (Alembic)."""
     cli = get(ctx)
 
     def work() -> None:
-        from db.engine import create_schema, make_engine
+        from db.migrate import upgrade as migrate
 
-        engine = make_engine(cli.settings.db_url, create_sqlite_dir=True)
-        create_schema(engine)
-        engine.dispose()
+        migrate(cli.settings.db_url)
         cli.emit({"database": cli.settings.db_url.split("@")[-1]},
                  lambda: print(f"schema ready at {cli.settings.db_url.split('@')[-1]}"))
 
