@@ -37,3 +37,4 @@ def test_customer_commands(stack: Stack):
     assert "held by bob (Bob Li, partner BJ); ask the holder for a hand-over" in held.stderr
     assert "claim it" not in stack.run("customer", "claim", str(first["id"]), user="carol", expect=3).stderr
     assert stack.json("schedules", "ensure")["schedule"] == "recycle-customers"
+    assert stack.json("temporal", "init") == {"namespace": "default", "namespace_status": "exists"}
