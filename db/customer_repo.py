@@ -100,8 +100,10 @@ def add_customer(
     return customer
 
 
-def list_customers(session: Session, owner: str | None = None) -> list[Customer]:
+def list_customers(session: Session, owner: str | None = None, partners: set[str] | None = None) -> list[Customer]:
     stmt = select(Customer).order_by(Customer.id)
     if owner is not None:
         stmt = stmt.where(Customer.owner == owner)
+    if partners is not None:
+        stmt = stmt.where(Customer.partner_code.in_(partners))
     return list(session.scalars(stmt))

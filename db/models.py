@@ -27,6 +27,8 @@ class Partner(Base):
     __tablename__ = "partners"
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    manager: Mapped[str | None] = mapped_column(String(64))  # the channel manager over this partner
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class NumberRangeRow(Base):
@@ -47,6 +49,20 @@ class User(Base):
     reports_to: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    grants: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class OrgChange(Base):
+    """What a reload of the org file, or a manager, changed about a user: the org keeps its history."""
+
+    __tablename__ = "org_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class UserPartner(Base):

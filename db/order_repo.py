@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Credit, Customer, Notification, Order, OrderEvent, Payment, Scan
+from db.models import Credit, Customer, Notification, Order, OrderEvent, Payment, Scan, User
 from domain.errors import NotFound
 
 
@@ -156,6 +156,16 @@ def credits(session: Session, rep: str | None = None, month: tuple[int, int] | N
         stmt = stmt.where(Credit.effective_on >= first,
                           Credit.effective_on < date(year + number // 12, number % 12 + 1, 1))
     return list(session.scalars(stmt))
+
+
+def orders_pending_for_deactivated_reports(session: Session, manager: str) -> list[Order]:
+    gone = select(User.username).where(User.reports_to == manager, User.active.is_(False))
+    return list(session.scalars(select(Order).where(Order.pending_user.in_(gone)).order_by(Order.updated_at)))
+
+
+def issued_numbers(session: Session, prefix: str) -> set[int]:
+    numbers = session.scalars(select(Order.number).where(Order.number.like(f"{prefix}%")))
+    return {int(n[len(prefix):]) for n in numbers if n[len(prefix):].isdigit()}
 
 
 def order_status(session: Session, number: str) -> str | None:

@@ -1,17 +1,19 @@
-"""Reference data: partners, their number ranges, and users."""
+"""Reference data: partners, their number ranges, and users, with the history of changes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from db.models import NumberRangeRow, Partner, User, UserPartner
+from db.models import NumberRangeRow, OrgChange, Partner, User, UserPartner
 from domain.errors import NotFound
 from domain.numbers import NumberRange
 from domain.people import Actor, Role
+from domain.permissions import PartnerInfo, Scope, scope_of
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class PartnerSpec:
     code: str
     name: str
     ranges: Sequence[NumberRange]
+    manager: str | None = None
+    regions: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class UserSpec:
     partners: Sequence[str]
     reports_to: str | None
     regions: Sequence[str] = ()
+    grants: Sequence[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -36,38 +41,71 @@ class OrgLoadResult:
     partners: int
     users: int
     deactivated: list[str]
+    changes: int
 
 
-def load_org(session: Session, partners: Sequence[PartnerSpec], users: Sequence[UserSpec]) -> OrgLoadResult:
-    """Upsert the whole org. A user missing from the file is deactivated, never deleted."""
+def _partners_of(session: Session, username: str) -> list[str]:
+    return sorted(session.scalars(select(UserPartner.partner_code).where(UserPartner.username == username)))
+
+
+def load_org(session: Session, partners: Sequence[PartnerSpec], users: Sequence[UserSpec],
+             actor: str = "org file", at: datetime | None = None) -> OrgLoadResult:
+    """Upsert the whole org. A user missing from the file is deactivated, never deleted; every change of a
+    user's role, partners, manager, regions, grants or active flag is recorded."""
+    at = at or datetime.now(UTC)
     for spec in partners:
         row = session.get(Partner, spec.code)
         if row is None:
-            session.add(Partner(code=spec.code, name=spec.name))
-        else:
-            row.name = spec.name
+            row = Partner(code=spec.code)
+            session.add(row)
+        row.name, row.manager, row.regions = spec.name, spec.manager, list(spec.regions)
         session.execute(delete(NumberRangeRow).where(NumberRangeRow.partner_code == spec.code))
         for rng in spec.ranges:
             session.add(NumberRangeRow(partner_code=spec.code, prefix=rng.prefix, first=rng.first, last=rng.last))
     session.flush()
-    listed = {u.username for u in users}
+    changes = 0
     for person in users:
-        user = session.get(User, person.username)
-        if user is None:
-            user = User(username=person.username)
-            session.add(user)
-        user.name, user.role, user.reports_to, user.active = person.name, person.role.value, person.reports_to, True
-        user.regions = list(person.regions)
-        session.execute(delete(UserPartner).where(UserPartner.username == person.username))
-        session.flush()
-        for code in person.partners:
-            session.add(UserPartner(username=person.username, partner_code=code))
+        changes += save_user(session, person, actor, at)
     deactivated = []
+    listed = {u.username for u in users}
     for user in session.scalars(select(User).where(User.active.is_(True))):
         if user.username not in listed:
-            user.active = False
+            changes += set_active(session, user, False, actor, at)
             deactivated.append(user.username)
-    return OrgLoadResult(len(partners), len(users), sorted(deactivated))
+    return OrgLoadResult(len(partners), len(users), sorted(deactivated), changes)
+
+
+def save_user(session: Session, person: UserSpec, actor: str, at: datetime) -> int:
+    user = session.get(User, person.username)
+    before = {} if user is None else {
+        "role": user.role, "partners": ",".join(_partners_of(session, user.username)), "reports_to": user.reports_to,
+        "regions": ",".join(sorted(user.regions or [])), "grants": ",".join(sorted(user.grants or [])),
+        "active": str(user.active)}
+    if user is None:
+        user = User(username=person.username)
+        session.add(user)
+    user.name, user.role, user.reports_to, user.active = person.name, person.role.value, person.reports_to, True
+    user.regions, user.grants = sorted(person.regions), sorted(person.grants)
+    session.execute(delete(UserPartner).where(UserPartner.username == person.username))
+    session.flush()
+    for code in person.partners:
+        session.add(UserPartner(username=person.username, partner_code=code))
+    after = {"role": user.role, "partners": ",".join(sorted(person.partners)), "reports_to": person.reports_to,
+             "regions": ",".join(user.regions), "grants": ",".join(user.grants), "active": "True"}
+    changed = [k for k in after if before[k] != after[k]] if before else ["created"]
+    for name in changed:
+        session.add(OrgChange(username=person.username, field=name, before=before.get(name),
+                              after=after.get(name, "created"), actor=actor, at=at))
+    return len(changed)
+
+
+def set_active(session: Session, user: User, active: bool, actor: str, at: datetime) -> int:
+    if user.active == active:
+        return 0
+    session.add(OrgChange(username=user.username, field="active", before=str(user.active), after=str(active),
+                          actor=actor, at=at))
+    user.active = active
+    return 1
 
 
 def all_ranges(session: Session) -> list[NumberRange]:
@@ -87,5 +125,22 @@ def load_actor(session: Session, username: str) -> Actor:
     user = session.get(User, username)
     if user is None:
         raise NotFound(f"there is no user '{username}' in the org; check --as or load the org file")
-    partners = frozenset(session.scalars(select(UserPartner.partner_code).where(UserPartner.username == username)))
-    return Actor(user.username, Role(user.role), partners, user.active, user.reports_to, frozenset(user.regions or []))
+    return Actor(user.username, Role(user.role), frozenset(_partners_of(session, username)), user.active,
+                 user.reports_to, frozenset(user.regions or []), frozenset(user.grants or []))
+
+
+def scope_for(session: Session, actor: Actor) -> Scope:
+    partners = [PartnerInfo(p.code, p.manager, frozenset(p.regions or [])) for p in session.scalars(select(Partner))]
+    rows = session.execute(select(User.username, User.reports_to).where(User.role == Role.MANAGER.value)).all()
+    managers = {username: boss for username, boss in rows}
+    return scope_of(actor, partners, managers)
+
+
+def subordinates(session: Session, actor: Actor, scope: Scope) -> list[User]:
+    """The reps an actor oversees: direct reports, or every rep of the partners in scope."""
+    reps = select(User).where(User.role == Role.SALES.value).order_by(User.username)
+    found = list(session.scalars(reps))
+    if scope.everything:
+        return found
+    mine = set(session.scalars(select(UserPartner.username).where(UserPartner.partner_code.in_(scope.partners))))
+    return [u for u in found if u.reports_to == actor.username or u.username in mine]

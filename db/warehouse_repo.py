@@ -14,6 +14,7 @@ from domain.collisions import check_cap
 from domain.errors import NotFound, NotPermitted
 from domain.fields import BUSINESS_TZ
 from domain.people import Actor, Role
+from domain.permissions import Perm, require
 from domain.warehouse import ClaimRules, PoolCustomer, check_claim, check_hand_over
 
 
@@ -76,6 +77,7 @@ def hand_over(session: Session, customer_id: int, actor: Actor, to: str, at: dat
 
 def add_note(session: Session, customer_id: int, actor: Actor, text: str, at: datetime) -> CustomerNote:
     """销售小记: only the holder follows a customer up, and a note counts as contact."""
+    require(actor, Perm.NOTE, "write sales notes")
     customer = _customer(session, customer_id)
     if customer.owner != actor.username:
         raise NotPermitted(f"{actor.describe()} may not note customer {customer_id}: it is held by "

@@ -44,6 +44,7 @@ class Actor:
     active: bool = True
     reports_to: str | None = None
     regions: frozenset[str] = field(default_factory=frozenset)
+    grants: frozenset[str] = field(default_factory=frozenset)  # extra scoped permissions (可增设范围内权限)
 
     def describe(self) -> str:
         return f"{self.username} ({ROLE_LABELS[self.role]})"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from domain.errors import NotPermitted, Refused
 from domain.people import Actor, Role
+from domain.permissions import Perm, require
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,7 @@ class PoolCustomer:
 
 def check_claim(customer: PoolCustomer, actor: Actor, claims_today: int, released_by_actor_at: datetime | None,
                 now: datetime, rules: ClaimRules) -> None:
-    if actor.role is not Role.SALES or not actor.active:
-        raise NotPermitted(f"{actor.describe()} may not claim customers: that needs an active channel sales rep")
+    require(actor, Perm.CLAIM, "claim customers")
     if customer.owner == actor.username:
         raise Refused(f"customer {customer.id} '{customer.name}' is already yours")
     if customer.owner is not None:
@@ -48,9 +48,7 @@ def check_claim(customer: PoolCustomer, actor: Actor, claims_today: int, release
 def check_hand_over(customer: PoolCustomer, actor: Actor, owner: Actor | None, target: Actor | None,
                     target_name: str) -> None:
     """转移: a channel partner moves a customer between its own reps."""
-    if actor.role is not Role.PARTNER or not actor.active:
-        raise NotPermitted(f"{actor.describe()} may not hand customers over: that needs the channel partner's "
-                           "transfer right")
+    require(actor, Perm.HAND_OVER, "hand customers over (the channel partner's transfer right)")
     if owner is None or not (owner.partners & actor.partners):
         raise NotPermitted(f"customer {customer.id} '{customer.name}' is held by {customer.holder}, "
                            f"not by one of {actor.username}'s reps")
@@ -65,9 +63,7 @@ def check_hand_over(customer: PoolCustomer, actor: Actor, owner: Actor | None, t
 
 def check_transfer_in(customer: PoolCustomer, actor: Actor) -> str:
     """调入申请 is for a pool customer under a region that is not the rep's; returns the region it moves to."""
-    if actor.role is not Role.SALES or not actor.active:
-        raise NotPermitted(f"{actor.describe()} may not apply to transfer customers in: that needs an active "
-                           "channel sales rep")
+    require(actor, Perm.TRANSFER_IN, "apply to transfer customers in")
     if customer.owner == actor.username:
         raise Refused(f"customer {customer.id} '{customer.name}' is already yours")
     if customer.owner is not None:

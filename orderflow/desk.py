@@ -17,7 +17,7 @@ from db.customer_repo import customer_ref
 from db.engine import unit_of_work
 from db.order_repo import get_customer, order_status
 from db.org_repo import all_ranges
-from domain.errors import InvalidInput, NotFound, Unavailable, WrongState
+from domain.errors import InvalidInput, NotFound, Refused, Unavailable, WrongState
 from domain.fields import clean_text, parse_amount
 from domain.numbers import owning_range, parse_number
 from domain.order import Action, OrderKind, OrderStatus, check_issue, check_step
@@ -103,6 +103,22 @@ class OrderDesk:
                                   f"is a worker running on task queue '{self._settings.task_queue}'?")
             await asyncio.sleep(0.05)
         return view
+
+    async def issue_next(self, actor: Actor, rep_name: str) -> OrderView:
+        """The lowest never-issued number in the ranges of the assistant's partners."""
+        from db.order_repo import issued_numbers
+
+        with unit_of_work(self._sessions) as session:
+            ranges = sorted((r for r in all_ranges(session) if r.partner in actor.partners),
+                            key=lambda r: (r.partner, r.prefix, r.first))
+            for rng in ranges:
+                used = issued_numbers(session, rng.prefix)
+                free = next((n for n in range(rng.first, rng.last + 1) if n not in used), None)
+                if free is not None:
+                    width = max(len(str(rng.last)), 3)
+                    return await self.issue(actor, f"{rng.prefix}{free:0{width}d}", rep_name)
+        raise Refused(f"{actor.describe()} has no free number left in the ranges of partners "
+                      f"{', '.join(sorted(actor.partners)) or '(none)'}")
 
     async def sign(self, actor: Actor, number: str, customer_id: int, product: str, kind: str,
                    amount: str, signed_on: date) -> OrderView:

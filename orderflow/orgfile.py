@@ -11,6 +11,7 @@ from db.org_repo import PartnerSpec, UserSpec
 from domain.errors import InvalidInput
 from domain.numbers import NumberRange, find_overlap
 from domain.people import PARTNER_SCOPED, Role
+from domain.permissions import Perm
 
 USERNAME = r"^[a-z][a-z0-9._-]{1,31}$"
 
@@ -27,6 +28,8 @@ class PartnerEntry(BaseModel):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,15}$")
     name: str = Field(min_length=1, max_length=200)
     ranges: list[RangeEntry] = []
+    manager: str | None = None  # the channel manager over this partner
+    regions: list[str] = []
 
 
 class UserEntry(BaseModel):
@@ -37,7 +40,9 @@ class UserEntry(BaseModel):
     partner: str | None = None
     partners: list[str] = []  # an assistant may serve several partners
     reports_to: str | None = None
-    regions: list[str] = []  # where a rep may claim from the public pool
+    regions: list[str] = []  # where a rep may claim from the public pool; a manager's scope
+    active: bool = True
+    grants: list[Perm] = []  # extra scoped permissions, e.g. for finance or support (可增设范围内权限)
 
     @field_validator("partners")
     @classmethod
@@ -71,6 +76,11 @@ class OrgFile(BaseModel):
                 raise ValueError(f"sales rep {user.username} must belong to exactly one partner")
             if user.reports_to is not None and user.reports_to not in names:
                 raise ValueError(f"user {user.username} reports to {user.reports_to}, who is not in the file")
+        roles = {u.username: u.role for u in self.users}
+        for partner in self.partners:
+            if partner.manager is not None and roles.get(partner.manager) is not Role.MANAGER:
+                raise ValueError(f"partner {partner.code}'s manager {partner.manager} is not a channel manager "
+                                 "in the file")
         return self
 
 
@@ -91,7 +101,8 @@ def read_org_file(path: Path) -> tuple[list[PartnerSpec], list[UserSpec]]:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in err.errors())
         raise InvalidInput(f"org file {path} is invalid: {problems}") from None
     partners = [
-        PartnerSpec(p.code, p.name, [NumberRange(p.code, r.prefix, r.first, r.last) for r in p.ranges])
+        PartnerSpec(p.code, p.name, [NumberRange(p.code, r.prefix, r.first, r.last) for r in p.ranges], p.manager,
+                    p.regions)
         for p in org.partners
     ]
     overlap = find_overlap(r for p in partners for r in p.ranges)
@@ -101,5 +112,6 @@ def read_org_file(path: Path) -> tuple[list[PartnerSpec], list[UserSpec]]:
             f"org file {path}: range {left.describe()} of partner {left.partner} overlaps "
             f"range {right.describe()} of partner {right.partner}"
         )
-    users = [UserSpec(u.username, u.name, u.role, u.all_partners(), u.reports_to, u.regions) for u in org.users]
+    users = [UserSpec(u.username, u.name, u.role, u.all_partners(), u.reports_to, u.regions,
+                      [g.value for g in u.grants]) for u in org.users if u.active]
     return partners, users

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
@@ -47,7 +49,15 @@ async def init_namespace(client: Client, retention_days: int = 30) -> str:
         await client.workflow_service.register_namespace(RegisterNamespaceRequest(
             namespace=client.namespace, workflow_execution_retention_period=retention))
         created = "created"
-    await search_attributes.register(client)
+    # A new namespace takes a moment to reach every part of the server.
+    for attempt in range(60):
+        try:
+            await search_attributes.register(client)
+            return created
+        except RPCError as err:
+            if err.status is not RPCStatusCode.NOT_FOUND or attempt == 59:
+                raise
+            await asyncio.sleep(0.5)
     return created
 
 

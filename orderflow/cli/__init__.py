@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from orderflow.cli import customers, ops, order_loops, orders, org, transfers, views, warehouse
+from orderflow.cli import accounts, customers, ops, order_loops, orders, org, transfers, views, warehouse
 from orderflow.cli.runtime import Cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -19,6 +19,8 @@ app.add_typer(transfers.schedules_app, name="schedules")
 app.add_typer(transfers.temporal_app, name="temporal")
 app.command("inbox")(views.inbox)
 app.command("credits")(views.credits)
+app.command("team")(accounts.team)
+app.add_typer(accounts.app, name="user")
 
 
 @app.callback()

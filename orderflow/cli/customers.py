@@ -30,12 +30,10 @@ def add(
         from db.customer_repo import add_customer
         from db.engine import unit_of_work
         from domain.collisions import check_entry
-        from domain.errors import NotPermitted
-        from domain.people import Role
+        from domain.permissions import Perm, require
 
         actor = cli.actor()
-        if actor.role is not Role.SALES or not actor.active:
-            raise NotPermitted(f"{actor.describe()} may not enter customers: that needs an active channel sales rep")
+        require(actor, Perm.ENTER_CUSTOMER, "enter customers")
         entry = check_entry(name, phone, fax, address, region, same_phone_fax)
         s = cli.settings
         with unit_of_work(cli.sessions()) as session:
@@ -108,11 +106,15 @@ def list_(ctx: typer.Context) -> None:
 
         from db.customer_repo import list_customers
         from db.engine import unit_of_work
-        from domain.people import Role
+        from db.org_repo import scope_for
+        from domain.permissions import Perm, require
 
         actor = cli.actor()
+        require(actor, Perm.SEE_CUSTOMERS, "see customers")
         with unit_of_work(cli.sessions()) as session:
-            rows = list_customers(session, owner=actor.username if actor.role is Role.SALES else None)
+            scope = scope_for(session, actor)
+            rows = list_customers(session, owner=scope.own_only,
+                                  partners=None if scope.everything or scope.own_only else set(scope.partners))
             data = [{"id": c.id, "name": c.name, "region": c.region, "owner": c.owner} for c in rows]
 
         def human() -> None:

@@ -53,8 +53,11 @@ def report(
         from rich.table import Table
 
         from db.engine import unit_of_work
+        from db.org_repo import scope_for
         from domain.ageing import LABELS
+        from domain.errors import NotPermitted
         from domain.fields import BUSINESS_TZ, parse_day
+        from domain.permissions import Perm, require
         from orderflow.ops.html import render_html
         from orderflow.ops.report import load_report, report_json
 
@@ -62,8 +65,13 @@ def report(
         if as_of:
             day = parse_day(as_of, "--as-of")
             moment = datetime.combine(day + timedelta(days=1), time(0), BUSINESS_TZ).astimezone(UTC)
+        actor = cli.actor()
+        require(actor, Perm.OPS_REPORT, "run the ops report")
         with unit_of_work(cli.sessions()) as session:
-            result = load_report(session, moment, partner)
+            scope = scope_for(session, actor)
+            if partner and not scope.covers(partner):
+                raise NotPermitted(f"{actor.describe()} may not report on partner {partner}: outside the user's scope")
+            result = load_report(session, moment, partner, None if scope.everything else set(scope.partners))
         if html is not None:
             html.write_text(render_html(result, partner), encoding="utf-8")
 

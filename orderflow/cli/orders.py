@@ -44,10 +44,14 @@ def step(ctx: typer.Context, act: Callable[[Any, Any], Awaitable[Any]], needs_s3
 
 
 @app.command("issue")
-def issue(ctx: typer.Context, number: str = typer.Argument(...),
-          to: str = typer.Option(..., "--to", help="The rep.")) -> None:
+def issue(ctx: typer.Context, number: str | None = typer.Argument(None, help="The form's number, or use --next."),
+          to: str = typer.Option(..., "--to", help="The rep."),
+          next_free: bool = typer.Option(False, "--next", help="Pick the next free number of your partners.")) -> None:
     """Hand a numbered blank form to a sales rep (assistant)."""
-    step(ctx, lambda desk, actor: desk.issue(actor, number, to), done="issued {view.number} to {view.rep}")
+    if (number is None) == (not next_free):
+        fail(get(ctx), 2, "give either a NUMBER or --next")
+    step(ctx, lambda desk, actor: desk.issue(actor, number, to) if number else desk.issue_next(actor, to),
+         done="issued {view.number} to {view.rep}")
 
 
 @app.command("sign")
@@ -132,7 +136,9 @@ def show(ctx: typer.Context, number: str = typer.Argument(...)) -> None:
         from orderflow.desk import OrderDesk
         from orderflow.temporal import connect
 
+        actor = cli.actor()
         view = await OrderDesk(await connect(cli.settings), cli.sessions(), cli.settings).view(number)
+        check_visible(cli, actor, view.partner, view.rep, f"order {view.number}")
         cli.emit(view, lambda: order_view(view))
 
     run(cli, work)
@@ -156,22 +162,40 @@ def list_(ctx: typer.Context, status: str | None = typer.Option(None, help="Only
     run(cli, work)
 
 
+def check_visible(cli: Cli, actor: Any, partner: str | None, holder: str | None, what: str) -> None:
+    """Refuse to show what lies outside the actor's scope (exit 4), naming the scope."""
+    from db.engine import unit_of_work
+    from db.org_repo import scope_for
+    from domain.errors import NotPermitted
+
+    with unit_of_work(cli.sessions()) as session:
+        scope = scope_for(session, actor)
+    if scope.own_only and holder != scope.own_only:
+        raise NotPermitted(f"{actor.describe()} may not see {what}: it is not the user's own")
+    if not scope.own_only and not scope.covers(partner):
+        raise NotPermitted(f"{actor.describe()} may not see {what}: partner {partner} is outside the user's scope")
+
+
 def order_rows_for(cli: Cli, **filters: Any) -> list[dict[str, Any]]:
+    """Orders within the actor's scope: a rep's own, the partners in scope, or all."""
     from db.engine import unit_of_work
     from db.order_repo import list_orders
-    from domain.people import Role
+    from db.org_repo import scope_for
+    from domain.permissions import Perm, require
 
     actor = cli.actor()
-    scope: dict[str, Any] = {}
-    if actor.role is Role.SALES:
-        scope["rep"] = actor.username
-    elif actor.role in (Role.ASSISTANT, Role.PARTNER, Role.SUPERVISOR):
-        scope["partners"] = set(actor.partners)
+    require(actor, Perm.SEE_ORDERS, "see orders")
     with unit_of_work(cli.sessions()) as session:
-        orders = list_orders(session, **scope, **filters)
-        return [
-            {"number": o.number, "partner": o.partner_code, "rep": o.rep, "status": o.status,
-             "pending": o.pending_user or o.pending_role, "customer": o.customer_name,
-             "amount": str(o.amount) if o.amount is not None else None, "updated_at": o.updated_at.isoformat()}
-            for o in orders
-        ]
+        scope = scope_for(session, actor)
+        limits: dict[str, Any] = {}
+        if scope.own_only:
+            limits["rep"] = scope.own_only
+        elif not scope.everything:
+            limits["partners"] = set(scope.partners)
+        return [order_row(o) for o in list_orders(session, **limits, **filters)]
+
+
+def order_row(o: Any) -> dict[str, Any]:
+    return {"number": o.number, "partner": o.partner_code, "rep": o.rep, "status": o.status,
+            "pending": o.pending_user or o.pending_role, "customer": o.customer_name,
+            "amount": str(o.amount) if o.amount is not None else None, "updated_at": o.updated_at.isoformat()}

@@ -15,9 +15,9 @@ def inbox(ctx: typer.Context) -> None:
 
     def work() -> None:
         from db.engine import unit_of_work
-        from db.order_repo import notifications_for
+        from db.order_repo import notifications_for, orders_pending_for_deactivated_reports
         from domain.order import PENDING_ROLE
-        from orderflow.cli.orders import order_rows_for
+        from orderflow.cli.orders import order_row, order_rows_for
         from orderflow.cli.render import notification_rows, order_rows
 
         actor = cli.actor()
@@ -25,6 +25,9 @@ def inbox(ctx: typer.Context) -> None:
         rows = [r for s in statuses for r in order_rows_for(cli, status=s, pending_role=actor.role.value)]
         rows = [r for r in rows if r["pending"] in (actor.username, actor.role.value)]
         with unit_of_work(cli.sessions()) as session:
+            # A deactivated user's open tasks move to their manager.
+            for order in orders_pending_for_deactivated_reports(session, actor.username):
+                rows.append({**order_row(order), "pending": f"{order.pending_user} (deactivated)"})
             notes = [{"order": n.order_number, "kind": n.kind, "text": n.text, "at": n.created_at.isoformat(),
                       "due_at": n.due_at.isoformat() if n.due_at else None}
                      for n in notifications_for(session, actor.username)]
@@ -73,8 +76,9 @@ def credits(
 
         from db.engine import unit_of_work
         from db.order_repo import credits as load_credits
+        from db.org_repo import scope_for
         from domain.errors import InvalidInput
-        from domain.people import Role
+        from domain.permissions import Perm, require
 
         actor = cli.actor()
         period = None
@@ -83,9 +87,11 @@ def credits(
             if not match or not 1 <= int(match.group(2)) <= 12:
                 raise InvalidInput(f"month '{month}' is not in the form YYYY-MM")
             period = (int(match.group(1)), int(match.group(2)))
-        who = actor.username if actor.role is Role.SALES else rep
-        scope = set(actor.partners) if actor.role in (Role.PARTNER, Role.SUPERVISOR, Role.ASSISTANT) else None
+        require(actor, Perm.SEE_CREDITS, "see commission credits")
         with unit_of_work(cli.sessions()) as session:
+            visible = scope_for(session, actor)
+            who = visible.own_only or rep
+            scope = None if visible.everything or visible.own_only else set(visible.partners)
             rows = [{"order": c.order_number, "rep": c.rep, "partner": c.partner_code, "kind": c.kind,
                      "amount": str(c.amount), "effective_on": c.effective_on.isoformat(), "customer": c.customer_id}
                     for c in load_credits(session, who, period, scope)]

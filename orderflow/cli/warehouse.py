@@ -80,11 +80,22 @@ def history(ctx: typer.Context, customer: int = typer.Argument(...)) -> None:
         from rich.table import Table
 
         from db.engine import unit_of_work
+        from db.models import Customer
         from db.warehouse_repo import history as load_history
+        from domain.errors import NotFound
+        from domain.permissions import Perm, require
+        from orderflow.cli.orders import check_visible
 
+        actor = cli.actor()
+        require(actor, Perm.SEE_CUSTOMERS, "see customers")
         with unit_of_work(cli.sessions()) as session:
+            found = session.get(Customer, customer)
+            if found is None:
+                raise NotFound(f"there is no customer {customer}")
+            partner, owner = found.partner_code, found.owner
             rows = [{"at": h.at.isoformat(), "from": h.previous_owner, "to": h.new_owner, "reason": h.reason,
                      "by": h.actor} for h in load_history(session, customer)]
+        check_visible(cli, actor, partner, owner, f"customer {customer}")
 
         def human() -> None:
             table = Table("when (UTC)", "from", "to", "reason", "by", title=f"ownership of customer {customer}")

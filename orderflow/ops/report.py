@@ -12,10 +12,13 @@ from domain.ageing import OrderAge, Report, build_report
 from domain.order import OrderStatus
 
 
-def load_report(session: Session, as_of: datetime, partner: str | None = None) -> Report:
+def load_report(session: Session, as_of: datetime, partner: str | None = None,
+                scope: set[str] | None = None) -> Report:
     stmt = select(Order.number, Order.partner_code, Order.rep, Order.status, Order.status_since, Order.due_at)
     if partner:
         stmt = stmt.where(Order.partner_code == partner)
+    if scope is not None:
+        stmt = stmt.where(Order.partner_code.in_(scope))
     rows = [OrderAge(n, p, r, OrderStatus(s), since, due) for n, p, r, s, since, due in session.execute(stmt)]
     return build_report(rows, as_of)
 

@@ -43,6 +43,8 @@ def stack(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -> Ite
         **os.environ,
         "ORDERFLOW_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
         "ORDERFLOW_TASK_QUEUE": f"e2e-{uuid.uuid4().hex}",
+        # Each stack its own namespace: order numbers (workflow ids) repeat across tests.
+        "ORDERFLOW_TEMPORAL_NAMESPACE": f"e2e-{uuid.uuid4().hex[:12]}",
         "ORDERFLOW_DATA_DIR": str(tmp_path / "data"),
         "ORDERFLOW_S3_ENDPOINT_URL": s3_endpoint,
         "ORDERFLOW_S3_BUCKET": bucket,
@@ -51,6 +53,7 @@ def stack(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -> Ite
     env.pop("ORDERFLOW_USER", None)
     ensure_bucket(make_client(Settings(s3_endpoint_url=s3_endpoint, s3_bucket=bucket)), bucket)
     stack = Stack(env, tmp_path)
+    stack.run("temporal", "init")
     stack.run("db", "upgrade")
     stack.run("org", "load", str(ROOT / "examples" / "org.yaml"))
     log = (tmp_path / "worker.log").open("w")

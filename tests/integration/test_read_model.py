@@ -14,7 +14,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.orders import OrderActivities
 from db.customer_repo import add_customer
 from db.engine import unit_of_work
-from db.models import Credit, Customer, Order, OrderEvent, Payment
+from db.models import Credit, Customer, Order, OrderEvent, OrgChange, Payment
 from db.org_repo import PartnerSpec, UserSpec, load_actor, load_org
 from domain.collisions import Entry
 from domain.errors import NotFound, Refused
@@ -91,8 +91,12 @@ def test_an_actor_claiming_a_role_it_does_not_have_is_refused(sessions: sessionm
 def test_reloading_the_org_deactivates_missing_users_and_keeps_them(sessions: sessionmaker[Session]):
     with unit_of_work(sessions) as session:
         result = load_org(session, [PartnerSpec("BJ", "北京", [])],
-                          [UserSpec("alice", "Alice Wang", Role.SALES, ["BJ"], None)])
+                          [UserSpec("alice", "Alice Wang", Role.SALES, ["BJ"], "sam", ["北京", "天津"])])
     assert "bob" in result.deactivated and "alice" not in result.deactivated
+    with unit_of_work(sessions) as session:
+        changes = session.scalars(select(OrgChange).order_by(OrgChange.id)).all()
+        assert ("alice", "regions", "北京", "北京,天津") in [(c.username, c.field, c.before, c.after) for c in changes]
+        assert ("bob", "active", "True", "False") in [(c.username, c.field, c.before, c.after) for c in changes]
     with unit_of_work(sessions) as session:
         assert load_actor(session, "bob").active is False
         assert load_actor(session, "alice").active is True

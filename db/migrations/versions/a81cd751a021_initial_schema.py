@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ff9840aa869a
+Revision ID: a81cd751a021
 Revises: 
-Create Date: 2026-11-26 18:43:41.439730
+Create Date: 2026-11-26
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 import db.types
 
-revision = 'ff9840aa869a'
+revision = 'a81cd751a021'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -34,9 +34,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_notifications_order_number'), ['order_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_recipient'), ['recipient'], unique=False)
 
+    op.create_table('org_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('field', sa.String(length=32), nullable=False),
+    sa.Column('before', sa.Text(), nullable=True),
+    sa.Column('after', sa.Text(), nullable=True),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('at', db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_org_changes'))
+    )
+    with op.batch_alter_table('org_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_org_changes_username'), ['username'], unique=False)
+
     op.create_table('partners',
     sa.Column('code', sa.String(length=16), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('manager', sa.String(length=64), nullable=True),
+    sa.Column('regions', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_partners'))
     )
     op.create_table('users',
@@ -46,6 +61,7 @@ def upgrade() -> None:
     sa.Column('reports_to', sa.String(length=64), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('regions', sa.JSON(), nullable=False),
+    sa.Column('grants', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('username', name=op.f('pk_users'))
     )
     op.create_table('customers',
@@ -333,6 +349,10 @@ def downgrade() -> None:
     op.drop_table('customers')
     op.drop_table('users')
     op.drop_table('partners')
+    with op.batch_alter_table('org_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_org_changes_username'))
+
+    op.drop_table('org_changes')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_recipient'))
         batch_op.drop_index(batch_op.f('ix_notifications_order_number'))

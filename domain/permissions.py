@@ -1,0 +1,109 @@
+"""Who may do what beyond the order steps, and over which partners (the roles table of DOMAIN.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.errors import NotPermitted
+from domain.people import ROLE_LABELS, Actor, Role
+
+
+class Perm(StrEnum):
+    ENTER_CUSTOMER = "enter_customer"  # 录入
+    CLAIM = "claim"  # 挑入
+    NOTE = "note"  # 销售小记
+    TRANSFER_IN = "transfer_in"  # 调入申请
+    HAND_OVER = "hand_over"  # 转移
+    DECIDE_APPLICATION = "decide_application"
+    SEE_ORDERS = "see_orders"
+    SEE_CUSTOMERS = "see_customers"
+    SEE_TEAM = "see_team"  # subordinates' notes and contact counts (小记, 联系量)
+    SEE_CREDITS = "see_credits"
+    OPEN_ACCOUNT = "open_account"
+    CLOSE_ACCOUNT = "close_account"
+    OPS_REPORT = "ops_report"
+
+
+ROLE_PERMS: dict[Role, frozenset[Perm]] = {
+    Role.SALES: frozenset({Perm.ENTER_CUSTOMER, Perm.CLAIM, Perm.NOTE, Perm.TRANSFER_IN, Perm.SEE_ORDERS,
+                          Perm.SEE_CUSTOMERS, Perm.SEE_CREDITS}),
+    Role.SUPERVISOR: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS}),
+    Role.PARTNER: frozenset({Perm.HAND_OVER, Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS}),
+    Role.MANAGER: frozenset({Perm.OPEN_ACCOUNT, Perm.CLOSE_ACCOUNT, Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS,
+                             Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT}),
+    Role.HQ_REP: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT}),
+    Role.DIRECTOR: frozenset({Perm.OPEN_ACCOUNT, Perm.CLOSE_ACCOUNT, Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS,
+                              Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT}),
+    Role.ASSISTANT: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS}),
+    Role.ORDER_GROUP: frozenset({Perm.SEE_ORDERS, Perm.OPS_REPORT}),
+    Role.APPROVAL_GROUP: frozenset({Perm.DECIDE_APPLICATION, Perm.SEE_CUSTOMERS}),
+    Role.FINANCE: frozenset({Perm.SEE_ORDERS, Perm.SEE_CREDITS}),
+}
+
+# Roles that see every partner; the others see their scope (own, own partner, subordinates, regions).
+EVERYWHERE = frozenset({Role.ORDER_GROUP, Role.APPROVAL_GROUP, Role.FINANCE})
+
+
+def allowed(actor: Actor, perm: Perm) -> bool:
+    return actor.active and (perm in ROLE_PERMS[actor.role] or perm in actor.grants)
+
+
+def require(actor: Actor, perm: Perm, what: str) -> None:
+    if not actor.active:
+        raise NotPermitted(f"{actor.describe()} is deactivated and may not {what}")
+    if not allowed(actor, perm):
+        raise NotPermitted(f"{actor.describe()} may not {what}: a {ROLE_LABELS[actor.role]} lacks the "
+                           f"'{perm.value}' permission")
+
+
+@dataclass(frozen=True)
+class PartnerInfo:
+    code: str
+    manager: str | None
+    regions: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an actor may see: everything, or some partners; a rep only their own records."""
+
+    everything: bool
+    partners: frozenset[str]
+    own_only: str | None = None  # a sales rep sees only what they hold or signed
+
+    def covers(self, partner: str | None) -> bool:
+        return self.everything or (partner is not None and partner in self.partners)
+
+
+def scope_of(actor: Actor, partners: Iterable[PartnerInfo], managers_of: dict[str, str | None]) -> Scope:
+    """own, own partner, subordinates' partners, regions, or all — by role."""
+    known = list(partners)
+    if actor.role in EVERYWHERE:
+        return Scope(True, frozenset())
+    if actor.role is Role.SALES:
+        return Scope(False, actor.partners, own_only=actor.username)
+    if actor.role is Role.MANAGER:
+        return Scope(False, frozenset(p.code for p in known if p.manager == actor.username
+                                      or p.regions & actor.regions) | actor.partners)
+    if actor.role is Role.DIRECTOR:
+        managed = {m for m, boss in managers_of.items() if boss == actor.username}
+        return Scope(False, frozenset(p.code for p in known if p.manager in managed or p.manager == actor.username
+                                      or p.regions & actor.regions) | actor.partners)
+    # supervisor, partner account, HQ representative, assistant: the partners they belong to or serve
+    return Scope(False, actor.partners)
+
+
+def check_account_change(actor: Actor, scope: Scope, target_role: Role, partner: str | None,
+                         regions: Iterable[str], opening: bool) -> None:
+    """A channel manager (or director) opens and closes only agencies' sales accounts, in scope."""
+    what = "open accounts" if opening else "close accounts"
+    require(actor, Perm.OPEN_ACCOUNT if opening else Perm.CLOSE_ACCOUNT, what)
+    if target_role is not Role.SALES:
+        raise NotPermitted(f"{actor.describe()} may only {what} of agencies' sales reps, not a {target_role.value}")
+    if not scope.covers(partner):
+        raise NotPermitted(f"{actor.describe()} may not {what} for partner {partner}: outside the user's scope")
+    outside = sorted(set(regions) - actor.regions) if actor.role is Role.MANAGER else []
+    if outside:
+        raise NotPermitted(f"{actor.describe()} may not assign regions outside its own: {', '.join(outside)}")

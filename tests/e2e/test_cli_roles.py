@@ -1,0 +1,72 @@
+"""Roles and scopes through the real CLI: two partners, the hierarchy, accounts and deactivation."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import ROOT, Stack
+
+
+def test_scopes_across_two_partners(stack: Stack):
+    stack.run("customer", "add", "--name", "美来尔工程技术有限公司", "--phone", "010-62345678", "--fax",
+              "010-62345679", "--address", "a", "--region", "北京", user="alice")
+    stack.run("customer", "add", "--name", "东方明珠贸易有限公司", "--phone", "021-62345678", "--fax",
+              "021-62345679", "--address", "a", "--region", "上海", user="carol")
+    issued = stack.json("order", "issue", "--next", "--to", "alice", user="amy")
+    assert issued["number"] == "BJ100000"
+    assert stack.json("order", "issue", "--next", "--to", "alice", user="amy")["number"] == "BJ100001"
+    sh = stack.json("order", "issue", "--next", "--to", "carol", user="sue")["number"]
+    assert sh == "SH200000"
+    # A rep of SH neither sees nor acts on BJ's orders and customers.
+    assert "partner BJ is outside" in stack.run("order", "show", "BJ100000", user="sue", expect=4).stderr
+    assert "not the user's own" in stack.run("order", "show", "BJ100000", user="carol", expect=4).stderr
+    assert [r["number"] for r in stack.json("order", "list", user="carol")] == ["SH200000"]
+    assert [r["number"] for r in stack.json("order", "list", user="sue")] == ["SH200000"]
+    assert {r["number"] for r in stack.json("order", "list", user="hank")} == {"BJ100000", "BJ100001"}
+    assert {r["number"] for r in stack.json("order", "list", user="olga")} == {"BJ100000", "BJ100001", "SH200000"}
+    assert {r["number"] for r in stack.json("order", "list", user="dora")} == {"BJ100000", "BJ100001", "SH200000"}
+    assert [c["name"] for c in stack.json("customer", "list", user="carol")] == ["东方明珠贸易有限公司"]
+    assert [c["name"] for c in stack.json("customer", "list", user="mary")] == ["东方明珠贸易有限公司"]
+    assert "outside the user's partners" in stack.run("order", "sign", "BJ100000", "--customer", "2", "--product",
+                                                      "p", "--kind", "new", "--amount", "1", user="carol",
+                                                      expect=4).stderr
+    before = stack.json("order", "show", "BJ100000", user="olga")
+    stack.run("order", "issue", "SH200500", "--to", "carol", user="amy", expect=4)  # not amy's partner
+    assert stack.json("order", "show", "BJ100000", user="olga") == before
+    assert "outside the user's scope" in stack.run("ops", "report", "--partner", "SH", user="hank",
+                                                   expect=4).stderr
+    assert stack.json("ops", "report", user="sid")["counts"]  # finance with the extra ops_report grant
+    assert "lacks the 'ops_report' permission" in stack.run("ops", "report", user="fay", expect=4).stderr
+
+
+def test_accounts_teams_and_deactivation(stack: Stack):
+    stack.run("customer", "add", "--name", "美来尔工程技术有限公司", "--phone", "010-62345678", "--fax",
+              "010-62345679", "--address", "a", "--region", "北京", user="bob")
+    stack.run("customer", "note", "1", "--text", "called; renewal in March", user="bob")
+    team = stack.json("team", user="sam")
+    assert {r["rep"]: r["contacts"] for r in team["reps"]} == {"alice": 0, "bob": 1}
+    assert team["notes"][0]["text"] == "called; renewal in March"
+    assert "lacks the 'see_team' permission" in stack.run("team", user="alice", expect=4).stderr
+
+    opened = stack.json("user", "open", "dan", "--name", "Dan Deng", "--partner", "BJ", "--region", "天津",
+                        "--reports-to", "sam", user="mike")
+    assert opened == {"username": "dan", "partner": "BJ", "regions": ["天津"]}
+    assert "outside the user's scope" in stack.run("user", "open", "eve", "--name", "Eve", "--partner", "BJ",
+                                                   "--region", "北京", user="mary", expect=4).stderr
+    assert "lacks the 'open_account' permission" in stack.run("user", "open", "eve", "--name", "Eve", "--partner",
+                                                              "BJ", "--region", "北京", user="sam", expect=4).stderr
+
+    stack.run("order", "issue", "BJ100005", "--to", "bob", user="amy")
+    closed = stack.json("user", "close", "bob", "--reason", "left the company", user="mike")
+    assert closed == {"username": "bob", "customers_to_pool": 1}
+    history = stack.json("customer", "history", "1", user="sam")
+    assert (history[-1]["from"], history[-1]["to"], history[-1]["by"]) == ("bob", None, "mike")
+    # bob can do nothing now, and his open task waits in his manager's inbox.
+    assert "deactivated" in stack.run("customer", "add", "--name", "新公司有限公司", "--phone", "010-64000005",
+                                      "--fax", "010-64000006", "--address", "a", "--region", "北京", user="bob",
+                                      expect=4).stderr
+    assert "deactivated" in stack.run("order", "sign", "BJ100005", "--customer", "1", "--product", "p", "--kind",
+                                      "new", "--amount", "1", user="bob", expect=4).stderr
+    inbox = stack.json("inbox", user="sam")
+    assert [(r["number"], r["pending"]) for r in inbox["orders"]] == [("BJ100005", "bob (deactivated)")]
+    # Reloading the org file keeps the history and reactivates only who it lists.
+    reloaded = stack.json("org", "load", str(ROOT / "examples" / "org.yaml"))
+    assert "dan" in reloaded["deactivated"]
