@@ -46,15 +46,18 @@ def find_hits(session: Session, name_key: str, numbers: dict[Match, str], thresh
             seen.add(customer.id)
             hits.append(_hit(session, customer, wanted[key]))
     if len(name_key) >= 2:
-        candidates = session.scalars(
-            select(Customer).where(or_(Customer.key_head == name_key[:2], Customer.key_tail == name_key[-2:]))
-            .limit(2000)
-        )
-        for customer in candidates:
-            score = fuzz.ratio(name_key, customer.name_key)
-            if customer.id not in seen and score >= threshold:
-                seen.add(customer.id)
-                hits.append(_hit(session, customer, Match.SIMILAR, score))
+        # Only the keys come back for scoring; whole rows are loaded for the few that match.
+        candidates = session.execute(
+            select(Customer.id, Customer.name_key)
+            .where(or_(Customer.key_head == name_key[:2], Customer.key_tail == name_key[-2:])).limit(2000)
+        ).all()
+        scored = [(cid, fuzz.ratio(name_key, key, score_cutoff=threshold))
+                  for cid, key in candidates if cid not in seen]
+        for cid, score in sorted((c for c in scored if c[1]), key=lambda c: -c[1])[:20]:
+            customer = session.get(Customer, cid)
+            assert customer is not None
+            seen.add(cid)
+            hits.append(_hit(session, customer, Match.SIMILAR, score))
     return hits
 
 

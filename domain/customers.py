@@ -14,6 +14,8 @@ from domain.regions import REGION_NAMES, REGION_PREFIXES
 LEGAL_FORMS = sorted(["股份有限公司", "有限责任公司", "有限公司", "集团", "公司"], key=len, reverse=True)
 _BRACKETED = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _SPACE_AND_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+# One alternation, longest first, so 黑龙江省 is dropped whole rather than leaving 省 behind.
+_LEADING_REGION = re.compile("|".join(map(re.escape, REGION_PREFIXES)))
 _EXTENSION = re.compile(r"(?:转|分机|ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 
 
@@ -27,10 +29,9 @@ def name_key(name: str) -> str:
     folded = _BRACKETED.sub(lambda m: "" if _SPACE_AND_PUNCT.sub("", m.group(1)) in REGION_NAMES else m.group(1),
                             folded)
     key = _SPACE_AND_PUNCT.sub("", folded).lower()
-    for region in REGION_PREFIXES:
-        if key.startswith(region) and len(key) > len(region):
-            key = key[len(region):]
-            break
+    region = _LEADING_REGION.match(key)
+    if region and region.end() < len(key):
+        key = key[region.end():]
     for form in LEGAL_FORMS:
         if key.endswith(form) and len(key) > len(form):
             key = key[: -len(form)]
