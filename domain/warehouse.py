@@ -25,14 +25,19 @@ class PoolCustomer:
     region: str
 
 
-def check_claim(customer: PoolCustomer, actor: Actor, claims_today: int, released_by_actor_at: datetime | None,
-                now: datetime, rules: ClaimRules) -> None:
-    require(actor, Perm.CLAIM, "claim customers")
+def _in_the_pool(customer: PoolCustomer, actor: Actor) -> None:
+    """Claims and transfer-ins take customers from the public pool only."""
     if customer.owner == actor.username:
         raise Refused(f"customer {customer.id} '{customer.name}' is already yours")
     if customer.owner is not None:
         raise Refused(f"customer {customer.id} '{customer.name}' is held by {customer.holder}, not in the pool; "
                       "ask the holder for a hand-over")
+
+
+def check_claim(customer: PoolCustomer, actor: Actor, claims_today: int, released_by_actor_at: datetime | None,
+                now: datetime, rules: ClaimRules) -> None:
+    require(actor, Perm.CLAIM, "claim customers")
+    _in_the_pool(customer, actor)
     if customer.region not in actor.regions:
         raise Refused(f"customer {customer.id} '{customer.name}' is in the pool under region {customer.region}, "
                       f"outside your regions ({', '.join(sorted(actor.regions)) or 'none'}): file a transfer-in "
@@ -64,11 +69,7 @@ def check_hand_over(customer: PoolCustomer, actor: Actor, owner: Actor | None, t
 def check_transfer_in(customer: PoolCustomer, actor: Actor) -> str:
     """调入申请 is for a pool customer under a region that is not the rep's; returns the region it moves to."""
     require(actor, Perm.TRANSFER_IN, "apply to transfer customers in")
-    if customer.owner == actor.username:
-        raise Refused(f"customer {customer.id} '{customer.name}' is already yours")
-    if customer.owner is not None:
-        raise Refused(f"customer {customer.id} '{customer.name}' is held by {customer.holder}; ask the holder for "
-                      "a hand-over")
+    _in_the_pool(customer, actor)
     if customer.region in actor.regions:
         raise Refused(f"customer {customer.id} '{customer.name}' is in the pool of your own region "
                       f"{customer.region}: claim it with `orderflow customer claim {customer.id}`")

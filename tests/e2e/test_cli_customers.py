@@ -34,7 +34,7 @@ def test_customer_commands(stack: Stack):
         (None, "alice", "entered"), ("alice", "bob", "handed over from alice")]
     assert [c["id"] for c in stack.json("customer", "list", user="alice")] == []
     held = stack.run("customer", "transfer-in", str(first["id"]), "--reason", "mine", user="carol", expect=3)
-    assert "held by bob (Bob Li, partner BJ); ask the holder for a hand-over" in held.stderr
+    assert "held by bob (Bob Li, partner BJ), not in the pool; ask the holder for a hand-over" in held.stderr
     assert "claim it" not in stack.run("customer", "claim", str(first["id"]), user="carol", expect=3).stderr
     assert stack.json("schedules", "ensure")["schedule"] == "recycle-customers"
     assert stack.json("temporal", "init")["namespace_status"] == "exists"
