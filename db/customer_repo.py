@@ -54,10 +54,10 @@ def find_hits(session: Session, name_key: str, numbers: dict[Match, str], thresh
         scored = [(cid, fuzz.ratio(name_key, key, score_cutoff=threshold))
                   for cid, key in candidates if cid not in seen]
         for cid, score in sorted((c for c in scored if c[1]), key=lambda c: -c[1])[:20]:
-            customer = session.get(Customer, cid)
-            assert customer is not None
+            similar = session.get(Customer, cid)
+            assert similar is not None
             seen.add(cid)
-            hits.append(_hit(session, customer, Match.SIMILAR, score))
+            hits.append(_hit(session, similar, Match.SIMILAR, score))
     return hits
 
 
