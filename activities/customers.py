@@ -16,7 +16,7 @@ from db.warehouse_repo import _customer, move, stale_customers
 from domain.collisions import check_cap
 from domain.errors import Refused
 from domain.people import Role
-from orderflow.contracts import ApplicationRecord, RecycleResult, RecycleRun, TransferMove
+from orderflow.customer_contracts import ApplicationRecord, RecycleResult, RecycleRun, TransferMove
 from orderflow.failures import business_errors
 from orderflow.notify import Sender
 

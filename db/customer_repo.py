@@ -18,11 +18,13 @@ NAME, TEL = "name:", "tel:"
 
 
 def holder_label(session: Session, owner: str | None) -> str:
+    """"bob (Bob Li, partner BJ)": one round trip, since the collision check's latency is mostly round trips."""
     if owner is None:
         return "the public pool"
-    user = session.get(User, owner)
-    partners = sorted(session.scalars(select(UserPartner.partner_code).where(UserPartner.username == owner)))
-    name = user.name if user else owner
+    rows = session.execute(select(User.name, UserPartner.partner_code).outerjoin(
+        UserPartner, UserPartner.username == User.username).where(User.username == owner)).all()
+    name = rows[0][0] if rows else owner
+    partners = sorted(code for _, code in rows if code)
     return f"{owner} ({name}{', partner ' + '/'.join(partners) if partners else ''})"
 
 

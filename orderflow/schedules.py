@@ -14,7 +14,7 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
-from orderflow.contracts import RecycleInput
+from orderflow.customer_contracts import RecycleInput
 from orderflow.settings import Settings
 from workflows.customers import RecycleWorkflow
 

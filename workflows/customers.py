@@ -14,11 +14,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import DomainError, NotPermitted, Refused
     from domain.fields import clean_text
     from domain.people import Role
-    from orderflow.contracts import (
+    from orderflow.contracts import NotifyInput
+    from orderflow.customer_contracts import (
         ApplicationRecord,
         ApplicationView,
         DecideInput,
-        NotifyInput,
         RecycleInput,
         RecycleResult,
         RecycleRun,

@@ -30,7 +30,7 @@ def transfer_in(ctx: typer.Context, customer: int = typer.Argument(...), reason:
         from domain.errors import Refused
         from domain.fields import clean_text
         from domain.warehouse import check_transfer_in
-        from orderflow.contracts import TransferInput
+        from orderflow.customer_contracts import TransferInput
         from orderflow.desk import actor_ref
         from orderflow.temporal import connect
         from workflows.customers import TransferInWorkflow
@@ -76,7 +76,7 @@ def decide(
     async def work() -> None:
         from domain.errors import NotFound
         from domain.fields import clean_text
-        from orderflow.contracts import DecideInput
+        from orderflow.customer_contracts import DecideInput
         from orderflow.desk import actor_ref
         from orderflow.temporal import connect
         from workflows.customers import TransferInWorkflow

@@ -96,7 +96,7 @@ def test_an_approved_transfer_in_moves_once_corrects_the_region_and_respects_the
     from temporalio.testing import ActivityEnvironment
 
     from activities.customers import CustomerActivities
-    from orderflow.contracts import TransferMove
+    from orderflow.customer_contracts import TransferMove
     from orderflow.notify import LogSender
 
     far = _pool(sessions, "黄河物流有限公司", 30, region="上海")

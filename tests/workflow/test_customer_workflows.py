@@ -23,15 +23,8 @@ from db.org_repo import load_org
 from db.warehouse_repo import add_note
 from domain.errors import Refused
 from domain.people import Role
-from orderflow.contracts import (
-    ActorRef,
-    ApplicationRecord,
-    DecideInput,
-    NotifyInput,
-    RecycleInput,
-    TransferInput,
-    TransferMove,
-)
+from orderflow.contracts import ActorRef, NotifyInput
+from orderflow.customer_contracts import ApplicationRecord, DecideInput, RecycleInput, TransferInput, TransferMove
 from orderflow.failures import kind_of, to_application_error
 from orderflow.notify import LogSender
 from orderflow.orgfile import read_org_file
