@@ -49,9 +49,13 @@ def find_hits(session: Session, name_key: str, numbers: dict[Match, str], thresh
             hits.append(_hit(session, customer, wanted[key]))
     if len(name_key) >= 2:
         # Only the keys come back for scoring; whole rows are loaded for the few that match.
+        # ratio = 2·matches / (len a + len b) ≥ threshold bounds the other key's length: filter on it in SQL.
+        share = threshold / 100
+        shortest, longest = int(len(name_key) * share / (2 - share)), int(len(name_key) * (2 - share) / share) + 1
         candidates = session.execute(
             select(Customer.id, Customer.name_key)
-            .where(or_(Customer.key_head == name_key[:2], Customer.key_tail == name_key[-2:])).limit(2000)
+            .where(or_(Customer.key_head == name_key[:2], Customer.key_tail == name_key[-2:]),
+                   func.length(Customer.name_key).between(shortest, longest)).limit(2000)
         ).all()
         scored = [(cid, fuzz.ratio(name_key, key, score_cutoff=threshold))
                   for cid, key in candidates if cid not in seen]
