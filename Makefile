@@ -26,7 +26,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.collision | tee .bench-collision.md
-	$(BIN)/python -m bench.report .bench-collision.md
+	$(BIN)/python -m bench.report collision .bench-collision.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts

@@ -1,9 +1,11 @@
-"""Write benchmark tables into BENCHMARKS.md with the machine, versions and date."""
+"""Put the latest benchmark table into BENCHMARKS.md, between its markers, with the machine and date;
+the history and the notes around it stay as they are."""
 
 from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -16,16 +18,20 @@ def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (f"{os.cpu_count()} cores, {memory:.0f} GiB, {platform.platform()}; Python {platform.python_version()}, "
             f"SQLAlchemy {version('sqlalchemy')}, temporalio {version('temporalio')}, "
-            f"rapidfuzz {version('rapidfuzz')}, "
-            f"psycopg {version('psycopg')}; {datetime.now(UTC):%Y-%m-%d}")
+            f"rapidfuzz {version('rapidfuzz')}, psycopg {version('psycopg')}; {datetime.now(UTC):%Y-%m-%d}")
 
 
 def main() -> None:
-    tables = "\n\n".join(Path(p).read_text(encoding="utf-8").strip() for p in sys.argv[1:])
+    name, table_file = sys.argv[1], sys.argv[2]
+    table = Path(table_file).read_text(encoding="utf-8").strip()
     out = ROOT / "BENCHMARKS.md"
-    out.write_text(f"# Benchmarks\n\nMeasured on {machine()}.\n\n## Collision check (`customer check`)\n\n"
-                   f"{tables}\n", encoding="utf-8")
-    print(f"wrote {out}")
+    text = out.read_text(encoding="utf-8")
+    block = re.compile(rf"<!-- {name}:latest -->.*?<!-- /{name}:latest -->", re.S)
+    if not block.search(text):
+        raise SystemExit(f"BENCHMARKS.md has no <!-- {name}:latest --> section")
+    fresh = f"<!-- {name}:latest -->\nMeasured on {machine()}.\n\n{table}\n<!-- /{name}:latest -->"
+    out.write_text(block.sub(lambda _: fresh, text), encoding="utf-8")
+    print(f"updated the {name} section of {out}")
 
 
 if __name__ == "__main__":
