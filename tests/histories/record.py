@@ -1,0 +1,131 @@
+"""Record real histories of every workflow path into tests/histories/*.json (run after a deliberate change:
+`.venv/bin/python -m tests.histories.record`). test_replay.py replays them, so a change that would break
+running workflows fails the build."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from temporalio.client import WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.order import OrderStatus
+from domain.people import Role
+from domain.rejections import Reason
+from orderflow import search_attributes
+from orderflow.contracts import ActorRef, ChangeInput, NoteInput, ReissueInput, RejectInput
+from orderflow.customer_contracts import DecideInput, TransferInput
+from tests.helpers import ASSISTANT, ORDER_GROUP, REP, eventually, issue, pay
+from tests.workflow.drive import drive
+from tests.workflow.standins import StandIns
+from tests.workflow.test_customer_workflows import TransferStandIns
+from workflows.customers import TransferInWorkflow
+from workflows.order import OrderWorkflow
+
+HERE = Path(__file__).resolve().parent
+SUPERVISOR = ActorRef(username="sam", role=Role.SUPERVISOR, partners=["BJ"])
+APPROVER = ActorRef(username="gao", role=Role.APPROVAL_GROUP)
+
+Path_ = Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]]  # type: ignore[type-arg]
+
+
+async def happy(env, h):  # type: ignore[no-untyped-def]
+    view = await drive(h, OrderStatus.AWAITING_PAYMENT)
+    await h.execute_update(OrderWorkflow.pay, pay("5000.00", view.fields.signed_on))
+    await h.execute_update(OrderWorkflow.pay, pay("7000.00", view.fields.signed_on))
+
+
+async def loops(env, h):  # type: ignore[no-untyped-def]
+    await drive(h, OrderStatus.FIRST_REVIEW)
+    await h.execute_update(OrderWorkflow.reject, RejectInput(actor=ASSISTANT, reasons=[Reason.AMOUNT_MISMATCH],
+                                                             note="amount"))
+    await h.execute_update(OrderWorkflow.correct, ChangeInput(actor=REP, note="fixed", amount=Decimal("11000.00")))
+    await drive(h, OrderStatus.SECOND_REVIEW)
+    await h.execute_update(OrderWorkflow.modify, ChangeInput(actor=ORDER_GROUP, note="typo", product="Ads"))
+    while True:  # rejected until the third round escalates to the supervisor
+        view = await h.execute_update(OrderWorkflow.reject, RejectInput(
+            actor=ORDER_GROUP, reasons=[Reason.MISSING_STAMP], note="stamp"))
+        if view.status is OrderStatus.ESCALATED:
+            break
+        await h.execute_update(OrderWorkflow.resend_original, NoteInput(actor=REP, note="re-stamped"))
+        await drive(h, OrderStatus.SECOND_REVIEW)
+    await h.execute_update(OrderWorkflow.allow_round, NoteInput(actor=SUPERVISOR, note="one more"))
+    await h.execute_update(OrderWorkflow.correct, ChangeInput(actor=REP, note="fixed"))
+    await drive(h, OrderStatus.SECOND_REVIEW)
+    await h.execute_update(OrderWorkflow.reject, RejectInput(actor=ORDER_GROUP, reasons=[Reason.OTHER], note="x"))
+    await h.execute_update(OrderWorkflow.void, NoteInput(actor=SUPERVISOR, note="give up"))
+
+
+async def lost_and_reissued(env, h):  # type: ignore[no-untyped-def]
+    await drive(h, OrderStatus.AWAITING_ORIGINAL)
+    await env.sleep(timedelta(days=22))  # reminder, escalation, presumed lost
+    await h.execute_update(OrderWorkflow.reissue, ReissueInput(actor=ASSISTANT, new_number="BJ999998"))
+    successor = env.client.get_workflow_handle("order-BJ999998")
+    await eventually(lambda: successor.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+    await successor.terminate("recorded")  # its own life is recorded by the other paths
+
+
+async def expired(env, h):  # type: ignore[no-untyped-def]
+    await drive(h, OrderStatus.AWAITING_PAYMENT)
+    await env.sleep(timedelta(days=31))
+
+
+async def form_lost(env, h):  # type: ignore[no-untyped-def]
+    await env.sleep(timedelta(days=52))
+
+
+async def reported_lost(env, h):  # type: ignore[no-untyped-def]
+    await h.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="lost in a taxi"))
+
+
+ORDER_PATHS: dict[str, Path_] = {"happy": happy, "loops": loops, "lost-and-reissued": lost_and_reissued,
+                                 "expired": expired, "form-lost": form_lost, "reported-lost": reported_lost}
+
+
+async def record() -> None:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=shutil.which("temporal-test-server") or str(Path(sys.executable).parent
+                                                                              / "temporal-test-server"),
+        data_converter=pydantic_data_converter)
+    async with env:
+        await search_attributes.register(env.client)
+        for name, path in ORDER_PATHS.items():
+            standins, queue = StandIns(), f"rec-{uuid.uuid4().hex}"
+            async with Worker(env.client, task_queue=queue, workflows=[OrderWorkflow],
+                              activities=[standins.record_step, standins.promote_scan, standins.notify]):
+                h = await env.client.start_workflow(OrderWorkflow.run, issue("BJ999999"),
+                                                    id=f"order-{name}-{uuid.uuid4().hex[:6]}", task_queue=queue)
+                await eventually(lambda h=h: h.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+                await path(env, h)
+                if (await h.query(OrderWorkflow.view)).status not in (OrderStatus.EFFECTIVE, OrderStatus.VOID,
+                                                                      OrderStatus.REISSUED, OrderStatus.EXPIRED):
+                    raise AssertionError(f"path {name} did not close its order")
+                await h.result()
+                (HERE / f"order-{name}.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
+        for name, approve in (("approved", True), ("timed-out", None)):
+            transfer, queue = TransferStandIns(), f"rec-{uuid.uuid4().hex}"
+            async with Worker(env.client, task_queue=queue, workflows=[TransferInWorkflow],
+                              activities=[transfer.record_application, transfer.transfer_in, transfer.notify]):
+                inp = TransferInput(application_id=f"transfer-in-{name}", customer_id=7, customer_name="长城",
+                                    rep=REP, region="北京", reason="moved", approvers=["gao"])
+                h = await env.client.start_workflow(TransferInWorkflow.run, inp, id=f"rec-{uuid.uuid4().hex}",
+                                                    task_queue=queue)
+                if approve:
+                    await h.execute_update(TransferInWorkflow.decide, DecideInput(actor=APPROVER, approve=True,
+                                                                                  reason="ok"))
+                await h.result()
+                (HERE / f"transfer-{name}.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
+    print(f"recorded {len(ORDER_PATHS) + 2} histories in {HERE}")
+
+
+if __name__ == "__main__":
+    asyncio.run(record())
