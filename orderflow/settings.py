@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # Recycling: a customer with no follow-up for this long goes back to the pool; the rep is warned before.
     recycle_after_days: int = Field(default=30, gt=0)
     recycle_warn_days: int = Field(default=3, ge=0)
+    # Payload encryption: `id:base64key,...` (the first encrypts) inline or in a file; unset means plaintext.
+    codec_keys: SecretStr | None = None
+    codec_key_file: Path | None = None
     user: str | None = None
     # How long the CLI waits for a step to be recorded before it says the worker is not answering.
     cli_wait_seconds: float = Field(default=30, gt=0)  # the acting user when --as is not given
@@ -54,6 +57,13 @@ class Settings(BaseSettings):
 
     def claim_rules(self) -> ClaimRules:
         return ClaimRules(self.claim_daily_limit, timedelta(days=self.claim_cooldown_days))
+
+    def codec_keyring_text(self) -> str | None:
+        if self.codec_keys is not None:
+            return self.codec_keys.get_secret_value()
+        if self.codec_key_file is not None:
+            return self.codec_key_file.read_text(encoding="utf-8")
+        return None
 
     def caps(self) -> dict[Role, int]:
         return {Role.SALES: self.cap_sales, Role.PARTNER: self.cap_partner}

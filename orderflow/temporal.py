@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 
 from domain.errors import Unavailable
 from orderflow.settings import Settings
@@ -15,12 +17,23 @@ class TemporalUnreachable(Unavailable):
     pass
 
 
+def data_converter(settings: Settings) -> DataConverter:
+    """pydantic models in and out; encrypted with AES-GCM when codec keys are configured."""
+    keys = settings.codec_keyring_text()
+    if not keys:
+        return pydantic_data_converter
+    from orderflow.codec import EncryptionCodec, Keyring
+
+    return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec(Keyring.parse(keys)))
+
+
 async def connect(settings: Settings) -> Client:
+    converter = data_converter(settings)
     try:
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
-            data_converter=pydantic_data_converter,
+            data_converter=converter,
         )
     except RuntimeError as err:
         raise TemporalUnreachable(

@@ -163,3 +163,13 @@ def temporal_init(ctx: typer.Context) -> None:
                  lambda: print(f"namespace {client.namespace} {done}; search attributes registered"))
 
     run(cli, work)
+
+
+@temporal_app.command("keygen")
+def keygen(ctx: typer.Context, key_id: str = typer.Option(..., "--id", help="A name for the key, e.g. 2026-11.")) -> None:
+    """Print a new AES-256 payload key as `id:base64key`, for ORDERFLOW_CODEC_KEYS (put the new one first)."""
+    from orderflow.codec import new_key_line
+
+    if not key_id.replace("-", "").replace("_", "").isalnum():
+        fail(get(ctx), 2, f"key id '{key_id}' may contain only letters, digits, '-' and '_'")
+    print(new_key_line(key_id))
