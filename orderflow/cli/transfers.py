@@ -166,7 +166,8 @@ def temporal_init(ctx: typer.Context) -> None:
 
 
 @temporal_app.command("keygen")
-def keygen(ctx: typer.Context, key_id: str = typer.Option(..., "--id", help="A name for the key, e.g. 2026-11.")) -> None:
+def keygen(ctx: typer.Context,
+           key_id: str = typer.Option(..., "--id", help="A name for the key, e.g. 2026-11.")) -> None:
     """Print a new AES-256 payload key as `id:base64key`, for ORDERFLOW_CODEC_KEYS (put the new one first)."""
     from orderflow.codec import new_key_line
 
