@@ -51,8 +51,10 @@ def actor_ref(actor: Actor) -> ActorRef:
 
 class OrderDesk:
     def __init__(self, client: Client, sessions: sessionmaker[Session], settings: Settings,
-                 s3: Any = None) -> None:
+                 s3: Any = None, request_id: str | None = None) -> None:
         self._client, self._sessions, self._settings, self._s3 = client, sessions, settings, s3
+        # Sent as the update id: Temporal applies an update id once per workflow run, so a retry is safe.
+        self._request_id = request_id
 
     def _handle(self, number: str) -> WorkflowHandle[OrderWorkflow, OrderView]:
         return self._client.get_workflow_handle_for(OrderWorkflow.run, workflow_id(number))
@@ -225,7 +227,8 @@ class OrderDesk:
         return await self._update(number, Action.PAY, actor, OrderWorkflow.pay, inp)
 
     async def _send(self, handle: WorkflowHandle[OrderWorkflow, OrderView], update: Any, inp: Any) -> OrderView:
-        return await self._bounded(handle.id.removeprefix("order-"), handle.execute_update(update, inp))
+        return await self._bounded(handle.id.removeprefix("order-"),
+                                   handle.execute_update(update, inp, id=self._request_id))
 
     async def _bounded(self, number: str, call: Any) -> OrderView:
         """Never hang: with no worker answering, say so."""
@@ -240,9 +243,11 @@ class OrderDesk:
 
     async def _open(self, number: str, action: Action, actor: Actor) -> str:
         """Refuse early, with the workflow's own rule, a step the order is not waiting for.
-        It also keeps a closed order's workflow from answering 'not found'."""
+        It also keeps a closed order's workflow from answering 'not found'. A retried request (same id)
+        skips this check: the workflow answers it with the first attempt's result."""
         view = await self.view(number)
-        check_step(action, view.status, actor, view.parties())
+        if self._request_id is None:
+            check_step(action, view.status, actor, view.parties())
         return view.number
 
 

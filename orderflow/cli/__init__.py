@@ -29,7 +29,9 @@ def main(
     as_user: str | None = typer.Option(None, "--as", envvar="ORDERFLOW_USER",
                                        help="Act as this user from the org file."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    request_id: str | None = typer.Option(None, "--request-id",
+                                          help="Make a retried order step idempotent: the same id is applied once."),
 ) -> None:
     from orderflow.settings import Settings
 
-    ctx.obj = Cli(settings=Settings(), user=as_user, as_json=as_json)
+    ctx.obj = Cli(settings=Settings(), user=as_user, as_json=as_json, request_id=request_id)

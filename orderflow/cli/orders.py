@@ -30,7 +30,7 @@ def step(ctx: typer.Context, act: Callable[[Any, Any], Awaitable[Any]], needs_s3
             from orderflow.s3 import make_client
 
             s3 = make_client(cli.settings)
-        desk = OrderDesk(await connect(cli.settings), cli.sessions(), cli.settings, s3)
+        desk = OrderDesk(await connect(cli.settings), cli.sessions(), cli.settings, s3, request_id=cli.request_id)
         view = await act(desk, actor)
 
         def human() -> None:

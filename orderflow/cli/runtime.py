@@ -27,6 +27,7 @@ class Cli:
     settings: Settings
     user: str | None
     as_json: bool
+    request_id: str | None = None
     _sessions: Any = field(default=None, repr=False)
 
     def sessions(self) -> Any:

@@ -26,8 +26,12 @@ def test_rejection_loops_and_a_reissue(stack: Stack):
     inbox = stack.json("inbox", user="alice")
     assert [n["kind"] for n in inbox["notifications"]] == ["returned"]
     assert "amount mismatch" in inbox["notifications"][0]["text"]
-    corrected = stack.json("order", "correct", "BJ100010", "--amount", "8000", "--note", "customer confirmed 8,000",
-                           user="alice")
+    corrected = stack.json("--request-id", "fix-1", "order", "correct", "BJ100010", "--amount", "8000", "--note",
+                           "customer confirmed 8,000", user="alice")
+    # The same request again (a retry after a lost reply) is applied once and answers the same.
+    again = stack.json("--request-id", "fix-1", "order", "correct", "BJ100010", "--amount", "8000", "--note",
+                       "customer confirmed 8,000", user="alice")
+    assert again["timeline"] == corrected["timeline"]
     assert corrected["status"] == "FIRST_REVIEW" and corrected["fields"]["amount"] == "8000.00"
     stack.run("order", "review", "BJ100010", "--approve", user="amy")
     scan = stack.tmp / "s.pdf"
