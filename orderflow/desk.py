@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -17,7 +17,7 @@ from db.customer_repo import customer_ref
 from db.engine import unit_of_work
 from db.order_repo import get_customer, order_status
 from db.org_repo import all_ranges
-from domain.errors import InvalidInput, NotFound, Refused, Unavailable, WrongState
+from domain.errors import DomainError, InvalidInput, NotFound, Refused, Unavailable, WrongState
 from domain.fields import clean_text, parse_amount
 from domain.numbers import owning_range, parse_number
 from domain.order import Action, OrderKind, OrderStatus, check_issue, check_step
@@ -217,7 +217,9 @@ class OrderDesk:
                         filename=path.name)
         try:
             return await self._send(self._handle(view.number), update, inp)
-        except Exception:
+        except (WorkflowUpdateFailedError, DomainError) as err:
+            if isinstance(err, Unavailable):
+                raise  # no answer yet: the step may still run, and it needs the staged file
             # Nothing half-written: a refused scan leaves no staged object behind.
             await asyncio.to_thread(self._s3.delete_object, Bucket=self._settings.s3_bucket, Key=staged.key)
             raise
