@@ -12,7 +12,7 @@ from db.customer_repo import held_by
 from db.engine import unit_of_work
 from db.models import Application, Notification
 from db.org_repo import load_actor
-from db.warehouse_repo import _customer, move, stale_customers
+from db.warehouse_repo import lock_customer, move, stale_customers
 from domain.collisions import check_cap
 from domain.errors import Refused
 from domain.people import Role
@@ -42,7 +42,7 @@ class CustomerActivities:
     def transfer_in(self, move_in: TransferMove) -> str:
         """Move an approved application's customer, correcting its region; the cap is checked now."""
         with unit_of_work(self._sessions) as session:
-            customer = _customer(session, move_in.customer_id)
+            customer = lock_customer(session, move_in.customer_id)
             reason = f"transfer-in approved ({move_in.application_id})"
             if customer.owner == move_in.rep:
                 return customer.region  # an earlier attempt moved it

@@ -87,15 +87,6 @@ def write_step(
         )
 
 
-def get_order(session: Session, number: str) -> Order:
-    row = session.get(Order, number)
-    if row is None:
-        raise NotFound(f"there is no order {number}")
-    return row
-
-
-def order_exists(session: Session, number: str) -> bool:
-    return session.get(Order, number) is not None
 
 
 def list_orders(
@@ -114,12 +105,6 @@ def list_orders(
     return list(session.scalars(stmt))
 
 
-def events_of(session: Session, number: str) -> list[OrderEvent]:
-    return list(session.scalars(select(OrderEvent).where(OrderEvent.order_number == number).order_by(OrderEvent.seq)))
-
-
-def scans_of(session: Session, number: str) -> list[Scan]:
-    return list(session.scalars(select(Scan).where(Scan.order_number == number).order_by(Scan.version)))
 
 
 def scan_by_staging_key(session: Session, staging_key: str) -> Scan | None:

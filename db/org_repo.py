@@ -117,9 +117,6 @@ def partner_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Partner.code)))
 
 
-def known_usernames(session: Session) -> set[str]:
-    return set(session.scalars(select(User.username)))
-
 
 def load_actor(session: Session, username: str) -> Actor:
     user = session.get(User, username)

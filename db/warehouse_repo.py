@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from domain.permissions import Perm, require
 from domain.warehouse import ClaimRules, PoolCustomer, check_claim, check_hand_over
 
 
-def _customer(session: Session, customer_id: int, lock: bool = True) -> Customer:
+def lock_customer(session: Session, customer_id: int, lock: bool = True) -> Customer:
     stmt = select(Customer).where(Customer.id == customer_id)
     # Two reps claiming one customer at once: the row lock makes the second see the first's claim.
     found = session.scalar(stmt.with_for_update() if lock else stmt)
@@ -27,7 +27,7 @@ def _customer(session: Session, customer_id: int, lock: bool = True) -> Customer
     return found
 
 
-def _pool_view(session: Session, customer: Customer) -> PoolCustomer:
+def pool_view(session: Session, customer: Customer) -> PoolCustomer:
     return PoolCustomer(customer.id, customer.name, customer.owner, holder_label(session, customer.owner),
                         customer.region)
 
@@ -45,13 +45,13 @@ def move(session: Session, customer: Customer, new_owner: str | None, *, reason:
 def claim(session: Session, customer_id: int, actor: Actor, at: datetime, rules: ClaimRules,
           caps: dict[Role, int]) -> Customer:
     """挑入: take a customer from the public pool of the rep's own regions."""
-    customer = _customer(session, customer_id)
+    customer = lock_customer(session, customer_id)
     start_of_day = datetime.combine(at.astimezone(BUSINESS_TZ).date(), datetime.min.time(), BUSINESS_TZ)
     claims_today = session.scalar(select(func.count()).select_from(Ownership).where(
         Ownership.new_owner == actor.username, Ownership.reason == "claimed", Ownership.at >= start_of_day)) or 0
     released = session.scalar(select(func.max(Ownership.at)).where(
         Ownership.customer_id == customer_id, Ownership.previous_owner == actor.username))
-    check_claim(_pool_view(session, customer), actor, int(claims_today), released, at, rules)
+    check_claim(pool_view(session, customer), actor, int(claims_today), released, at, rules)
     check_cap(actor.username, actor.role, held_by(session, actor.username), caps)
     move(session, customer, actor.username, reason="claimed", actor=actor.username, at=at,
          partner=min(actor.partners, default=None))
@@ -61,13 +61,13 @@ def claim(session: Session, customer_id: int, actor: Actor, at: datetime, rules:
 def hand_over(session: Session, customer_id: int, actor: Actor, to: str, at: datetime,
               caps: dict[Role, int]) -> Customer:
     """转移: the channel partner moves a customer between its own reps."""
-    customer = _customer(session, customer_id)
+    customer = lock_customer(session, customer_id)
     owner = load_actor(session, customer.owner) if customer.owner else None
     try:
         target = load_actor(session, to)
     except NotFound:
         target = None
-    check_hand_over(_pool_view(session, customer), actor, owner, target, to)
+    check_hand_over(pool_view(session, customer), actor, owner, target, to)
     assert target is not None
     check_cap(target.username, target.role, held_by(session, target.username), caps)
     move(session, customer, target.username, reason=f"handed over from {customer.owner}", actor=actor.username,
@@ -78,7 +78,7 @@ def hand_over(session: Session, customer_id: int, actor: Actor, to: str, at: dat
 def add_note(session: Session, customer_id: int, actor: Actor, text: str, at: datetime) -> CustomerNote:
     """销售小记: only the holder follows a customer up, and a note counts as contact."""
     require(actor, Perm.NOTE, "write sales notes")
-    customer = _customer(session, customer_id)
+    customer = lock_customer(session, customer_id)
     if customer.owner != actor.username:
         raise NotPermitted(f"{actor.describe()} may not note customer {customer_id}: it is held by "
                            f"{holder_label(session, customer.owner)}")
@@ -89,7 +89,7 @@ def add_note(session: Session, customer_id: int, actor: Actor, text: str, at: da
 
 
 def history(session: Session, customer_id: int) -> list[Ownership]:
-    _customer(session, customer_id, lock=False)
+    lock_customer(session, customer_id, lock=False)
     return list(session.scalars(select(Ownership).where(Ownership.customer_id == customer_id)
                                 .order_by(Ownership.at, Ownership.id)))
 
@@ -104,7 +104,3 @@ def contact_counts(session: Session, authors: list[str], since: datetime) -> dic
 def stale_customers(session: Session, contact_before: datetime, limit: int = 1000) -> list[Customer]:
     return list(session.scalars(select(Customer).where(
         Customer.owner.is_not(None), Customer.last_contact_at < contact_before).order_by(Customer.id).limit(limit)))
-
-
-def cooldown_days(rules: ClaimRules) -> int:
-    return rules.cooldown // timedelta(days=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from orderflow.cli import accounts, customers, ops, order_loops, orders, org, transfers, views, warehouse
+from orderflow.cli import accounts, admin, customers, ops, order_loops, orders, org, transfers, views, warehouse
 from orderflow.cli.runtime import Cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -15,8 +15,8 @@ app.add_typer(orders.app, name="order")  # order_loops adds its commands to the 
 assert order_loops.app is orders.app and warehouse.app is customers.app is transfers.app
 app.add_typer(views.db_app, name="db")
 app.add_typer(ops.app, name="ops")
-app.add_typer(transfers.schedules_app, name="schedules")
-app.add_typer(transfers.temporal_app, name="temporal")
+app.add_typer(admin.schedules_app, name="schedules")
+app.add_typer(admin.temporal_app, name="temporal")
 app.command("inbox")(views.inbox)
 app.command("credits")(views.credits)
 app.command("team")(accounts.team)

@@ -1,4 +1,4 @@
-"""`orderflow customer transfer-in|applications|decide` and `orderflow schedules ensure`."""
+"""`orderflow customer transfer-in|applications|decide`: transfer-in applications (调入申请)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import typer
 
 from orderflow.cli.customers import app
 from orderflow.cli.runtime import fail, get, run
-
-schedules_app = typer.Typer(no_args_is_help=True, help="Temporal Schedules: the daily recycling of customers.")
 
 
 def _id(customer: int) -> str:
@@ -26,7 +24,7 @@ def transfer_in(ctx: typer.Context, customer: int = typer.Argument(...), reason:
 
         from db.engine import unit_of_work
         from db.models import User
-        from db.warehouse_repo import _customer, _pool_view
+        from db.warehouse_repo import lock_customer, pool_view
         from domain.errors import Refused
         from domain.fields import clean_text
         from domain.warehouse import check_transfer_in
@@ -38,8 +36,8 @@ def transfer_in(ctx: typer.Context, customer: int = typer.Argument(...), reason:
         actor = cli.actor()
         why = clean_text(reason, "reason", max_len=1000)
         with unit_of_work(cli.sessions()) as session:
-            found = _customer(session, customer, lock=False)
-            region = check_transfer_in(_pool_view(session, found), actor)
+            found = lock_customer(session, customer, lock=False)
+            region = check_transfer_in(pool_view(session, found), actor)
             approvers = list(session.scalars(select(User.username).where(User.role == "approval_group",
                                                                          User.active.is_(True))))
             name = found.name
@@ -129,48 +127,3 @@ def applications(ctx: typer.Context, status: str = typer.Option("FILED", help="F
         cli.emit(rows, human)
 
     run(cli, work)
-
-
-@schedules_app.command("ensure")
-def ensure(ctx: typer.Context) -> None:
-    """Create the daily recycling schedule, or update it to the current settings."""
-    cli = get(ctx)
-
-    async def work() -> None:
-        from orderflow.schedules import RECYCLE_SCHEDULE, ensure_schedules
-        from orderflow.temporal import connect
-
-        done = await ensure_schedules(await connect(cli.settings), cli.settings)
-        cli.emit({"schedule": RECYCLE_SCHEDULE, "result": done}, lambda: print(f"schedule {RECYCLE_SCHEDULE} {done}"))
-
-    run(cli, work)
-
-
-temporal_app = typer.Typer(no_args_is_help=True, help="Set up a Temporal namespace for orderflow.")
-
-
-@temporal_app.command("init")
-def temporal_init(ctx: typer.Context) -> None:
-    """Create the namespace if missing and register the search attributes (compose's temporal-init runs this)."""
-    cli = get(ctx)
-
-    async def work() -> None:
-        from orderflow.temporal import connect, init_namespace
-
-        client = await connect(cli.settings)
-        done = await init_namespace(client)
-        cli.emit({"namespace": client.namespace, "namespace_status": done},
-                 lambda: print(f"namespace {client.namespace} {done}; search attributes registered"))
-
-    run(cli, work)
-
-
-@temporal_app.command("keygen")
-def keygen(ctx: typer.Context,
-           key_id: str = typer.Option(..., "--id", help="A name for the key, e.g. 2026-11.")) -> None:
-    """Print a new AES-256 payload key as `id:base64key`, for ORDERFLOW_CODEC_KEYS (put the new one first)."""
-    from orderflow.codec import new_key_line
-
-    if not key_id.replace("-", "").replace("_", "").isalnum():
-        fail(get(ctx), 2, f"key id '{key_id}' may contain only letters, digits, '-' and '_'")
-    print(new_key_line(key_id))
