@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 
 def main() -> None:
     from orderflow.cli import app
+    from orderflow.process import exit_now
 
     code: int = 0
     try:
         app()
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    # Temporal's core runtime keeps native threads that can abort a normal interpreter shutdown
-    # ("PyGILState_Release ... finalizing"); everything is flushed, so leave without finalizing.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    exit_now(code)
 
 
 if __name__ == "__main__":

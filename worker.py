@@ -20,6 +20,7 @@ from activities.scans import ScanActivities
 from db.engine import make_engine, session_factory
 from orderflow.interceptors import ActivityFailureLog
 from orderflow.notify import LogSender
+from orderflow.process import exit_now
 from orderflow.s3 import make_client
 from orderflow.settings import Settings
 from orderflow.temporal import connect
@@ -78,6 +79,7 @@ async def run(settings: Settings) -> None:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(run(Settings()))
+    exit_now(0)  # shut down cleanly above; skip the finalization that Temporal's runtime can abort
 
 
 if __name__ == "__main__":

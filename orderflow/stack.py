@@ -14,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 from orderflow import search_attributes
+from orderflow.process import exit_now
 from orderflow.settings import PROJECT_ROOT, Settings
 
 
@@ -178,12 +179,14 @@ def main() -> None:
         stack.wait()
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
-    except StackError as err:
-        print(f"error: {err}", file=sys.stderr)
+    except Exception as err:  # noqa: BLE001 - whatever failed, no child process may outlive the stack
+        print(f"error: {err}" if isinstance(err, StackError) else f"error: {type(err).__name__}: {err}",
+              file=sys.stderr)
         stack.stop()
-        sys.exit(1)
+        exit_now(1)
     stack.stop()
     print("stopped.")
+    exit_now(0)
 
 
 if __name__ == "__main__":
