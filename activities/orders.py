@@ -8,8 +8,9 @@ from temporalio import activity
 from db.customer_repo import customer_ref
 from db.engine import unit_of_work
 from db.models import Order
-from db.order_repo import EventRow, OrderWrite, event_exists, get_customer, write_step
+from db.order_repo import EventRow, OrderWrite, PaymentRow, event_exists, get_customer, write_step
 from db.org_repo import all_ranges, load_actor
+from db.payment_repo import claim_line, release_line
 from domain.errors import NotFound, NotPermitted
 from domain.numbers import owning_range, parse_number
 from domain.order import Action, OrderParties, check_actor, check_issue, check_signing_customer
@@ -39,7 +40,8 @@ class OrderActivities:
             if rec.action is Action.SIGN and rec.fields.customer_id is not None:
                 customer = get_customer(session, rec.fields.customer_id)
                 check_signing_customer(customer_ref(session, customer), rec.rep)
-            values = rec.fields.model_dump(exclude={"rejection"})
+            self._move_line(session, rec)
+            values = rec.fields.model_dump(exclude={"rejection", "payments"})
             values["rejection"] = rec.fields.rejection.model_dump(mode="json") if rec.fields.rejection else None
             values["supervisor"] = rec.supervisor
             values["status_since"] = rec.status_since or rec.at
@@ -51,9 +53,22 @@ class OrderActivities:
                          rec.source.value if rec.source else None, rec.target.value, rec.at, rec.note, rec.data),
                 OrderWrite(rec.order_number, rec.partner, rec.rep, rec.target.value,
                            rec.pending_role.value if rec.pending_role else None, rec.pending_user, values),
-                (rec.payment, rec.payment_on) if rec.payment is not None else None,
+                PaymentRow(rec.payment, rec.payment_on, rec.line_ref)
+                if rec.payment is not None and rec.payment_on is not None else None,
             )
             return True
+
+    @staticmethod
+    def _move_line(session: Session, rec: TransitionRecord) -> None:
+        """A bank line follows its payment in the same transaction: matched once, released on unmatch."""
+        if rec.line_ref is None or rec.actor is None:
+            return
+        if rec.action is Action.PAY:
+            claim_line(session, rec.line_ref, rec.order_number, rec.actor.username, rec.data.get("match", "manual"),
+                       rec.at)
+        elif rec.action is Action.UNMATCH:
+            release_line(session, rec.line_ref, rec.order_number, rec.actor.username, rec.data.get("reason", ""),
+                         rec.at)
 
     @staticmethod
     def _check_issue(session: Session, rec: TransitionRecord, existing_status: str | None) -> None:

@@ -1,4 +1,4 @@
-"""Promoting an uploaded scan from staging to its permanent, versioned key."""
+"""Promoting an uploaded scan or remittance slip from staging to its permanent, versioned key."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from db.engine import unit_of_work
-from db.models import Scan
-from db.order_repo import next_scan_version, scan_by_staging_key
+from db.models import Scan, Slip
+from db.order_repo import FileRow, file_by_staging_key, next_file_version
 from domain.errors import ScanRejected
-from domain.scans import HEAD_BYTES, TAIL_BYTES, inspect_scan, scan_key
-from orderflow.contracts import PromoteScanInput, ScanVersion
+from domain.scans import HEAD_BYTES, TAIL_BYTES, ScanType, file_key, inspect_scan
+from orderflow.contracts import PromoteScanInput, PromoteSlipInput, ScanVersion, SlipVersion
 from orderflow.failures import business_errors
 from orderflow.s3 import CHUNK
 
@@ -22,6 +22,12 @@ from orderflow.s3 import CHUNK
 def _version(row: Scan) -> ScanVersion:
     return ScanVersion(version=row.version, key=row.key, size=row.size, sha256=row.sha256,
                        content_type=row.content_type, uploaded_by=row.uploaded_by)
+
+
+def _slip_version(row: Slip) -> SlipVersion:
+    return SlipVersion(version=row.version, key=row.key, size=row.size, sha256=row.sha256,
+                       content_type=row.content_type, uploaded_by=row.uploaded_by,
+                       claimed_amount=row.claimed_amount, claimed_on=row.claimed_on)
 
 
 class ScanActivities:
@@ -32,28 +38,38 @@ class ScanActivities:
     @business_errors
     def promote_scan(self, inp: PromoteScanInput) -> ScanVersion:
         """Verify the staged object and copy it to the next version; idempotent by staging key."""
+        return _version(self._promote(inp, Scan, "scan", {}))
+
+    @activity.defn(name="promote_slip")
+    @business_errors
+    def promote_slip(self, inp: PromoteSlipInput) -> SlipVersion:
+        """The same for a remittance slip (底单), which also keeps the amount and date it claims."""
+        row = self._promote(inp, Slip, "slip", {"claimed_amount": inp.claimed_amount, "claimed_on": inp.claimed_on})
+        return _slip_version(row)
+
+    def _promote(self, inp: PromoteScanInput, model: type[FileRow], what: str, extra: dict[str, Any]) -> FileRow:
         with unit_of_work(self._sessions) as session:
-            done = scan_by_staging_key(session, inp.staging_key)
+            done = file_by_staging_key(session, model, inp.staging_key)
             if done is not None:
-                return _version(done)
-        kind = self._verify(inp)
+                return done
+        kind = self._verify(inp, what)
         with unit_of_work(self._sessions) as session:
-            version = next_scan_version(session, inp.order_number)
-            key = scan_key(inp.partner, inp.order_number, version, kind)
+            version = next_file_version(session, model, inp.order_number)
+            key = file_key(inp.partner, inp.order_number, what, version, kind)
             self._s3.copy_object(
                 Bucket=self._bucket, Key=key, CopySource={"Bucket": self._bucket, "Key": inp.staging_key},
                 ContentType=kind.content_type, MetadataDirective="REPLACE",
                 Metadata={"sha256": inp.sha256, "order": inp.order_number},
             )
-            row = Scan(order_number=inp.order_number, version=version, key=key, staging_key=inp.staging_key,
-                       sha256=inp.sha256, size=inp.size, content_type=kind.content_type,
-                       uploaded_by=inp.uploaded_by, at=datetime.now(UTC))
+            row = model(order_number=inp.order_number, version=version, key=key, staging_key=inp.staging_key,
+                        sha256=inp.sha256, size=inp.size, content_type=kind.content_type,
+                        uploaded_by=inp.uploaded_by, at=datetime.now(UTC), **extra)
             session.add(row)
         # Only after the commit: a retry finds the row by staging key and never needs the object again.
         self._s3.delete_object(Bucket=self._bucket, Key=inp.staging_key)
-        return _version(row)
+        return row
 
-    def _verify(self, inp: PromoteScanInput):  # type: ignore[no-untyped-def]
+    def _verify(self, inp: PromoteScanInput, what: str) -> ScanType:
         from botocore.exceptions import ClientError
 
         try:
@@ -64,10 +80,10 @@ class ScanActivities:
             raise
         size = int(head["ContentLength"])
         if size != inp.size:
-            raise ScanRejected(f"scan {inp.filename} is {size:,} bytes in storage but {inp.size:,} were sent: "
+            raise ScanRejected(f"{what} {inp.filename} is {size:,} bytes in storage but {inp.size:,} were sent: "
                                "the upload is truncated")
         if size > self._max_bytes:  # refuse before reading a byte of it
-            inspect_scan(inp.filename, size, b"", b"", self._max_bytes)
+            inspect_scan(inp.filename, size, b"", b"", self._max_bytes, what)
         digest, first, last = hashlib.sha256(), b"", b""
         body = self._s3.get_object(Bucket=self._bucket, Key=inp.staging_key)["Body"]
         for chunk in body.iter_chunks(CHUNK):
@@ -77,5 +93,5 @@ class ScanActivities:
             last = (last + chunk)[-TAIL_BYTES:]
             activity.heartbeat()
         if digest.hexdigest() != inp.sha256:
-            raise ScanRejected(f"scan {inp.filename} does not match its SHA-256 checksum: the upload is corrupt")
-        return inspect_scan(inp.filename, size, first, last, self._max_bytes)
+            raise ScanRejected(f"{what} {inp.filename} does not match its SHA-256 checksum: the upload is corrupt")
+        return inspect_scan(inp.filename, size, first, last, self._max_bytes, what)

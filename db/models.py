@@ -157,6 +157,8 @@ class Order(Base):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     status_since: Mapped[datetime] = mapped_column(UtcDateTime())
     paid_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    # Paid beyond the amount: owed back to the customer or carried forward; finance settles it.
+    credit_balance: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"), server_default="0")
     effective_on: Mapped[date | None] = mapped_column(Date)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -203,6 +205,63 @@ class Payment(Base):
     paid_on: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+    line_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # the bank line, when matched from one
+    reversed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # unmatched: no longer counts
+    reversed_by: Mapped[str | None] = mapped_column(String(64))
+    reverse_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class StatementLine(Base):
+    """One line of a bank statement, stored once by its bank reference however often it is imported."""
+
+    __tablename__ = "statement_lines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    value_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    payer_name: Mapped[str] = mapped_column(String(200))
+    payer_key: Mapped[str] = mapped_column(String(220), index=True)
+    payer_account: Mapped[str] = mapped_column(String(64))
+    memo: Mapped[str] = mapped_column(Text)
+    source_file: Mapped[str] = mapped_column(String(255))
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    order_number: Mapped[str | None] = mapped_column(String(16), index=True)
+    candidates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)  # why the last automatic match did not happen
+
+
+class LineEvent(Base):
+    """The audit trail of a bank line: imported, matched (how, by whom), left open, unmatched (why)."""
+
+    __tablename__ = "statement_line_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("statement_lines.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    order_number: Mapped[str | None] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Slip(Base):
+    """底单: the customer's remittance slip, stored like a scan, with the amount and date it claims."""
+
+    __tablename__ = "slips"
+    __table_args__ = (UniqueConstraint("order_number", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(300))
+    staging_key: Mapped[str] = mapped_column(String(300), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_amount: Mapped[Decimal] = mapped_column(Money())
+    claimed_on: Mapped[date] = mapped_column(Date)
 
 
 class Credit(Base):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Credit, Customer, Notification, Order, OrderEvent, Payment, Scan, User
+from db.models import Credit, Customer, Notification, Order, OrderEvent, Payment, Scan, Slip, User
 from domain.errors import NotFound
 
 
@@ -46,9 +47,14 @@ def event_exists(session: Session, order_number: str, seq: int) -> bool:
     return found is not None
 
 
-def write_step(
-    session: Session, event: EventRow, order: OrderWrite, payment: tuple[Decimal, object] | None
-) -> None:
+@dataclass(frozen=True)
+class PaymentRow:
+    amount: Decimal
+    paid_on: date
+    line_ref: str | None
+
+
+def write_step(session: Session, event: EventRow, order: OrderWrite, payment: PaymentRow | None) -> None:
     """Write the event, the order row and any payment; the caller has checked the event is new."""
     row = session.get(Order, order.number)
     if row is None:
@@ -80,10 +86,9 @@ def write_step(
                            partner_code=row.partner_code, kind=row.kind or "new", amount=row.amount or Decimal(0),
                            effective_on=row.effective_on or event.at.date()))
     if payment is not None:
-        amount, paid_on = payment
         session.add(
-            Payment(order_number=event.order_number, seq=event.seq, amount=amount, paid_on=paid_on,
-                    recorded_by=event.actor, at=event.at)
+            Payment(order_number=event.order_number, seq=event.seq, amount=payment.amount, paid_on=payment.paid_on,
+                    recorded_by=event.actor, at=event.at, line_ref=payment.line_ref)
         )
 
 
@@ -107,12 +112,16 @@ def list_orders(
 
 
 
-def scan_by_staging_key(session: Session, staging_key: str) -> Scan | None:
-    return session.scalar(select(Scan).where(Scan.staging_key == staging_key))
+FileRow = TypeVar("FileRow", Scan, Slip)
 
 
-def next_scan_version(session: Session, number: str) -> int:
-    latest = session.scalar(select(func.coalesce(func.max(Scan.version), 0)).where(Scan.order_number == number))
+def file_by_staging_key(session: Session, model: type[FileRow], staging_key: str) -> FileRow | None:
+    """A scan or slip already filed from this upload (a retried promotion finds it here)."""
+    return session.scalar(select(model).where(model.staging_key == staging_key))
+
+
+def next_file_version(session: Session, model: type[FileRow], number: str) -> int:
+    latest = session.scalar(select(func.coalesce(func.max(model.version), 0)).where(model.order_number == number))
     return int(latest or 0) + 1
 
 

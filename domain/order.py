@@ -52,6 +52,8 @@ class Action(StrEnum):
     VOID = "void"
     REPORT_LOST = "report_lost"
     REISSUE = "reissue"
+    SLIP = "slip"  # 底单: the rep attaches the customer's remittance slip
+    UNMATCH = "unmatch"  # finance undoes a wrong match of a bank line
     # Steps the workflow takes itself when a deadline passes; the actor is "system".
     REMIND = "remind"
     ESCALATE = "escalate"
@@ -90,6 +92,9 @@ STEPS: dict[Action, Step] = {
     Action.VOID: _step({S.ESCALATED}, {Role.SUPERVISOR}, S.VOID),
     Action.REPORT_LOST: _step({S.ISSUED, S.AWAITING_ORIGINAL}, {Role.SALES}, None),
     Action.REISSUE: _step({S.LOST}, {Role.ASSISTANT}, S.REISSUED),
+    Action.SLIP: _step({S.AWAITING_ORIGINAL, S.FIRST_REVIEW, S.AWAITING_SCAN, S.SECOND_REVIEW, S.RETURNED,
+                        S.ESCALATED, S.AWAITING_PAYMENT}, {Role.SALES}, None),
+    Action.UNMATCH: _step({S.AWAITING_PAYMENT}, {Role.FINANCE}, None),
 }
 
 # Which review a rejecting actor may do, by the status the order is in.

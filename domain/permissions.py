@@ -24,6 +24,7 @@ class Perm(StrEnum):
     OPEN_ACCOUNT = "open_account"
     CLOSE_ACCOUNT = "close_account"
     OPS_REPORT = "ops_report"
+    PAYMENTS = "payments"  # import statements, match and unmatch bank lines
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
@@ -39,7 +40,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.ASSISTANT: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS}),
     Role.ORDER_GROUP: frozenset({Perm.SEE_ORDERS, Perm.OPS_REPORT}),
     Role.APPROVAL_GROUP: frozenset({Perm.DECIDE_APPLICATION, Perm.SEE_CUSTOMERS}),
-    Role.FINANCE: frozenset({Perm.SEE_ORDERS, Perm.SEE_CREDITS}),
+    Role.FINANCE: frozenset({Perm.SEE_ORDERS, Perm.SEE_CREDITS, Perm.PAYMENTS}),
 }
 
 # Roles that see every partner; the others see their scope (own, own partner, subordinates, regions).

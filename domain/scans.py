@@ -47,22 +47,24 @@ def _complete(kind: ScanType, tail: bytes) -> bool:
     return True  # TIFF has no trailer; the header and size checks are what we have
 
 
-def inspect_scan(name: str, size: int, head: bytes, tail: bytes, max_bytes: int) -> ScanType:
-    """Check size, type by magic bytes (not by name) and completeness; return the type."""
+def inspect_scan(name: str, size: int, head: bytes, tail: bytes, max_bytes: int, what: str = "scan") -> ScanType:
+    """Check size, type by magic bytes (not by name) and completeness; return the type.
+    `what` names the file to the person: a scan or a remittance slip."""
     if size == 0:
-        raise ScanRejected(f"scan {name} is empty")
+        raise ScanRejected(f"{what} {name} is empty")
     if size > max_bytes:
-        raise ScanRejected(f"scan {name} is {size:,} bytes; the limit is {max_bytes:,}")
+        raise ScanRejected(f"{what} {name} is {size:,} bytes; the limit is {max_bytes:,}")
     kind = sniff(head)
     if kind is None:
-        raise ScanRejected(f"scan {name} is not a PDF, JPEG, PNG or TIFF file (by its content)")
+        raise ScanRejected(f"{what} {name} is not a PDF, JPEG, PNG or TIFF file (by its content)")
     claimed = next((t for ext, t in EXTENSIONS.items() if name.lower().endswith(ext)), None)
     if claimed is not None and claimed is not kind:
-        raise ScanRejected(f"scan {name} is named as {claimed.extension} but its content is {kind.extension}")
+        raise ScanRejected(f"{what} {name} is named as {claimed.extension} but its content is {kind.extension}")
     if not _complete(kind, tail):
-        raise ScanRejected(f"scan {name} is truncated: its {kind.extension.upper()} end marker is missing")
+        raise ScanRejected(f"{what} {name} is truncated: its {kind.extension.upper()} end marker is missing")
     return kind
 
 
-def scan_key(partner: str, number: str, version: int, kind: ScanType) -> str:
-    return f"orders/{partner}/{number}/scan-v{version}.{kind.extension}"
+def file_key(partner: str, number: str, what: str, version: int, kind: ScanType) -> str:
+    """orders/<partner>/<number>/scan-v2.pdf, or slip-v1.jpg: versions never overwrite each other."""
+    return f"orders/{partner}/{number}/{what}-v{version}.{kind.extension}"

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.order import Action, CustomerHolding, OrderKind, OrderParties, OrderStatus
+from domain.payments import MatchKind
 from domain.people import Actor, Role
 from domain.rejections import Reason, Remedy
 from domain.timers import Chase, Policy
@@ -114,6 +115,27 @@ class PayInput(Model):
     actor: ActorRef
     amount: Decimal
     paid_on: date
+    line_ref: str | None = None  # the bank line this payment is, when matched from a statement
+    match: MatchKind | None = None
+
+
+class UnmatchInput(Model):
+    actor: ActorRef
+    line_ref: str
+    reason: str
+
+
+class SlipInput(ScanInput):
+    claimed_amount: Decimal
+    claimed_on: date
+
+
+class PaidLine(Model):
+    """One payment counted towards an order: a bank line (ref) or a manual `order pay` (no ref)."""
+
+    ref: str | None
+    amount: Decimal
+    paid_on: date
 
 
 class TimelineEntry(Model):
@@ -133,6 +155,11 @@ class ScanVersion(Model):
     sha256: str
     content_type: str
     uploaded_by: str
+
+
+class SlipVersion(ScanVersion):
+    claimed_amount: Decimal
+    claimed_on: date
 
 
 class Rejection(Model):
@@ -155,6 +182,8 @@ class OrderFields(Model):
     signed_on: date | None = None
     location: str | None = None
     paid_total: Decimal = Decimal("0.00")
+    payments: list[PaidLine] = []
+    credit_balance: Decimal = Decimal("0.00")  # overpaid: flagged for finance
     effective_on: date | None = None
     first_reviewer: str | None = None
     rounds: int = 0  # rejections so far
@@ -177,6 +206,7 @@ class OrderView(Model):
     timeline: list[TimelineEntry]
     scans: list[ScanVersion]
     supervisor: str | None = None
+    slips: list[SlipVersion] = []
 
     def parties(self) -> OrderParties:
         return OrderParties(self.number, self.partner, self.rep, self.fields.first_reviewer, self.supervisor)
@@ -192,6 +222,7 @@ class OrderSnapshot(Model):
     timeline: list[TimelineEntry]
     scans: list[ScanVersion]
     fired: list[tuple[int, Chase]]
+    slips: list[SlipVersion] = []
 
 
 class TransitionRecord(Model):
@@ -211,6 +242,7 @@ class TransitionRecord(Model):
     pending_user: str | None
     payment: Decimal | None = None
     payment_on: date | None = None
+    line_ref: str | None = None  # the bank line paid (pay) or released (unmatch)
     note: str | None = None
     issue_id: str | None = None
     supervisor: str | None = None
@@ -237,6 +269,11 @@ class PromoteScanInput(Model):
     sha256: str
     filename: str
     uploaded_by: str
+
+
+class PromoteSlipInput(PromoteScanInput):
+    claimed_amount: Decimal
+    claimed_on: date
 
 
 IssueInput.model_rebuild()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from orderflow.contracts import (
     SignInput,
     StepInput,
 )
+from orderflow.s3 import StagedUpload
 from orderflow.settings import Settings
 from orderflow.temporal import workflow_id
 from workflows.order import OrderWorkflow
@@ -204,23 +206,28 @@ class OrderDesk:
 
     async def scan(self, actor: Actor, number: str, path: Path) -> OrderView:
         """The first scan, or a re-upload (重传) that adds a version once the order is past the scan."""
-        from orderflow.s3 import upload_staging
-
         view = await self.view(number)
         action = Action.SCAN if view.status is OrderStatus.AWAITING_SCAN else Action.RESCAN
         update = OrderWorkflow.scan if action is Action.SCAN else OrderWorkflow.rescan
         # Refuse before uploading anything: the same checks the workflow and the activity make.
         check_step(action, view.status, actor, view.parties())
-        inspect_local_scan(path, self._settings.scan_max_bytes)
-        staged = await asyncio.to_thread(upload_staging, self._s3, self._settings.s3_bucket, path, view.number)
-        inp = ScanInput(actor=actor_ref(actor), staging_key=staged.key, size=staged.size, sha256=staged.sha256,
-                        filename=path.name)
+        return await self.send_file(view.number, path, "scan", update, lambda staged: ScanInput(
+            actor=actor_ref(actor), staging_key=staged.key, size=staged.size, sha256=staged.sha256,
+            filename=path.name))
+
+    async def send_file(self, number: str, path: Path, what: str, update: Any,
+                        make_input: Callable[[StagedUpload], Any]) -> OrderView:
+        """Check the file here, stage it in S3, and let the workflow's activity verify and file it."""
+        from orderflow.s3 import upload_staging
+
+        inspect_local_scan(path, self._settings.scan_max_bytes, what)
+        staged = await asyncio.to_thread(upload_staging, self._s3, self._settings.s3_bucket, path, number)
         try:
-            return await self._send(self._handle(view.number), update, inp)
+            return await self._send(self._handle(number), update, make_input(staged))
         except (WorkflowUpdateFailedError, DomainError) as err:
             if isinstance(err, Unavailable):
                 raise  # no answer yet: the step may still run, and it needs the staged file
-            # Nothing half-written: a refused scan leaves no staged object behind.
+            # Nothing half-written: a refused file leaves no staged object behind.
             await asyncio.to_thread(self._s3.delete_object, Bucket=self._settings.s3_bucket, Key=staged.key)
             raise
 
@@ -228,9 +235,17 @@ class OrderDesk:
         inp = PayInput(actor=actor_ref(actor), amount=parse_amount(amount, "payment amount"), paid_on=paid_on)
         return await self._update(number, Action.PAY, actor, OrderWorkflow.pay, inp)
 
-    async def _send(self, handle: WorkflowHandle[OrderWorkflow, OrderView], update: Any, inp: Any) -> OrderView:
+    async def _send(self, handle: WorkflowHandle[OrderWorkflow, OrderView], update: Any, inp: Any,
+                    update_id: str | None = None) -> OrderView:
         return await self._bounded(handle.id.removeprefix("order-"),
-                                   handle.execute_update(update, inp, id=self._request_id))
+                                   handle.execute_update(update, inp, id=update_id or self._request_id))
+
+    async def checked_send(self, number: str, action: Action, actor: Actor, update: Any, inp: Any,
+                           update_id: str) -> OrderView:
+        """Check the step against the order as it stands, then send it under an id that makes a retry a no-op."""
+        view = await self.view(number)
+        check_step(action, view.status, actor, view.parties())
+        return await self._send(self._handle(view.number), update, inp, update_id)
 
     async def _bounded(self, number: str, call: Any) -> OrderView:
         """Never hang: with no worker answering, say so."""
@@ -257,15 +272,15 @@ def _note(note: str | None) -> str | None:
     return clean_text(note, "note", max_len=1000) if note else None
 
 
-def inspect_local_scan(path: Path, max_bytes: int) -> None:
+def inspect_local_scan(path: Path, max_bytes: int, what: str = "scan") -> None:
     if not path.is_file():
-        raise InvalidInput(f"scan file {path} does not exist or is not a file")
+        raise InvalidInput(f"{what} file {path} does not exist or is not a file")
     size = path.stat().st_size
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
         fh.seek(max(0, size - TAIL_BYTES))
         tail = fh.read(TAIL_BYTES)
-    inspect_scan(path.name, size, head, tail, max_bytes)
+    inspect_scan(path.name, size, head, tail, max_bytes, what)
 
 
 def default_day(days_ago: int = 0) -> date:

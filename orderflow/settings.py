@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     s3_access_key_id: SecretStr = SecretStr("orderflow-dev")
     s3_secret_access_key: SecretStr = SecretStr("orderflow-dev-secret")
     scan_max_bytes: int = Field(default=128 * 1024 * 1024, gt=0)
+    # Links to view a scan or slip stay valid this long: long enough to open, too short to pass around.
+    presign_seconds: int = Field(default=300, gt=0, le=3600)
 
     # Timers of new orders, e.g. ORDERFLOW_POLICY__ORIGINAL_REMINDER=P5D; running orders keep theirs.
     policy: Policy = Policy()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -36,7 +35,9 @@ with workflow.unsafe.imports_passed_through():
         OrderFields,
         OrderSnapshot,
         OrderView,
+        PaidLine,
         ScanVersion,
+        SlipVersion,
         TimelineEntry,
         TransitionRecord,
     )
@@ -50,7 +51,6 @@ OUTAGE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coeffi
 RECORD_TIMEOUT = timedelta(seconds=30)
 
 Plan = Callable[[], tuple[OrderFields, OrderStatus]]
-Payment = tuple[Decimal, date]
 
 
 class OrderMachine:
@@ -67,11 +67,13 @@ class OrderMachine:
             self._fields = OrderFields(allowed_rounds=inp.policy.max_rounds, predecessor=inp.predecessor)
             self._timeline: list[TimelineEntry] = []
             self._scans: list[ScanVersion] = []
+            self._slips: list[SlipVersion] = []
             self._fired: set[tuple[int, Chase]] = set()
             self._ready = False  # steps wait until the issue itself is recorded
         else:
             self._status, self._since, self._stage = snap.status, snap.since, snap.stage
             self._fields, self._timeline, self._scans = snap.fields, list(snap.timeline), list(snap.scans)
+            self._slips = list(snap.slips)
             self._fired = set(snap.fired)
             self._ready = True
 
@@ -84,7 +86,7 @@ class OrderMachine:
             number=self._number, partner=self._partner, rep=self._rep, status=status,
             pending_role=PENDING_ROLE[status], pending_user=pending_user(status, self._parties()),
             since=self._since, fields=self._fields, timeline=list(self._timeline), scans=list(self._scans),
-            supervisor=self._supervisor,
+            supervisor=self._supervisor, slips=list(self._slips),
         )
 
     # --- steps ---------------------------------------------------------------------------
@@ -97,8 +99,8 @@ class OrderMachine:
 
     async def _step(
         self, action: Action, actor: ActorRef, plan: Plan, *, summary: str, note: str | None = None,
-        before: Callable[[], Awaitable[str]] | None = None, payment: Payment | None = None,
-        data: dict[str, str] | None = None,
+        before: Callable[[], Awaitable[str]] | None = None, payment: PaidLine | None = None,
+        data: dict[str, str] | None = None, line_ref: str | None = None,
     ) -> OrderView:
         await workflow.wait_condition(lambda: self._ready)
         async with self._lock:
@@ -110,14 +112,14 @@ class OrderMachine:
                 except ActivityError as err:
                     raise rethrow_activity_failure(err) from err
             await self._record(action, actor, target, fields, summary=summary, note=note, payment=payment,
-                               data=data)
+                               data=data, line_ref=line_ref)
             await self._announce(action)
             return self._view()
 
     async def _record(
         self, action: Action, actor: ActorRef | None, target: OrderStatus, fields: OrderFields, *,
-        summary: str, note: str | None = None, payment: Payment | None = None, data: dict[str, str] | None = None,
-        issue: bool = False,
+        summary: str, note: str | None = None, payment: PaidLine | None = None, data: dict[str, str] | None = None,
+        issue: bool = False, line_ref: str | None = None,
     ) -> int:
         """Write the step through the read model first; only then does the workflow's own state move."""
         now = workflow.now()
@@ -131,7 +133,8 @@ class OrderMachine:
             order_number=self._number, partner=self._partner, rep=self._rep, seq=seq, action=action,
             actor=actor, source=src, target=target, at=now, fields=fields,
             pending_role=PENDING_ROLE[target], pending_user=pending_user(target, parties),
-            payment=payment[0] if payment else None, payment_on=payment[1] if payment else None, note=note,
+            payment=payment.amount if payment else None, payment_on=payment.paid_on if payment else None,
+            line_ref=payment.ref if payment else line_ref, note=note,
             issue_id=self._issue_id if action is Action.ISSUE else None, data=data or {},
             supervisor=self._supervisor, status_since=since,
         )
@@ -236,7 +239,8 @@ class OrderMachine:
 
     def _continue_input(self) -> IssueInput:
         snapshot = OrderSnapshot(status=self._status, since=self._since, stage=self._stage, fields=self._fields,
-                                 timeline=self._timeline, scans=self._scans, fired=sorted(self._fired))
+                                 timeline=self._timeline, scans=self._scans, fired=sorted(self._fired),
+                                 slips=self._slips)
         return IssueInput(number=self._number, partner=self._partner, rep=self._rep, actor=self._issuer,
                           issue_id=self._issue_id, supervisor=self._supervisor, policy=self._policy,
                           predecessor=self._fields.predecessor, history_limit=self._history_limit,
@@ -286,8 +290,12 @@ class OrderMachine:
             if other:
                 url = f"/namespaces/{workflow.info().namespace}/workflows/order-{other}"
                 lines.append(f"- {label} [order-{other}]({url})")
+        if f.payments and not f.effective_on:
+            lines.append(f"- paid so far {f.paid_total} of {f.amount} in {len(f.payments)} payment(s)")
         if f.effective_on:
             lines.append(f"- effective on {f.effective_on.isoformat()}")
+        if f.credit_balance:
+            lines.append(f"- **overpaid**: credit balance {f.credit_balance} for finance to settle")
         return "\n".join(lines)
 
     _issuer: ActorRef  # who issued the form; carried into a continued run

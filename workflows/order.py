@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.scans import ScanActivities
     from domain.errors import DomainError
     from domain.fields import business_date, check_day, clean_text, parse_amount
-    from domain.order import (
-        Action,
-        OrderStatus,
-        apply_payment,
-        check_signing_customer,
-        check_step,
-    )
+    from domain.order import Action, OrderStatus, check_signing_customer, check_step
     from orderflow.contracts import (
         IssueInput,
         OrderFields,
         OrderView,
-        PayInput,
         PromoteScanInput,
         ScanInput,
         SecondReviewInput,
@@ -29,16 +20,14 @@ with workflow.unsafe.imports_passed_through():
         StepInput,
     )
     from orderflow.failures import to_application_error
+    from workflows.files import promote
     from workflows.loops import OrderLoops
-    from workflows.machine import OUTAGE_RETRY, Plan
-
-# Hashing and copying a scan of up to the size limit; heartbeats show it is still alive.
-SCAN_TIMEOUT = timedelta(minutes=10)
-SCAN_HEARTBEAT = timedelta(seconds=30)
+    from workflows.machine import Plan
+    from workflows.payments import OrderPayments
 
 
 @workflow.defn
-class OrderWorkflow(OrderLoops):
+class OrderWorkflow(OrderLoops, OrderPayments):
     """One order, id `order-<number>`.
 
     Guarantees: every step is checked (state, role, scope, data) by the same domain rules in the
@@ -145,19 +134,18 @@ class OrderWorkflow(OrderLoops):
         _valid(lambda: clean_text(inp.filename, "file name", max_len=255))
 
     def _promote(self, inp: ScanInput):  # type: ignore[no-untyped-def]
-        async def promote() -> str:
-            promoted = await workflow.execute_activity_method(
+        async def file_scan() -> str:
+            promoted = await promote(
                 ScanActivities.promote_scan,
                 PromoteScanInput(order_number=self._number, partner=self._partner, staging_key=inp.staging_key,
                                  size=inp.size, sha256=inp.sha256, filename=inp.filename,
                                  uploaded_by=inp.actor.username),
-                start_to_close_timeout=SCAN_TIMEOUT, heartbeat_timeout=SCAN_HEARTBEAT,
-                retry_policy=OUTAGE_RETRY, summary=f"verify and file scan {inp.filename}",
+                f"verify and file scan {inp.filename}",
             )
             if all(s.version != promoted.version for s in self._scans):
                 self._scans.append(promoted)
             return f"scan v{promoted.version} ({promoted.content_type}, {promoted.size:,} bytes)"
-        return promote
+        return file_scan
 
     def _plan_second_review(self, inp: SecondReviewInput) -> Plan:
         def plan() -> tuple[OrderFields, OrderStatus]:
@@ -173,29 +161,6 @@ class OrderWorkflow(OrderLoops):
     @second_review.validator
     def _validate_second_review(self, inp: SecondReviewInput) -> None:
         self._check(Action.SECOND_REVIEW, inp.actor, self._plan_second_review(inp))
-
-    def _plan_pay(self, inp: PayInput) -> Plan:
-        def plan() -> tuple[OrderFields, OrderStatus]:
-            amount = parse_amount(inp.amount, "payment amount")
-            paid_on = check_day(inp.paid_on, "payment date", not_before=self._fields.signed_on,
-                                today=business_date(workflow.now()))
-            outcome = apply_payment(self._fields.amount or amount, self._fields.paid_total, amount)
-            changes: dict[str, object] = {"paid_total": outcome.paid_total}
-            if outcome.completes:
-                # The order takes effect on the date the completing payment arrived (订单生效日为到帐时间).
-                changes["effective_on"] = paid_on
-            target = OrderStatus.EFFECTIVE if outcome.completes else OrderStatus.AWAITING_PAYMENT
-            return self._fields.model_copy(update=changes), target
-        return plan
-
-    @workflow.update
-    async def pay(self, inp: PayInput) -> OrderView:
-        return await self._step(Action.PAY, inp.actor, self._plan_pay(inp), summary="record the payment",
-                                payment=(parse_amount(inp.amount, "payment amount"), inp.paid_on))
-
-    @pay.validator
-    def _validate_pay(self, inp: PayInput) -> None:
-        self._check(Action.PAY, inp.actor, self._plan_pay(inp))
 
 
 def _note(note: str | None) -> str | None:

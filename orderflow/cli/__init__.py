@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from orderflow.cli import accounts, admin, customers, ops, order_loops, orders, org, transfers, views, warehouse
+from orderflow.cli import (
+    accounts,
+    admin,
+    customers,
+    ops,
+    order_loops,
+    orders,
+    org,
+    payments,
+    transfers,
+    views,
+    warehouse,
+)
 from orderflow.cli.runtime import Cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -13,6 +25,7 @@ app.add_typer(org.app, name="org")
 app.add_typer(customers.app, name="customer")
 app.add_typer(orders.app, name="order")  # order_loops adds its commands to the same group
 assert order_loops.app is orders.app and warehouse.app is customers.app is transfers.app
+app.add_typer(payments.app, name="payments")  # it also adds `order slip`
 app.add_typer(views.db_app, name="db")
 app.add_typer(ops.app, name="ops")
 app.add_typer(admin.schedules_app, name="schedules")

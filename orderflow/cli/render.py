@@ -29,6 +29,8 @@ def order_view(view: OrderView) -> None:
                       f"{f.product}; amount {f.amount}; signed on {f.signed_on}")
     if f.paid_total:
         console.print(f"paid {f.paid_total}" + (f"; effective on {f.effective_on}" if f.effective_on else ""))
+    if f.credit_balance:
+        console.print(f"[bold red]overpaid[/bold red]: credit balance {f.credit_balance} for finance to settle")
     if f.location:
         console.print(f"original filed at {f.location}")
     if f.due_at and view.pending_role is not None:
@@ -51,6 +53,11 @@ def order_view(view: OrderView) -> None:
         for s in view.scans:
             scans.add_row(str(s.version), s.key, s.content_type, f"{s.size:,}", s.uploaded_by)
         console.print(scans)
+    if view.slips:
+        slips = Table("version", "key", "claims", "paid on", "by", title="remittance slips (底单)")
+        for s in view.slips:
+            slips.add_row(str(s.version), s.key, str(s.claimed_amount), str(s.claimed_on), s.uploaded_by)
+        console.print(slips)
 
 
 def notification_rows(rows: list[dict[str, Any]], title: str) -> None:

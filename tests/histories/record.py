@@ -1,6 +1,8 @@
-"""Record real histories of every workflow path into tests/histories/*.json (run after a deliberate change:
-`.venv/bin/python -m tests.histories.record`). test_replay.py replays them, so a change that would break
-running workflows fails the build."""
+"""Record real histories of every workflow path into tests/histories/*.json:
+`.venv/bin/python -m tests.histories.record` writes the paths that have no history yet;
+`... record NAME ...` re-records those paths after a deliberate, patched change. Histories recorded by older
+code are kept on purpose: test_replay.py replays them all, so a change that would break running workflows
+fails the build."""
 
 from __future__ import annotations
 
@@ -19,12 +21,22 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.order import OrderStatus
+from domain.payments import MatchKind
 from domain.people import Role
 from domain.rejections import Reason
 from orderflow import search_attributes
-from orderflow.contracts import ActorRef, ChangeInput, NoteInput, ReissueInput, RejectInput
+from orderflow.contracts import (
+    ActorRef,
+    ChangeInput,
+    NoteInput,
+    PayInput,
+    ReissueInput,
+    RejectInput,
+    SlipInput,
+    UnmatchInput,
+)
 from orderflow.customer_contracts import DecideInput, TransferInput
-from tests.helpers import ASSISTANT, ORDER_GROUP, REP, eventually, issue, pay
+from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, REP, eventually, issue, pay
 from tests.workflow.drive import drive
 from tests.workflow.standins import StandIns
 from tests.workflow.test_customer_workflows import TransferStandIns
@@ -87,8 +99,30 @@ async def reported_lost(env, h):  # type: ignore[no-untyped-def]
     await h.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="lost in a taxi"))
 
 
+async def payments(env, h):  # type: ignore[no-untyped-def]
+    """A slip, a partial bank line, a wrong one undone, and an overpaying line that completes the order."""
+    view = await drive(h, OrderStatus.AWAITING_PAYMENT)
+    day = view.fields.signed_on
+    await h.execute_update(OrderWorkflow.attach_slip, SlipInput(
+        actor=REP, staging_key="staging/slip", size=100, sha256="c" * 64, filename="slip.jpg",
+        claimed_amount=Decimal("4000.00"), claimed_on=day))
+    for ref, amount in (("L1", "4000.00"), ("L9", "100.00")):
+        await h.execute_update(OrderWorkflow.pay, PayInput(actor=FINANCE, amount=Decimal(amount), paid_on=day,
+                                                           line_ref=ref, match=MatchKind.MANUAL))
+    await h.execute_update(OrderWorkflow.unmatch, UnmatchInput(actor=FINANCE, line_ref="L9", reason="wrong"))
+    await env.sleep(timedelta(days=2))
+    await h.execute_update(OrderWorkflow.pay, PayInput(actor=FINANCE, amount=Decimal("9000.00"), paid_on=day,
+                                                       line_ref="L2", match=MatchKind.AUTO))
+
+
 ORDER_PATHS: dict[str, Path_] = {"happy": happy, "loops": loops, "lost-and-reissued": lost_and_reissued,
-                                 "expired": expired, "form-lost": form_lost, "reported-lost": reported_lost}
+                                 "expired": expired, "form-lost": form_lost, "reported-lost": reported_lost,
+                                 "payments": payments}
+
+
+def _wanted(name: str) -> bool:
+    asked = sys.argv[1:]
+    return name in asked if asked else not (HERE / f"{name}.json").exists()
 
 
 async def record() -> None:
@@ -99,9 +133,12 @@ async def record() -> None:
     async with env:
         await search_attributes.register(env.client)
         for name, path in ORDER_PATHS.items():
+            if not _wanted(f"order-{name}"):
+                continue
             standins, queue = StandIns(), f"rec-{uuid.uuid4().hex}"
             async with Worker(env.client, task_queue=queue, workflows=[OrderWorkflow],
-                              activities=[standins.record_step, standins.promote_scan, standins.notify]):
+                              activities=[standins.record_step, standins.promote_scan, standins.promote_slip,
+                                          standins.notify]):
                 h = await env.client.start_workflow(OrderWorkflow.run, issue("BJ999999"),
                                                     id=f"order-{name}-{uuid.uuid4().hex[:6]}", task_queue=queue)
                 await eventually(lambda h=h: h.query(OrderWorkflow.view), lambda v: bool(v.timeline))
@@ -112,6 +149,8 @@ async def record() -> None:
                 await h.result()
                 (HERE / f"order-{name}.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
         for name, approve in (("approved", True), ("timed-out", None)):
+            if not _wanted(f"transfer-{name}"):
+                continue
             transfer, queue = TransferStandIns(), f"rec-{uuid.uuid4().hex}"
             async with Worker(env.client, task_queue=queue, workflows=[TransferInWorkflow],
                               activities=[transfer.record_application, transfer.transfer_in, transfer.notify]):
@@ -124,8 +163,46 @@ async def record() -> None:
                                                                                   reason="ok"))
                 await h.result()
                 (HERE / f"transfer-{name}.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
-    print(f"recorded {len(ORDER_PATHS) + 2} histories in {HERE}")
+        if _wanted("recycle"):
+            await _recycle(env)
+    print(f"histories are in {HERE}")
+
+
+async def _recycle(env: WorkflowEnvironment) -> None:
+    """The nightly recycling run, against a real SQLite database with one customer to warn and one to recycle."""
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+
+    from activities.customers import CustomerActivities
+    from db.customer_repo import add_customer
+    from db.engine import create_schema, make_engine, session_factory, unit_of_work
+    from db.org_repo import load_org
+    from orderflow.customer_contracts import RecycleInput
+    from orderflow.notify import LogSender
+    from orderflow.orgfile import read_org_file
+    from tests.helpers import entry
+    from workflows.customers import RecycleWorkflow
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sessions = session_factory(make_engine(f"sqlite:///{tmp}/r.db"))
+        create_schema(sessions.kw["bind"])
+        with unit_of_work(sessions) as session:
+            load_org(session, *read_org_file(HERE.parents[1] / "examples" / "org.yaml"))
+            add_customer(session, entry("一号贸易有限公司"), owner="alice", role=Role.SALES, partner="BJ",
+                         at=datetime(2020, 1, 1, tzinfo=UTC))
+        acts, queue = CustomerActivities(sessions, {Role.SALES: 400}, LogSender()), f"rec-{uuid.uuid4().hex}"
+        with ThreadPoolExecutor(2) as pool:
+            async with Worker(env.client, task_queue=queue, workflows=[RecycleWorkflow], activities=[acts.recycle],
+                              activity_executor=pool):
+                h = await env.client.start_workflow(RecycleWorkflow.run, RecycleInput(), task_queue=queue,
+                                                    id=f"rec-{uuid.uuid4().hex}")
+                await h.result()
+                (HERE / "recycle.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
 
 
 if __name__ == "__main__":
+    from orderflow.process import exit_now
+
     asyncio.run(record())
+    exit_now(0)  # Temporal's runtime can abort interpreter finalization; see orderflow/process.py

@@ -102,3 +102,26 @@ def test_a_corrupt_or_short_upload_is_refused(promoter, s3, sessions, tmp_path):
     with pytest.raises(ApplicationError, match="no uploaded file"):
         run(promoter.promote_scan, good.model_copy(update={"staging_key": "staging/missing"}))
     assert scan_rows(sessions) == [] and keys(s3, "orders/") == []
+
+
+def test_slips_are_filed_like_scans_with_what_they_claim(promoter, s3, sessions, tmp_path):  # type: ignore[no-untyped-def]
+    from datetime import date
+    from decimal import Decimal
+
+    from db.models import Slip
+    from orderflow.contracts import PromoteSlipInput
+
+    run = ActivityEnvironment().run
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 3000 + b"\xff\xd9"
+    staged = stage(s3, tmp_path, jpeg, "slip.jpg")
+    inp = PromoteSlipInput(**staged.model_dump(), claimed_amount=Decimal("5000.00"), claimed_on=date(2026, 11, 20))
+    v1 = run(promoter.promote_slip, inp)
+    assert (v1.version, v1.key, v1.claimed_amount) == (1, "orders/BJ/BJ100001/slip-v1.jpg", Decimal("5000.00"))
+    assert run(promoter.promote_slip, inp) == v1  # a retried attempt
+    assert keys(s3, "orders/") == [v1.key] and keys(s3, "staging/") == []
+    with unit_of_work(sessions) as session:
+        assert [(r.version, r.claimed_on) for r in session.scalars(select(Slip))] == [(1, date(2026, 11, 20))]
+    big = stage(s3, tmp_path, jpeg + b"\x00" * LIMIT, "big.jpg")
+    with pytest.raises(ApplicationError, match="slip big.jpg is .* the limit is 65,536"):
+        run(promoter.promote_slip, PromoteSlipInput(**big.model_dump(), claimed_amount=Decimal("1.00"),
+                                                    claimed_on=date(2026, 11, 20)))

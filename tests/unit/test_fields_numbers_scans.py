@@ -11,7 +11,7 @@ from domain.customers import name_key
 from domain.errors import InvalidInput, ScanRejected
 from domain.fields import check_day, clean_text, parse_amount, parse_day
 from domain.numbers import NumberRange, find_overlap, owning_range, parse_number
-from domain.scans import JPEG, PDF, PNG, TIFF, inspect_scan, scan_key
+from domain.scans import JPEG, PDF, PNG, TIFF, file_key, inspect_scan
 from tests.helpers import pdf_bytes
 
 
@@ -100,4 +100,5 @@ def test_bad_scans_are_refused_with_the_reason(name: str, data: bytes, limit: in
 
 
 def test_scan_keys_are_versioned_per_order():
-    assert scan_key("BJ", "BJ100001", 2, PDF) == "orders/BJ/BJ100001/scan-v2.pdf"
+    assert file_key("BJ", "BJ100001", "scan", 2, PDF) == "orders/BJ/BJ100001/scan-v2.pdf"
+    assert file_key("BJ", "BJ100001", "slip", 1, JPEG) == "orders/BJ/BJ100001/slip-v1.jpg"

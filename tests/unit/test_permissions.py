@@ -25,7 +25,7 @@ EXPECTED = {
     Role.ASSISTANT: {"see_orders", "see_customers"},
     Role.ORDER_GROUP: {"see_orders", "ops_report"},
     Role.APPROVAL_GROUP: {"decide_application", "see_customers"},
-    Role.FINANCE: {"see_orders", "see_credits"},
+    Role.FINANCE: {"see_orders", "see_credits", "payments"},
 }
 
 

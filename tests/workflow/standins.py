@@ -7,7 +7,14 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from domain.errors import CustomerNotOwned
-from orderflow.contracts import NotifyInput, PromoteScanInput, ScanVersion, TransitionRecord
+from orderflow.contracts import (
+    NotifyInput,
+    PromoteScanInput,
+    PromoteSlipInput,
+    ScanVersion,
+    SlipVersion,
+    TransitionRecord,
+)
 from orderflow.failures import to_application_error
 from tests.helpers import queue
 from workflows.order import OrderWorkflow
@@ -18,6 +25,7 @@ class StandIns:
         self.steps: list[TransitionRecord] = []
         self.scans: list[PromoteScanInput] = []
         self.notes: list[NotifyInput] = []
+        self.slips: list[PromoteSlipInput] = []
         self.customer_taken = False  # the database says the customer moved away since the CLI looked
 
     @activity.defn(name="record_step")
@@ -41,7 +49,16 @@ class StandIns:
                            uploaded_by=inp.uploaded_by)
 
 
+    @activity.defn(name="promote_slip")
+    async def promote_slip(self, inp: PromoteSlipInput) -> SlipVersion:
+        self.slips.append(inp)
+        return SlipVersion(version=len(self.slips), key=f"orders/{inp.partner}/{inp.order_number}/slip-v1.jpg",
+                           size=inp.size, sha256=inp.sha256, content_type="image/jpeg", uploaded_by=inp.uploaded_by,
+                           claimed_amount=inp.claimed_amount, claimed_on=inp.claimed_on)
+
+
 def worker_with(client: Client, standins: StandIns) -> tuple[Worker, str]:
     task_queue = queue()
     return Worker(client, task_queue=task_queue, workflows=[OrderWorkflow],
-                  activities=[standins.record_step, standins.promote_scan, standins.notify]), task_queue
+                  activities=[standins.record_step, standins.promote_scan, standins.promote_slip,
+                              standins.notify]), task_queue

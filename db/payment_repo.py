@@ -1,0 +1,162 @@
+"""Bank statement lines: stored once by bank reference, matched to one order at most, audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from db.customer_repo import NAME
+from db.models import CustomerKey, LineEvent, Order, Payment, Slip, StatementLine
+from domain.errors import NotFound, Refused
+from domain.payments import Candidate, Decision, LineStatus, check_line_open
+from domain.statements import LineError
+from domain.statements import StatementLine as ParsedLine
+
+BATCH = 500
+
+
+@dataclass
+class Stored:
+    new: list[str] = field(default_factory=list)  # bank references added by this import
+    already: int = 0  # lines an earlier import stored, identical
+    conflicts: list[LineError] = field(default_factory=list)
+
+
+def _same(row: StatementLine, line: ParsedLine) -> bool:
+    return (row.value_date, row.amount, row.payer_name, row.payer_account) == (
+        line.value_date, line.amount, line.payer_name, line.payer_account)
+
+
+def store_lines(session: Session, lines: list[ParsedLine], actor: str, source_file: str, now: datetime) -> Stored:
+    """Add the lines not seen before; a known reference with other content is a conflict, not an overwrite."""
+    stored = Stored()
+    for start in range(0, len(lines), BATCH):
+        batch = lines[start:start + BATCH]
+        known = {row.bank_ref: row for row in session.scalars(
+            select(StatementLine).where(StatementLine.bank_ref.in_([line.bank_ref for line in batch])))}
+        for line in batch:
+            row = known.get(line.bank_ref)
+            if row is None:
+                row = StatementLine(
+                    bank_ref=line.bank_ref, value_date=line.value_date, amount=line.amount,
+                    payer_name=line.payer_name, payer_key=line.payer_key, payer_account=line.payer_account,
+                    memo=line.memo, source_file=source_file, imported_by=actor, imported_at=now,
+                    status=LineStatus.UNMATCHED.value, candidates=[],
+                )
+                session.add(row)
+                session.flush()
+                _audit(session, row, "imported", None, actor, f"from {source_file}, line {line.line_no}", now)
+                stored.new.append(line.bank_ref)
+            elif _same(row, line):
+                stored.already += 1
+            else:
+                stored.conflicts.append(LineError(
+                    line.line_no, f"bank reference {line.bank_ref} was imported before from {row.source_file} "
+                                  f"as {row.amount} from {row.payer_name} on {row.value_date}; this line says "
+                                  f"{line.amount} from {line.payer_name} on {line.value_date}"))
+    return stored
+
+
+def get_line(session: Session, bank_ref: str) -> StatementLine:
+    row = session.scalar(select(StatementLine).where(StatementLine.bank_ref == bank_ref))
+    if row is None:
+        raise NotFound(f"there is no bank line with reference {bank_ref}; import its statement first")
+    return row
+
+
+def open_lines(session: Session, refs: list[str] | None = None) -> list[StatementLine]:
+    """Lines no order has taken yet, oldest first; only `refs` when given."""
+    query = select(StatementLine).where(StatementLine.status != LineStatus.MATCHED.value)
+    if refs is not None:
+        query = query.where(StatementLine.bank_ref.in_(refs))
+    return list(session.scalars(query.order_by(StatementLine.value_date, StatementLine.id)))
+
+
+def candidates(session: Session, payer_key: str) -> list[Candidate]:
+    """Orders waiting for payment from the customer whose name key is the payer's, with what they still owe."""
+    rows = session.execute(
+        select(Order.number, Order.amount, Order.paid_total)
+        .join(CustomerKey, CustomerKey.customer_id == Order.customer_id)
+        .where(CustomerKey.key == NAME + payer_key, Order.status == "AWAITING_PAYMENT")
+    ).all()
+    return [Candidate(number, (amount or Decimal(0)) - paid) for number, amount, paid in rows]
+
+
+def leave_open(session: Session, row: StatementLine, decision: Decision, note: str | None, actor: str,
+               now: datetime) -> None:
+    """Record why the automatic match did not happen; audited only when that changes."""
+    status, listed = decision.status.value, list(decision.candidates)
+    if (row.status, row.candidates, row.note) == (status, listed, note):
+        return
+    row.status, row.candidates, row.note = status, listed, note
+    detail = note or (f"candidates: {', '.join(listed)}" if listed else "no order of this payer owes this amount")
+    _audit(session, row, status, None, actor, detail, now)
+
+
+def claim_line(session: Session, bank_ref: str, order_number: str, actor: str, how: str, now: datetime) -> None:
+    """Match a line to an order: one conditional update, so two orders racing for a line cannot both win."""
+    row = get_line(session, bank_ref)
+    check_line_open(bank_ref, row.status, row.order_number)
+    taken = session.execute(
+        update(StatementLine)
+        .where(StatementLine.id == row.id, StatementLine.status != LineStatus.MATCHED.value)
+        .values(status=LineStatus.MATCHED.value, order_number=order_number, note=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if taken != 1:
+        session.refresh(row)
+        check_line_open(bank_ref, row.status, row.order_number)
+        raise Refused(f"bank line {bank_ref} changed while it was being matched; try again")
+    _audit(session, row, "matched", order_number, actor, f"{how} match", now)
+
+
+def release_line(session: Session, bank_ref: str, order_number: str, actor: str, reason: str, now: datetime) -> None:
+    """Undo a match: the line goes back to the queue and its payment stops counting, both kept for audit."""
+    row = get_line(session, bank_ref)
+    if row.order_number != order_number or row.status != LineStatus.MATCHED.value:
+        raise Refused(f"bank line {bank_ref} is not matched to order {order_number}")
+    row.status, row.order_number, row.note = LineStatus.UNMATCHED.value, None, f"unmatched from {order_number}"
+    payment = session.scalar(select(Payment).where(Payment.order_number == order_number,
+                                                   Payment.line_ref == bank_ref, Payment.reversed_at.is_(None)))
+    if payment is not None:
+        payment.reversed_at, payment.reversed_by, payment.reverse_reason = now, actor, reason
+    _audit(session, row, "unmatch", order_number, actor, reason, now)
+
+
+def _audit(session: Session, row: StatementLine, action: str, order_number: str | None, actor: str,
+           note: str | None, now: datetime) -> None:
+    session.add(LineEvent(line_id=row.id, action=action, order_number=order_number, actor=actor, note=note, at=now))
+
+
+def line_events(session: Session, row: StatementLine) -> list[LineEvent]:
+    return list(session.scalars(select(LineEvent).where(LineEvent.line_id == row.id).order_by(LineEvent.id)))
+
+
+def match_count(session: Session, row: StatementLine) -> int:
+    """How often the line was matched before: a new match after an unmatch is a new request."""
+    return len([e for e in line_events(session, row) if e.action == "matched"])
+
+
+def slips_for(session: Session, order_numbers: list[str]) -> dict[str, list[Slip]]:
+    found: dict[str, list[Slip]] = {n: [] for n in order_numbers}
+    for slip in session.scalars(select(Slip).where(Slip.order_number.in_(order_numbers))
+                                .order_by(Slip.order_number, Slip.version)):
+        found[slip.order_number].append(slip)
+    return found
+
+
+def credit_balances(session: Session) -> list[Order]:
+    """Overpaid orders, flagged until finance settles the balance."""
+    return list(session.scalars(select(Order).where(Order.credit_balance > Decimal("0.00")).order_by(Order.number)))
+
+
+def payments_of(session: Session, order_number: str) -> list[Payment]:
+    return list(session.scalars(select(Payment).where(Payment.order_number == order_number).order_by(Payment.seq)))
+
+
+def paid_on_dates(session: Session, order_number: str) -> list[date]:
+    return [p.paid_on for p in payments_of(session, order_number) if p.reversed_at is None]

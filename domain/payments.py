@@ -1,0 +1,59 @@
+"""Matching bank lines to orders waiting for payment, and the rules for matching by hand and undoing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from domain.errors import Refused
+
+
+class LineStatus(StrEnum):
+    UNMATCHED = "unmatched"  # no order fits
+    AMBIGUOUS = "ambiguous"  # several orders fit; finance decides
+    MATCHED = "matched"
+
+
+class MatchKind(StrEnum):
+    AUTO = "auto"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    order_number: str
+    outstanding: Decimal
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: LineStatus
+    order_number: str | None
+    candidates: tuple[str, ...]
+
+
+def decide_match(amount: Decimal, candidates: list[Candidate]) -> Decision:
+    """Automatic only when exactly one order of the payer's customer waits for exactly this amount."""
+    fitting = sorted(c.order_number for c in candidates if c.outstanding == amount)
+    if len(fitting) == 1:
+        return Decision(LineStatus.MATCHED, fitting[0], tuple(fitting))
+    if len(fitting) > 1:
+        return Decision(LineStatus.AMBIGUOUS, None, tuple(fitting))
+    return Decision(LineStatus.UNMATCHED, None, tuple(sorted(c.order_number for c in candidates)))
+
+
+def check_line_open(bank_ref: str, status: str, matched_to: str | None) -> None:
+    """A line pays one order, once."""
+    if status == LineStatus.MATCHED:
+        raise Refused(f"bank line {bank_ref} is already matched to order {matched_to}; "
+                      "unmatch it first if that match is wrong")
+
+
+def check_unmatch(bank_ref: str, status: str, matched_to: str | None, order_status: str | None) -> None:
+    """Only a match that has not yet made its order effective can be undone."""
+    if status != LineStatus.MATCHED or matched_to is None:
+        raise Refused(f"bank line {bank_ref} is not matched to any order")
+    if order_status == "EFFECTIVE":
+        raise Refused(f"bank line {bank_ref} completed order {matched_to}, which has taken effect; "
+                      "an effective order's payment can no longer be unmatched")

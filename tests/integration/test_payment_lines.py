@@ -1,0 +1,92 @@
+"""Bank lines in the database, on SQLite and PostgreSQL: stored once, claimed once under a race, released."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.engine import unit_of_work
+from db.models import LineEvent, Payment, StatementLine
+from db.payment_repo import claim_line, release_line, store_lines
+from domain.errors import DomainError, Refused
+from domain.statements import parse_statement
+
+NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+CSV = ("value date,amount,payer name,payer account,bank reference,memo\n"
+       "2026-11-20,100.00,Acme Ltd,1,R1,\n2026-11-21,200.00,Acme Ltd,1,R2,\n")
+
+
+def _store(sessions: sessionmaker[Session], text: str) -> tuple[int, int, list[str]]:
+    lines = parse_statement(text.encode(), date(2026, 11, 26)).lines
+    with unit_of_work(sessions) as session:
+        stored = store_lines(session, lines, "fay", "s.csv", NOW)
+    return len(stored.new), stored.already, [c.reason for c in stored.conflicts]
+
+
+def test_lines_are_stored_once_by_bank_reference(sessions: sessionmaker[Session]):
+    assert _store(sessions, CSV) == (2, 0, [])
+    assert _store(sessions, CSV) == (0, 2, [])
+    changed = CSV.replace("200.00", "250.00") + "2026-11-22,300.00,Acme Ltd,1,R3,\n"
+    new, already, conflicts = _store(sessions, changed)
+    assert (new, already) == (1, 1) and "R2 was imported before from s.csv as 200.00" in conflicts[0]
+    with unit_of_work(sessions) as session:
+        assert session.scalars(select(StatementLine.amount).order_by(StatementLine.id)).all() == [
+            Decimal("100.00"), Decimal("200.00"), Decimal("300.00")]
+
+
+def test_two_orders_racing_for_one_line_cannot_both_take_it(sessions: sessionmaker[Session]):
+    _store(sessions, CSV)
+    barrier, results = threading.Barrier(2), {}
+
+    def take(order: str) -> None:
+        barrier.wait()
+        try:
+            with unit_of_work(sessions) as session:
+                claim_line(session, "R1", order, "fay", "manual", NOW)
+            results[order] = "won"
+        except DomainError as err:
+            results[order] = err.message
+
+    threads = [threading.Thread(target=take, args=(o,)) for o in ("BJ100001", "BJ100002")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(results.values())[-1] == "won" and list(results.values()).count("won") == 1, results
+    loser = next(v for v in results.values() if v != "won")
+    assert "already matched to order" in loser or "changed while it was being matched" in loser
+    with unit_of_work(sessions) as session:
+        row = session.scalars(select(StatementLine).where(StatementLine.bank_ref == "R1")).one()
+        assert row.status == "matched" and results[row.order_number or ""] == "won"
+        assert [e.action for e in session.scalars(select(LineEvent).where(LineEvent.line_id == row.id))] == [
+            "imported", "matched"]
+
+
+def test_a_released_line_returns_to_the_queue_and_its_payment_stops_counting(sessions: sessionmaker[Session]):
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.orders import OrderActivities
+    from domain.order import Action, OrderStatus
+    from tests.helpers import ASSISTANT, record
+
+    ActivityEnvironment().run(OrderActivities(sessions).record_step,
+                              record(1, Action.ISSUE, ASSISTANT, None, OrderStatus.ISSUED))
+    _store(sessions, CSV)
+    with unit_of_work(sessions) as session:
+        claim_line(session, "R2", "BJ100001", "fay", "manual", NOW)
+        session.add(Payment(order_number="BJ100001", seq=2, amount=Decimal("200.00"), paid_on=date(2026, 11, 21),
+                            recorded_by="fay", at=NOW, line_ref="R2"))
+    with unit_of_work(sessions) as session:
+        release_line(session, "R2", "BJ100001", "fay", "wrong customer", NOW)
+    with unit_of_work(sessions) as session:
+        row = session.scalars(select(StatementLine).where(StatementLine.bank_ref == "R2")).one()
+        assert (row.status, row.order_number) == ("unmatched", None)
+        payment = session.scalars(select(Payment)).one()
+        assert (payment.reversed_by, payment.reverse_reason) == ("fay", "wrong customer")
+    with pytest.raises(Refused, match="not matched to order BJ100001"), unit_of_work(sessions) as session:
+        release_line(session, "R2", "BJ100001", "fay", "again", NOW)

@@ -1,0 +1,102 @@
+"""Payments from bank lines, unmatching and remittance slips in the order workflow, with stand-in activities:
+timers and dates on the time-skipping server, refusals on the dev server."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from domain.fields import business_date
+from domain.order import Action, OrderStatus
+from domain.payments import MatchKind
+from orderflow.contracts import PayInput, SlipInput, UnmatchInput
+from tests.helpers import FINANCE, OTHER_REP, REP, eventually, issue, sign
+from tests.workflow.drive import drive
+from tests.workflow.standins import StandIns, worker_with
+from workflows.order import OrderWorkflow
+
+
+def line(ref: str, amount: str, paid_on, match: MatchKind = MatchKind.AUTO) -> PayInput:  # type: ignore[no-untyped-def]
+    return PayInput(actor=FINANCE, amount=Decimal(amount), paid_on=paid_on, line_ref=ref, match=match)
+
+
+def slip(amount: str, on, actor=REP) -> SlipInput:  # type: ignore[no-untyped-def]
+    return SlipInput(actor=actor, staging_key=f"staging/{uuid.uuid4().hex}", size=100, sha256="c" * 64,
+                     filename="slip.jpg", claimed_amount=Decimal(amount), claimed_on=on)
+
+
+async def test_lines_add_up_a_wrong_one_is_undone_and_the_completing_line_dates_the_order(
+        ts_env: WorkflowEnvironment):
+    standins = StandIns()
+    worker, task_queue = worker_with(ts_env.client, standins)
+    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
+    async with worker:
+        handle = await ts_env.client.start_workflow(
+            OrderWorkflow.run, issue(number).model_copy(update={"number": number}), id=f"order-{number}",
+            task_queue=task_queue)
+        await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+        view = await drive(handle, OrderStatus.AWAITING_PAYMENT)
+        first_day = business_date(await ts_env.get_current_time())
+        with_slip = await handle.execute_update(OrderWorkflow.attach_slip, slip("4000", first_day))
+        assert with_slip.slips[0].claimed_amount == Decimal("4000") and with_slip.status is view.status
+        await handle.execute_update(OrderWorkflow.pay, line("L1", "4000.00", first_day, MatchKind.MANUAL))
+        wrong = await handle.execute_update(OrderWorkflow.pay, line("L9", "1000.00", first_day, MatchKind.MANUAL))
+        assert wrong.fields.paid_total == Decimal("5000.00")
+        undone = await handle.execute_update(OrderWorkflow.unmatch, UnmatchInput(
+            actor=FINANCE, line_ref="L9", reason="another company's payment"))
+        assert undone.fields.paid_total == Decimal("4000.00") and [p.ref for p in undone.fields.payments] == ["L1"]
+        await ts_env.sleep(timedelta(days=5))
+        last_day = business_date(await ts_env.get_current_time())
+        done = await handle.execute_update(OrderWorkflow.pay, line("L2", "9000.00", last_day))
+        final = await handle.result()
+
+    assert done.status is OrderStatus.EFFECTIVE and final.fields.effective_on == last_day != first_day
+    assert final.fields.credit_balance == Decimal("1000.00")  # 4000 + 9000 against 12000
+    assert [(p.ref, p.amount) for p in final.fields.payments] == [("L1", Decimal("4000.00")),
+                                                                  ("L2", Decimal("9000.00"))]
+    money = [s for s in standins.steps if s.action in (Action.PAY, Action.UNMATCH, Action.SLIP)]
+    assert [(s.action, s.line_ref, s.data.get("match")) for s in money] == [
+        (Action.SLIP, None, None), (Action.PAY, "L1", "manual"), (Action.PAY, "L9", "manual"),
+        (Action.UNMATCH, "L9", None), (Action.PAY, "L2", "auto")]
+    assert "overpaid by 1000.00" in (money[-1].note or "")
+    assert standins.slips[0].claimed_on == first_day and standins.slips[0].uploaded_by == "alice"
+
+
+@pytest.fixture
+async def awaiting(dev_env: WorkflowEnvironment):  # type: ignore[no-untyped-def]
+    standins = StandIns()
+    worker, task_queue = worker_with(dev_env.client, standins)
+    async with worker:
+        handle = await dev_env.client.start_workflow(
+            OrderWorkflow.run, issue(), id=f"order-test-{uuid.uuid4().hex}", task_queue=task_queue)
+        await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+        await handle.execute_update(OrderWorkflow.sign, sign("12000.00", business_date(datetime.now(UTC))))
+        await drive(handle, OrderStatus.AWAITING_PAYMENT)
+        yield handle
+        await handle.terminate("test over")
+
+
+async def test_money_steps_are_refused_with_their_reason_and_change_nothing(awaiting):  # type: ignore[no-untyped-def]
+    today = business_date(datetime.now(UTC))
+    await awaiting.execute_update(OrderWorkflow.pay, line("L1", "100.00", today))
+    before = await awaiting.query(OrderWorkflow.view)
+    refusals = [
+        (OrderWorkflow.pay, line("L1", "100.00", today), "bank line L1 is already matched to order"),
+        (OrderWorkflow.pay, line("L2", "-1", today), "greater than zero"),
+        (OrderWorkflow.unmatch, UnmatchInput(actor=FINANCE, line_ref="L7", reason="x"), "L7 is not matched"),
+        (OrderWorkflow.unmatch, UnmatchInput(actor=FINANCE, line_ref="L1", reason=" "), "must not be empty"),
+        (OrderWorkflow.unmatch, UnmatchInput(actor=REP, line_ref="L1", reason="x"), "needs the finance"),
+        (OrderWorkflow.attach_slip, slip("100", today, OTHER_REP), "the form was issued to alice"),
+        (OrderWorkflow.attach_slip, slip("100", today + timedelta(days=2)), "is in the future"),
+        (OrderWorkflow.attach_slip, slip("0", today), "greater than zero"),
+    ]
+    for update, inp, message in refusals:
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await awaiting.execute_update(update, inp)
+        assert message in str(refused.value.cause), (inp, refused.value.cause)
+    assert await awaiting.query(OrderWorkflow.view) == before
