@@ -21,7 +21,7 @@ from db.engine import make_engine, session_factory
 from orderflow.interceptors import ActivityFailureLog
 from orderflow.notify import LogSender
 from orderflow.process import exit_now
-from orderflow.s3 import make_client
+from orderflow.s3 import make_client, sse_args
 from orderflow.settings import Settings
 from orderflow.temporal import connect
 from workflows.customers import RecycleWorkflow, TransferInWorkflow
@@ -33,7 +33,7 @@ log = logging.getLogger("orderflow.worker")
 def build_worker(client: Client, settings: Settings, sessions: sessionmaker[Session], s3: Any,
                  executor: ThreadPoolExecutor, task_queue: str | None = None) -> Worker:
     orders = OrderActivities(sessions)
-    scans = ScanActivities(s3, settings.s3_bucket, sessions, settings.scan_max_bytes)
+    scans = ScanActivities(s3, settings.s3_bucket, sessions, settings.scan_max_bytes, sse_args(settings))
     sender = LogSender()
     notes = NotificationActivities(sessions, sender)
     customers = CustomerActivities(sessions, settings.caps(), sender)
@@ -41,7 +41,7 @@ def build_worker(client: Client, settings: Settings, sessions: sessionmaker[Sess
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[OrderWorkflow, TransferInWorkflow, RecycleWorkflow],
-        activities=[orders.record_step, scans.promote_scan, scans.promote_slip, notes.notify,
+        activities=[orders.record_step, scans.promote_scan, scans.promote_slip, scans.hold_scans, notes.notify,
                     customers.record_application, customers.transfer_in, customers.recycle],
         activity_executor=executor,
         max_concurrent_activities=settings.worker_max_concurrent_activities,

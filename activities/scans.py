@@ -14,7 +14,7 @@ from db.models import Scan, Slip
 from db.order_repo import FileRow, file_by_staging_key, next_file_version
 from domain.errors import ScanRejected
 from domain.scans import HEAD_BYTES, TAIL_BYTES, ScanType, file_key, inspect_scan
-from orderflow.contracts import PromoteScanInput, PromoteSlipInput, ScanVersion, SlipVersion
+from orderflow.contracts import HoldInput, PromoteScanInput, PromoteSlipInput, ScanVersion, SlipVersion
 from orderflow.failures import business_errors
 from orderflow.s3 import CHUNK
 
@@ -31,8 +31,28 @@ def _slip_version(row: Slip) -> SlipVersion:
 
 
 class ScanActivities:
-    def __init__(self, s3: Any, bucket: str, sessions: sessionmaker[Session], max_bytes: int) -> None:
+    def __init__(self, s3: Any, bucket: str, sessions: sessionmaker[Session], max_bytes: int,
+                 sse: dict[str, str] | None = None) -> None:
         self._s3, self._bucket, self._sessions, self._max_bytes = s3, bucket, sessions, max_bytes
+        self._sse = sse or {}
+
+    @activity.defn(name="hold_scans")
+    def hold_scans(self, inp: HoldInput) -> str:
+        """Put a legal hold (object lock) on an approved order's scans, so no one can delete or overwrite them;
+        where the bucket has no object lock, say so and carry on: the order does not wait on it."""
+        from botocore.exceptions import ClientError
+
+        for key in inp.keys:
+            try:
+                self._s3.put_object_legal_hold(Bucket=self._bucket, Key=key, LegalHold={"Status": "ON"})
+            except ClientError as err:
+                if err.response.get("Error", {}).get("Code") != "InvalidRequest":
+                    raise  # an outage: retried
+                message = (f"scans of order {inp.order_number} are not held: bucket {self._bucket} has no object "
+                           "lock (create it with object lock to keep approved scans from deletion)")
+                activity.logger.warning(message)
+                return message
+        return f"legal hold on {len(inp.keys)} scan version(s) of order {inp.order_number}"
 
     @activity.defn(name="promote_scan")
     @business_errors
@@ -59,7 +79,7 @@ class ScanActivities:
             self._s3.copy_object(
                 Bucket=self._bucket, Key=key, CopySource={"Bucket": self._bucket, "Key": inp.staging_key},
                 ContentType=kind.content_type, MetadataDirective="REPLACE",
-                Metadata={"sha256": inp.sha256, "order": inp.order_number},
+                Metadata={"sha256": inp.sha256, "order": inp.order_number}, **self._sse,
             )
             row = model(order_number=inp.order_number, version=version, key=key, staging_key=inp.staging_key,
                         sha256=inp.sha256, size=inp.size, content_type=kind.content_type,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from db.types import Money, UtcDateTime
 
@@ -180,9 +180,13 @@ class OrderEvent(Base):
     data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
 
 
-class Scan(Base):
-    __tablename__ = "scans"
-    __table_args__ = (UniqueConstraint("order_number", "version"),)
+class StoredFile:
+    """A verified upload in S3, one version of one order's file; `staging_key` makes a retried filing a no-op."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint]:
+        return (UniqueConstraint("order_number", "version"),)  # a new constraint for each table
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), index=True)
     version: Mapped[int] = mapped_column(Integer)
@@ -193,6 +197,10 @@ class Scan(Base):
     content_type: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Scan(StoredFile, Base):
+    __tablename__ = "scans"
 
 
 class Payment(Base):
@@ -245,21 +253,10 @@ class LineEvent(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class Slip(Base):
+class Slip(StoredFile, Base):
     """底单: the customer's remittance slip, stored like a scan, with the amount and date it claims."""
 
     __tablename__ = "slips"
-    __table_args__ = (UniqueConstraint("order_number", "version"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    key: Mapped[str] = mapped_column(String(300))
-    staging_key: Mapped[str] = mapped_column(String(300), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
-    content_type: Mapped[str] = mapped_column(String(64))
-    uploaded_by: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UtcDateTime())
     claimed_amount: Mapped[Decimal] = mapped_column(Money())
     claimed_on: Mapped[date] = mapped_column(Date)
 

@@ -271,6 +271,11 @@ class PromoteScanInput(Model):
     uploaded_by: str
 
 
+class HoldInput(Model):
+    order_number: str
+    keys: list[str]
+
+
 class PromoteSlipInput(PromoteScanInput):
     claimed_amount: Decimal
     claimed_on: date

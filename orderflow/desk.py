@@ -218,10 +218,11 @@ class OrderDesk:
     async def send_file(self, number: str, path: Path, what: str, update: Any,
                         make_input: Callable[[StagedUpload], Any]) -> OrderView:
         """Check the file here, stage it in S3, and let the workflow's activity verify and file it."""
-        from orderflow.s3 import upload_staging
+        from orderflow.s3 import sse_args, upload_staging
 
         inspect_local_scan(path, self._settings.scan_max_bytes, what)
-        staged = await asyncio.to_thread(upload_staging, self._s3, self._settings.s3_bucket, path, number)
+        staged = await asyncio.to_thread(upload_staging, self._s3, self._settings.s3_bucket, path, number,
+                                         sse_args(self._settings))
         try:
             return await self._send(self._handle(number), update, make_input(staged))
         except (WorkflowUpdateFailedError, DomainError) as err:

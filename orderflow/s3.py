@@ -36,10 +36,41 @@ def make_client(settings: Settings) -> Any:
     )
 
 
-def ensure_bucket(client: Any, bucket: str) -> None:
+def ensure_bucket(client: Any, bucket: str, object_lock: bool = False) -> None:
+    """Create the bucket if missing; with object lock (and so versioning), which a bucket gets only at birth."""
     existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
     if bucket not in existing:
-        client.create_bucket(Bucket=bucket)
+        client.create_bucket(Bucket=bucket, **({"ObjectLockEnabledForBucket": True} if object_lock else {}))
+
+
+def sse_args(settings: Settings) -> dict[str, str]:
+    """Server-side encryption for every object we write, as boto3 arguments."""
+    if not settings.s3_sse:
+        return {}
+    args = {"ServerSideEncryption": settings.s3_sse}
+    if settings.s3_sse == "aws:kms" and settings.s3_sse_kms_key_id:
+        args["SSEKMSKeyId"] = settings.s3_sse_kms_key_id
+    return args
+
+
+def presigned_get(client: Any, bucket: str, key: str, seconds: int) -> str:
+    """A link that opens one stored file for a short while, without S3 credentials."""
+    url: str = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=seconds)
+    return url
+
+
+def legal_hold(client: Any, bucket: str, key: str) -> str:
+    """ON, OFF, or why the store cannot say (no object lock on the bucket)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client.get_object_lock_configuration(Bucket=bucket)
+        return str(client.get_object_legal_hold(Bucket=bucket, Key=key).get("LegalHold", {}).get("Status", "OFF"))
+    except ClientError as err:
+        code = err.response.get("Error", {}).get("Code", "")
+        if code in ("InvalidRequest", "ObjectLockConfigurationNotFoundError", "NoSuchObjectLockConfiguration"):
+            return f"unavailable: bucket {bucket} has no object lock"
+        raise
 
 
 @dataclass(frozen=True)
@@ -60,8 +91,9 @@ def file_digest(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def upload_staging(client: Any, bucket: str, path: Path, order_number: str) -> StagedUpload:
+def upload_staging(client: Any, bucket: str, path: Path, order_number: str,
+                   sse: dict[str, str] | None = None) -> StagedUpload:
     size, sha = file_digest(path)
     key = f"staging/{order_number}/{uuid.uuid4().hex}"
-    client.upload_file(str(path), bucket, key, ExtraArgs={"Metadata": {"sha256": sha}})
+    client.upload_file(str(path), bucket, key, ExtraArgs={"Metadata": {"sha256": sha}, **(sse or {})})
     return StagedUpload(key, size, sha)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +16,9 @@ from domain.warehouse import ClaimRules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
+# Made by `make up` under the data directory when no key or token is configured; read from there by default.
+CODEC_KEY_FILE = "codec.keys"
+CODEC_TOKEN_FILE = "codec.token"
 
 
 class Settings(BaseSettings):
@@ -26,6 +30,13 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     task_queue: str = "orders"
     database_url: str = ""  # empty: SQLite under data_dir
+    # TLS to Temporal: on with any of these; mTLS with a client cert and key; Temporal Cloud with an API key.
+    temporal_tls: bool = False
+    temporal_tls_server_ca_file: Path | None = None
+    temporal_tls_client_cert_file: Path | None = None
+    temporal_tls_client_key_file: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: SecretStr | None = None
 
     s3_endpoint_url: str | None = "http://127.0.0.1:9000"
     s3_region: str = "us-east-1"
@@ -33,6 +44,11 @@ class Settings(BaseSettings):
     s3_access_key_id: SecretStr = SecretStr("orderflow-dev")
     s3_secret_access_key: SecretStr = SecretStr("orderflow-dev-secret")
     scan_max_bytes: int = Field(default=128 * 1024 * 1024, gt=0)
+    # Server-side encryption of stored scans and slips: "" (the bucket's default), "AES256" or "aws:kms".
+    s3_sse: Literal["", "AES256", "aws:kms"] = ""
+    s3_sse_kms_key_id: str | None = None
+    # Scans of approved orders get a legal hold (object lock) where the bucket supports it.
+    s3_legal_hold: bool = True
     # Links to view a scan or slip stay valid this long: long enough to open, too short to pass around.
     presign_seconds: int = Field(default=300, gt=0, le=3600)
 
@@ -50,6 +66,12 @@ class Settings(BaseSettings):
     # Payload encryption: `id:base64key,...` (the first encrypts) inline or in a file; unset means plaintext.
     codec_keys: SecretStr | None = None
     codec_key_file: Path | None = None
+    # The codec server the Web UI calls to decrypt history; it needs its own token, and answers one UI origin.
+    codec_server_host: str = "127.0.0.1"
+    codec_server_port: int = Field(default=8234, gt=0, lt=65536)
+    codec_server_token: SecretStr | None = None
+    codec_server_origin: str = "http://127.0.0.1:8233"
+    codec_server_max_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
     user: str | None = None
     # How long the CLI waits for a step to be recorded before it says the worker is not answering.
     cli_wait_seconds: float = Field(default=30, gt=0)  # the acting user when --as is not given
@@ -63,9 +85,16 @@ class Settings(BaseSettings):
     def codec_keyring_text(self) -> str | None:
         if self.codec_keys is not None:
             return self.codec_keys.get_secret_value()
-        if self.codec_key_file is not None:
-            return self.codec_key_file.read_text(encoding="utf-8")
+        path = self.codec_key_file or self.data_dir / CODEC_KEY_FILE
+        if self.codec_key_file is not None or path.exists():
+            return path.read_text(encoding="utf-8")
         return None
+
+    def codec_token(self) -> str:
+        if self.codec_server_token is not None:
+            return self.codec_server_token.get_secret_value()
+        path = self.data_dir / CODEC_TOKEN_FILE
+        return path.read_text(encoding="utf-8").strip() if path.exists() else ""
 
     def caps(self) -> dict[Role, int]:
         return {Role.SALES: self.cap_sales, Role.PARTNER: self.cap_partner}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -46,6 +48,14 @@ def _wait_port(port: int, name: str, proc: subprocess.Popen[bytes], timeout: flo
         time.sleep(0.2)
 
 
+def _private_file(path: Path, make: Callable[[], str]) -> None:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(make() + "\n")
+
+
 def _port_of(address: str) -> int:
     return int(address.rsplit(":", 1)[1])
 
@@ -73,11 +83,13 @@ class Stack:
             if _port_busy(port):
                 raise StackError(f"127.0.0.1:{port} ({what}) is already in use: is another `make up` running?")
         self.logs.mkdir(parents=True, exist_ok=True)
+        codec_url = self._start_codec_server()
 
         temporal = self._spawn("temporal", [
             _tool("temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(temporal_port),
             "--ui-port", str(s.temporal_ui_port), "--db-filename", str(self.data / "temporal.db"),
             "--namespace", s.temporal_namespace, "--log-level", "warn", *search_attributes.dev_server_flags(),
+            *(["--ui-codec-endpoint", codec_url] if codec_url else []),
         ])
         # moto keeps objects in memory; its request recording, replayed at start, keeps them across restarts.
         recording = self.data / "s3-recording.jsonl"
@@ -93,6 +105,25 @@ class Stack:
         self._prepare_data()
         self._spawn("worker", [sys.executable, "-m", "worker"], to_console=True)
         self._ensure_schedules()
+
+    def _start_codec_server(self) -> str | None:
+        """Payloads are encrypted from the first start: a key and a codec-server token are made under .data/
+        (never in the repo) unless configured, and every process of the stack, and the CLI, reads them there."""
+        from orderflow.codec import new_key_line
+        from orderflow.settings import CODEC_KEY_FILE, CODEC_TOKEN_FILE
+
+        s = self.settings
+        if s.codec_keys is None and s.codec_key_file is None:
+            _private_file(self.data / CODEC_KEY_FILE, lambda: new_key_line("dev-1"))
+        if s.codec_server_token is None:
+            _private_file(self.data / CODEC_TOKEN_FILE, lambda: secrets.token_urlsafe(24))
+        self.settings = s = Settings()  # read again: the files are its defaults now
+        if _port_busy(s.codec_server_port):
+            raise StackError(f"127.0.0.1:{s.codec_server_port} (the codec server) is already in use")
+        proc = self._spawn("codec-server", [_tool("orderflow"), "codec-server"], env={
+            "ORDERFLOW_CODEC_SERVER_ORIGIN": f"http://127.0.0.1:{s.temporal_ui_port}"})
+        _wait_port(s.codec_server_port, "the codec server", proc)
+        return f"http://127.0.0.1:{s.codec_server_port}"
 
     def _ensure_schedules(self) -> None:
         import asyncio
@@ -114,7 +145,7 @@ class Stack:
 
         upgrade(self.settings.db_url)
         engine = make_engine(self.settings.db_url)
-        ensure_bucket(make_client(self.settings), self.settings.s3_bucket)
+        ensure_bucket(make_client(self.settings), self.settings.s3_bucket, object_lock=True)
         partners, users = read_org_file(PROJECT_ROOT / "examples" / "org.yaml")
         with unit_of_work(session_factory(engine)) as session:
             result = load_org(session, partners, users)
@@ -147,6 +178,9 @@ BANNER = """
 orderflow is up.
   Temporal Web UI  http://127.0.0.1:{ui}/namespaces/{ns}/workflows
   Temporal         {address}      S3  {s3}      database  {db}
+  Payloads are encrypted (key in .data/codec.keys). To read them in the Web UI, open once
+    http://127.0.0.1:{codec_port}/login?token=<the token in .data/codec.token>
+  then in the UI's Codec Server settings turn on "Include cross-origin credentials".
 
 Try, in another terminal (the demo org is loaded; see README.md for the whole walkthrough):
   .venv/bin/orderflow --as alice customer add --name "美来尔工程技术有限公司" --phone 010-62345678 \\
@@ -175,7 +209,7 @@ def main() -> None:
         stack.start()
         print(BANNER.format(ui=settings.temporal_ui_port, ns=settings.temporal_namespace,
                             address=settings.temporal_address, s3=settings.s3_endpoint_url,
-                            db=settings.db_url.split("@")[-1]), flush=True)
+                            db=settings.db_url.split("@")[-1], codec_port=settings.codec_server_port), flush=True)
         stack.wait()
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 
-from domain.errors import Unavailable
+from domain.errors import InvalidInput, Unavailable
 from orderflow.settings import Settings
 
 
@@ -27,6 +29,35 @@ def data_converter(settings: Settings) -> DataConverter:
     return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec(Keyring.parse(keys)))
 
 
+def connect_options(settings: Settings) -> dict[str, Any]:
+    """TLS, mTLS and the API key from settings; a file that is named but missing is said plainly."""
+    from temporalio.service import TLSConfig
+
+    def read(path: Path | None, name: str) -> bytes | None:
+        if path is None:
+            return None
+        if not path.is_file():
+            raise InvalidInput(f"ORDERFLOW_{name} names {path}, which is not a readable file")
+        return path.read_bytes()
+
+    cert = read(settings.temporal_tls_client_cert_file, "TEMPORAL_TLS_CLIENT_CERT_FILE")
+    key = read(settings.temporal_tls_client_key_file, "TEMPORAL_TLS_CLIENT_KEY_FILE")
+    if (cert is None) != (key is None):
+        raise InvalidInput("mTLS needs both ORDERFLOW_TEMPORAL_TLS_CLIENT_CERT_FILE and "
+                           "ORDERFLOW_TEMPORAL_TLS_CLIENT_KEY_FILE")
+    ca = read(settings.temporal_tls_server_ca_file, "TEMPORAL_TLS_SERVER_CA_FILE")
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    options: dict[str, Any] = {}
+    if cert or ca or settings.temporal_tls_server_name:
+        options["tls"] = TLSConfig(server_root_ca_cert=ca, client_cert=cert, client_private_key=key,
+                                   domain=settings.temporal_tls_server_name)
+    elif settings.temporal_tls or api_key:
+        options["tls"] = True  # the system's trusted CAs, as Temporal Cloud needs
+    if api_key:
+        options["api_key"] = api_key
+    return options
+
+
 async def connect(settings: Settings) -> Client:
     converter = data_converter(settings)
     try:
@@ -34,6 +65,7 @@ async def connect(settings: Settings) -> Client:
             settings.temporal_address,
             namespace=settings.temporal_namespace,
             data_converter=converter,
+            **connect_options(settings),
         )
     except RuntimeError as err:
         raise TemporalUnreachable(

@@ -59,6 +59,7 @@ class OrderMachine:
         self._supervisor, self._policy, self._issue_id = inp.supervisor, inp.policy, inp.issue_id
         self._history_limit = inp.history_limit
         self._lock = asyncio.Lock()
+        self._hold_note: str | None = None
         snap = inp.snapshot
         if snap is None:
             self._status = OrderStatus.ISSUED
@@ -294,6 +295,8 @@ class OrderMachine:
             lines.append(f"- paid so far {f.paid_total} of {f.amount} in {len(f.payments)} payment(s)")
         if f.effective_on:
             lines.append(f"- effective on {f.effective_on.isoformat()}")
+        if self._hold_note:
+            lines.append(f"- {self._hold_note}")
         if f.credit_balance:
             lines.append(f"- **overpaid**: credit balance {f.credit_balance} for finance to settle")
         return "\n".join(lines)

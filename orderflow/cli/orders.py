@@ -144,6 +144,39 @@ def show(ctx: typer.Context, number: str = typer.Argument(...)) -> None:
     run(cli, work)
 
 
+@app.command("scan-url")
+def scan_url(ctx: typer.Context, number: str = typer.Argument(...),
+             version: int | None = typer.Option(None, help="Which version; default the latest."),
+             slip: bool = typer.Option(False, "--slip", help="A remittance slip instead of a scan.")) -> None:
+    """A link, valid for minutes, to view a scan or slip of an order within your scope; and its legal hold."""
+    cli = get(ctx)
+
+    async def work() -> None:
+        from domain.errors import NotFound
+        from orderflow.desk import OrderDesk
+        from orderflow.s3 import legal_hold, make_client, presigned_get
+        from orderflow.temporal import connect
+
+        actor = cli.actor()
+        view = await OrderDesk(await connect(cli.settings), cli.sessions(), cli.settings).view(number)
+        check_visible(cli, actor, view.partner, view.rep, f"order {view.number}")
+        what = "remittance slip" if slip else "scan"
+        files = list(view.slips) if slip else list(view.scans)
+        chosen = files[-1] if files and version is None else next((f for f in files if f.version == version), None)
+        if chosen is None:
+            have = ", ".join(f"v{f.version}" for f in files) or "none yet"
+            raise NotFound(f"order {view.number} has no {what}{f' v{version}' if version else ''} (it has: {have})")
+        s3, bucket = make_client(cli.settings), cli.settings.s3_bucket
+        seconds = cli.settings.presign_seconds
+        link = {"order": view.number, "what": what, "version": chosen.version, "key": chosen.key,
+                "url": presigned_get(s3, bucket, chosen.key, seconds), "expires_in_seconds": seconds,
+                "legal_hold": legal_hold(s3, bucket, chosen.key)}
+        cli.emit(link, lambda: print(f"{what} v{chosen.version} of order {view.number} (legal hold: "
+                                     f"{link['legal_hold']}), valid {seconds}s:\n{link['url']}"))
+
+    run(cli, work)
+
+
 @app.command("list")
 def list_(ctx: typer.Context, status: str | None = typer.Option(None, help="Only orders in this status.")) -> None:
     """Orders the acting user may see, newest first (from the read model)."""

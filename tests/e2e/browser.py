@@ -6,7 +6,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -48,11 +51,72 @@ def screenshot(url: str, name: str) -> Path:
 def order_details(url: str, expect: str, shot: str) -> str:
     """A running workflow's page long-polls its history, so --dump-dom never settles there: drive it with
     Selenium and Debian's chromedriver, open the User Metadata tab and read the Current Details."""
-    from selenium import webdriver
     from selenium.common.exceptions import NoSuchFrameException, StaleElementReferenceException, TimeoutException
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
+
+    with _driver() as driver:
+        driver.get(url)
+        tab = "//*[normalize-space(text())='User Metadata']"
+        WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.XPATH, tab))
+        driver.find_element(By.XPATH, tab).click()
+
+        def details(d) -> str:  # type: ignore[no-untyped-def]
+            # Each metadata block is an iframe rendering the Markdown it carries in its src.
+            texts = [d.find_element(By.TAG_NAME, "body").text]
+            for frame in d.find_elements(By.TAG_NAME, "iframe"):
+                query = parse_qs(urlparse(frame.get_attribute("src") or "").query)
+                texts += query.get("content", [])
+            found = "\n".join(texts)
+            return found if expect in found else ""
+
+        # The page re-renders as it polls: a vanished element just means look again.
+        try:
+            text = WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,
+                                                                 NoSuchFrameException)).until(details)
+        except TimeoutException:
+            driver.save_screenshot(str(ARTIFACTS / f"failed-{shot}"))
+            frames = [f.get_attribute("src") for f in driver.find_elements(By.TAG_NAME, "iframe")]
+            raise AssertionError(f"'{expect}' never appeared at {url}; iframes: {frames}") from None
+        driver.save_screenshot(str(ARTIFACTS / shot))
+        return str(text)
+
+
+def page_text(url: str, expect: str, shot: str, login: str | None = None, codec_endpoint: str | None = None) -> str:
+    """The text of a Web UI page once `expect` shows. With `login`, first sign in to the codec server, and
+    turn on the UI's "include cross-origin credentials" for that endpoint, as a person does in its settings."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with _driver() as driver:
+        if login is not None:
+            driver.get(login)
+            driver.get(url)
+            driver.execute_script(
+                "localStorage.setItem('overrideRemoteCodecConfiguration', 'true');"
+                "localStorage.setItem('includeCredentials', 'true');"
+                "localStorage.setItem('endpoint', JSON.stringify(arguments[0]));", codec_endpoint)
+        driver.get(url)
+
+        def shown(d) -> str:  # type: ignore[no-untyped-def]
+            text = d.find_element(By.TAG_NAME, "body").text
+            return str(text) if expect in text else ""
+
+        try:
+            text = WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(shown)
+        except TimeoutException:
+            driver.save_screenshot(str(ARTIFACTS / f"failed-{shot}"))
+            raise AssertionError(f"'{expect}' never appeared at {url}") from None
+        driver.save_screenshot(str(ARTIFACTS / shot))
+        return str(text)
+
+
+@contextmanager
+def _driver() -> Iterator[Any]:
+    """Debian's chromium through Debian's chromedriver, with a throwaway profile."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
 
     driver_path = shutil.which("chromedriver")
     if driver_path is None:
@@ -66,32 +130,8 @@ def order_details(url: str, expect: str, shot: str) -> str:
                                                                           f"--user-data-dir={profile}"]:
             options.add_argument(flag)
         driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        ARTIFACTS.mkdir(exist_ok=True)
         try:
-            ARTIFACTS.mkdir(exist_ok=True)
-            driver.get(url)
-            tab = "//*[normalize-space(text())='User Metadata']"
-            WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.XPATH, tab))
-            driver.find_element(By.XPATH, tab).click()
-
-            def details(d) -> str:  # type: ignore[no-untyped-def]
-                # Each metadata block is an iframe rendering the Markdown it carries in its src.
-                texts = [d.find_element(By.TAG_NAME, "body").text]
-                for frame in d.find_elements(By.TAG_NAME, "iframe"):
-                    query = parse_qs(urlparse(frame.get_attribute("src") or "").query)
-                    texts += query.get("content", [])
-                found = "\n".join(texts)
-                return found if expect in found else ""
-
-            # The page re-renders as it polls: a vanished element just means look again.
-            try:
-                text = WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,
-                                                                     NoSuchFrameException)).until(details)
-            except TimeoutException:
-                driver.save_screenshot(str(ARTIFACTS / f"failed-{shot}"))
-                frames = [f.get_attribute("src") for f in driver.find_elements(By.TAG_NAME, "iframe")]
-                raise AssertionError(f"'{expect}' never appeared at {url}; iframes: {frames}") from None
-            ARTIFACTS.mkdir(exist_ok=True)
-            driver.save_screenshot(str(ARTIFACTS / shot))
-            return str(text)
+            yield driver
         finally:
             driver.quit()

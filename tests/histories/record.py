@@ -117,7 +117,7 @@ async def payments(env, h):  # type: ignore[no-untyped-def]
 
 ORDER_PATHS: dict[str, Path_] = {"happy": happy, "loops": loops, "lost-and-reissued": lost_and_reissued,
                                  "expired": expired, "form-lost": form_lost, "reported-lost": reported_lost,
-                                 "payments": payments}
+                                 "payments": payments, "approved-and-held": happy}
 
 
 def _wanted(name: str) -> bool:
@@ -138,7 +138,7 @@ async def record() -> None:
             standins, queue = StandIns(), f"rec-{uuid.uuid4().hex}"
             async with Worker(env.client, task_queue=queue, workflows=[OrderWorkflow],
                               activities=[standins.record_step, standins.promote_scan, standins.promote_slip,
-                                          standins.notify]):
+                                          standins.hold_scans, standins.notify]):
                 h = await env.client.start_workflow(OrderWorkflow.run, issue("BJ999999"),
                                                     id=f"order-{name}-{uuid.uuid4().hex[:6]}", task_queue=queue)
                 await eventually(lambda h=h: h.query(OrderWorkflow.view), lambda v: bool(v.timeline))

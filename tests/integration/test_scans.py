@@ -125,3 +125,29 @@ def test_slips_are_filed_like_scans_with_what_they_claim(promoter, s3, sessions,
     with pytest.raises(ApplicationError, match="slip big.jpg is .* the limit is 65,536"):
         run(promoter.promote_slip, PromoteSlipInput(**big.model_dump(), claimed_amount=Decimal("1.00"),
                                                     claimed_on=date(2026, 11, 20)))
+
+
+def test_approved_scans_are_held_where_the_bucket_has_object_lock_and_encrypted_at_rest(
+        s3_endpoint, sessions, tmp_path):  # type: ignore[no-untyped-def]
+    from orderflow.contracts import HoldInput
+    from orderflow.s3 import legal_hold, sse_args
+
+    client = make_client(Settings(s3_endpoint_url=s3_endpoint))
+    locked, plain = f"l-{uuid.uuid4().hex[:12]}", f"p-{uuid.uuid4().hex[:12]}"
+    ensure_bucket(client, locked, object_lock=True)
+    ensure_bucket(client, plain)
+    ActivityEnvironment().run(OrderActivities(sessions).record_step,
+                              record(1, Action.ISSUE, ASSISTANT, None, OrderStatus.ISSUED))
+    sse = sse_args(Settings(s3_sse="AES256"))
+    promoter = ScanActivities(client, locked, sessions, LIMIT, sse)
+    version = ActivityEnvironment().run(promoter.promote_scan, stage((client, locked), tmp_path, pdf_bytes(5000)))
+    assert client.head_object(Bucket=locked, Key=version.key)["ServerSideEncryption"] == "AES256"
+    assert legal_hold(client, locked, version.key) == "OFF"
+    held = ActivityEnvironment().run(promoter.hold_scans, HoldInput(order_number="BJ100001", keys=[version.key]))
+    assert held == "legal hold on 1 scan version(s) of order BJ100001"
+    assert legal_hold(client, locked, version.key) == "ON"
+    client.put_object(Bucket=plain, Key="orders/BJ/BJ100001/scan-v1.pdf", Body=pdf_bytes(100))
+    unheld = ActivityEnvironment().run(ScanActivities(client, plain, sessions, LIMIT).hold_scans,
+                                       HoldInput(order_number="BJ100001", keys=["orders/BJ/BJ100001/scan-v1.pdf"]))
+    assert "not held: bucket" in unheld and "has no object lock" in unheld
+    assert legal_hold(client, plain, "orders/BJ/BJ100001/scan-v1.pdf").startswith("unavailable")

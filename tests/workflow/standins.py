@@ -8,6 +8,7 @@ from temporalio.worker import Worker
 
 from domain.errors import CustomerNotOwned
 from orderflow.contracts import (
+    HoldInput,
     NotifyInput,
     PromoteScanInput,
     PromoteSlipInput,
@@ -26,6 +27,7 @@ class StandIns:
         self.scans: list[PromoteScanInput] = []
         self.notes: list[NotifyInput] = []
         self.slips: list[PromoteSlipInput] = []
+        self.holds: list[HoldInput] = []
         self.customer_taken = False  # the database says the customer moved away since the CLI looked
 
     @activity.defn(name="record_step")
@@ -57,8 +59,14 @@ class StandIns:
                            claimed_amount=inp.claimed_amount, claimed_on=inp.claimed_on)
 
 
+    @activity.defn(name="hold_scans")
+    async def hold_scans(self, inp: HoldInput) -> str:
+        self.holds.append(inp)
+        return f"legal hold on {len(inp.keys)} scan version(s) of order {inp.order_number}"
+
+
 def worker_with(client: Client, standins: StandIns) -> tuple[Worker, str]:
     task_queue = queue()
     return Worker(client, task_queue=task_queue, workflows=[OrderWorkflow],
                   activities=[standins.record_step, standins.promote_scan, standins.promote_slip,
-                              standins.notify]), task_queue
+                              standins.hold_scans, standins.notify]), task_queue

@@ -50,4 +50,5 @@ async def test_order_goes_from_issue_to_effective_on_the_completing_payment_date
     assert [r.seq for r in standins.steps] == list(range(1, 9))
     assert standins.steps[-1].payment == Decimal("7000.00")
     assert final.scans[0].version == 1 and final.fields.location == "Cabinet 3, shelf 2"
+    assert [h.keys for h in standins.holds] == [[final.scans[0].key]]  # approved: its scans are held
     assert final.fields.first_reviewer == "amy"

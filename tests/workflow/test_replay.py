@@ -19,7 +19,8 @@ HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories").glob("*.j
 def test_every_path_has_a_recorded_history():
     names = {p.stem for p in HISTORIES}
     assert {"order-happy", "order-loops", "order-lost-and-reissued", "order-expired", "order-form-lost",
-            "order-reported-lost", "order-payments", "transfer-approved", "transfer-timed-out", "recycle"} <= names
+            "order-reported-lost", "order-payments", "order-approved-and-held", "transfer-approved",
+            "transfer-timed-out", "recycle"} <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

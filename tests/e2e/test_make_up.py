@@ -1,0 +1,90 @@
+"""`make up` itself: the embedded stack starts on loopback, encrypts payloads from the first start, serves the
+codec to the Web UI, keeps its state across a restart, and stops every child on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from temporalio.client import Client
+
+from tests.helpers import free_port
+
+BIN = Path(sys.executable).parent
+
+
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    out = log.open("ab")
+    proc = subprocess.Popen([str(BIN / "orderflow-stack")], env=env, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while "orderflow is up." not in log.read_text(errors="replace"):
+        assert proc.poll() is None, log.read_text(errors="replace")
+        assert time.monotonic() < deadline, log.read_text(errors="replace")
+        time.sleep(0.3)
+    return proc
+
+
+def _stop(proc: subprocess.Popen[bytes], log: Path) -> None:
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
+    assert proc.wait(timeout=90) == 0, log.read_text(errors="replace")
+    assert "stopped." in log.read_text(errors="replace")
+
+
+def _cli(env: dict[str, str], *args: str) -> dict[str, object]:
+    done = subprocess.run([str(BIN / "orderflow"), "--json", *args], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+async def test_make_up_starts_encrypted_restarts_with_its_state_and_stops_cleanly(tmp_path: Path):
+    ports = {name: free_port() for name in ("temporal", "ui", "s3", "codec")}
+    env = {**os.environ, "ORDERFLOW_DATA_DIR": str(tmp_path / "data"),
+           "ORDERFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
+           "ORDERFLOW_TEMPORAL_UI_PORT": str(ports["ui"]),
+           "ORDERFLOW_S3_ENDPOINT_URL": f"http://127.0.0.1:{ports['s3']}",
+           "ORDERFLOW_CODEC_SERVER_PORT": str(ports["codec"]), "COLUMNS": "200"}
+    for name in ("ORDERFLOW_USER", "ORDERFLOW_CODEC_KEYS", "ORDERFLOW_CODEC_KEY_FILE", "ORDERFLOW_DATABASE_URL"):
+        env.pop(name, None)
+    log = tmp_path / "stack.log"
+    proc = _start(env, log)
+    try:
+        assert _cli(env, "--as", "amy", "order", "issue", "BJ100001", "--to", "alice")["status"] == "ISSUED"
+        keys, token = tmp_path / "data" / "codec.keys", tmp_path / "data" / "codec.token"
+        assert oct(keys.stat().st_mode & 0o777) == "0o600" and oct(token.stat().st_mode & 0o777) == "0o600"
+        assert token.read_text().strip() not in log.read_text()
+        # Temporal holds only ciphertext: read the raw history without the codec.
+        raw = await Client.connect(f"127.0.0.1:{ports['temporal']}")
+        history = await raw.get_workflow_handle("order-BJ100001").fetch_history()
+        started = history.events[0].workflow_execution_started_event_attributes.input.payloads[0]
+        assert started.metadata["encoding"] == b"binary/encrypted" and b"alice" not in started.data
+        # The codec server the UI is pointed at answers only with the token.
+        body = json.dumps({"payloads": []}).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{ports['codec']}/decode", data=body, method="POST")
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            raise AssertionError("the codec server decoded without a token")
+        except urllib.error.HTTPError as err:
+            assert err.code == 401
+        request.add_header("Authorization", f"Bearer {token.read_text().strip()}")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+    finally:
+        _stop(proc, log)
+    assert subprocess.run(["pgrep", "-f", str(tmp_path / "data")], capture_output=True).stdout == b""
+
+    again = tmp_path / "stack-again.log"
+    proc = _start(env, again)  # the same data directory: everything is still there
+    try:
+        shown = _cli(env, "--as", "amy", "order", "show", "BJ100001")
+        assert shown["status"] == "ISSUED" and shown["pending_user"] == "alice"
+    finally:
+        _stop(proc, again)
