@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint bench clean
+.PHONY: up test lint bench reliability clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,13 +20,21 @@ test: $(STAMP)
 	$(BIN)/mypy
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
+# The fault-injection tests alone, rewriting RELIABILITY.md from their results (make test runs them too).
+reliability: $(STAMP)
+	ORDERFLOW_WRITE_RELIABILITY=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/reliability
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Each benchmark writes its table into BENCHMARKS.md (between its markers), with the machine and the date.
+BENCHES := throughput upload idle cli_startup collision
 bench: $(STAMP)
-	$(BIN)/python -m bench.collision | tee .bench-collision.md
-	$(BIN)/python -m bench.report collision .bench-collision.md
+	@for b in $(BENCHES); do \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench.$$b | tee .bench-$$b.md && \
+	  $(BIN)/python -m bench.report $$b .bench-$$b.md || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts

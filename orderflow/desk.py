@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from db.customer_repo import customer_ref
 from db.engine import unit_of_work
+from db.models import Order
 from db.order_repo import get_customer, order_status
 from db.org_repo import all_ranges
 from domain.errors import DomainError, InvalidInput, NotFound, Refused, Unavailable, WrongState
 from domain.fields import clean_text, parse_amount
 from domain.numbers import owning_range, parse_number
-from domain.order import Action, OrderKind, OrderStatus, check_issue, check_step
+from domain.order import Action, OrderKind, OrderParties, OrderStatus, check_issue, check_step
 from domain.people import Actor
 from domain.rejections import parse_reasons
 from domain.scans import HEAD_BYTES, TAIL_BYTES, inspect_scan
@@ -45,6 +47,13 @@ from orderflow.s3 import StagedUpload
 from orderflow.settings import Settings
 from orderflow.temporal import workflow_id
 from workflows.order import OrderWorkflow
+
+
+@dataclass(frozen=True)
+class Standing:
+    status: OrderStatus
+    parties: OrderParties
+    signed_on: date | None
 
 
 def actor_ref(actor: Actor) -> ActorRef:
@@ -99,14 +108,32 @@ class OrderDesk:
             static_summary=f"Order {number} · partner {owning.partner} · rep {rep_name}",
             static_details=f"Blank form {number} issued by {actor.username} to {rep_name}.",
         )
-        # Wait until the issue is recorded, so the next command sees the order everywhere.
-        deadline = asyncio.get_running_loop().time() + self._settings.cli_wait_seconds
-        while not (view := await self.view(number)).timeline:
-            if asyncio.get_running_loop().time() > deadline:
+        # Wait until the issue is recorded, so the next command sees the order everywhere. The read model is
+        # asked, not the workflow: a query would cost the worker a workflow task each time.
+        loop = asyncio.get_running_loop()
+        deadline, pause = loop.time() + self._settings.cli_wait_seconds, 0.01
+        while not self._recorded(number):
+            if loop.time() > deadline:
                 raise Unavailable(f"order {number} was started but its issue is not recorded yet: "
                                   f"is a worker running on task queue '{self._settings.task_queue}'?")
-            await asyncio.sleep(0.05)
-        return view
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.2)
+        return await self.view(number)
+
+    def _recorded(self, number: str) -> bool:
+        with unit_of_work(self._sessions) as session:
+            return order_status(session, number) is not None
+
+    def standing(self, number_text: str) -> Standing:
+        """Where the order stands, from the read model: enough to refuse a wrong step before sending it,
+        without asking the workflow (each query is a workflow task on the worker)."""
+        number = str(parse_number(number_text))
+        with unit_of_work(self._sessions) as session:
+            row = session.get(Order, number)
+            if row is None:
+                raise NotFound(f"there is no order {number}")
+            return Standing(OrderStatus(row.status), OrderParties(number, row.partner_code, row.rep,
+                                                                  row.first_reviewer, row.supervisor), row.signed_on)
 
     async def issue_next(self, actor: Actor, rep_name: str) -> OrderView:
         """The lowest never-issued number in the ranges of the assistant's partners."""
@@ -191,27 +218,27 @@ class OrderDesk:
         return await self._send(handle, update, inp)
 
     async def review(self, actor: Actor, number: str, location: str | None) -> OrderView:
-        view = await self.view(number)
-        handle = self._handle(view.number)
-        if view.status is OrderStatus.FIRST_REVIEW:
-            check_step(Action.FIRST_REVIEW, view.status, actor, view.parties())
+        now = self.standing(number)
+        handle = self._handle(now.parties.number)
+        if now.status is OrderStatus.FIRST_REVIEW:
+            check_step(Action.FIRST_REVIEW, now.status, actor, now.parties)
             return await self._send(handle, OrderWorkflow.first_review, StepInput(actor=actor_ref(actor)))
-        if view.status is OrderStatus.SECOND_REVIEW:
-            check_step(Action.SECOND_REVIEW, view.status, actor, view.parties())
+        if now.status is OrderStatus.SECOND_REVIEW:
+            check_step(Action.SECOND_REVIEW, now.status, actor, now.parties)
             if not location:
                 raise InvalidInput("the second review records where the original is filed: pass --location")
             inp = SecondReviewInput(actor=actor_ref(actor), location=location)
             return await self._send(handle, OrderWorkflow.second_review, inp)
-        raise WrongState(view.number, view.status.value, "review", "FIRST_REVIEW or SECOND_REVIEW")
+        raise WrongState(now.parties.number, now.status.value, "review", "FIRST_REVIEW or SECOND_REVIEW")
 
     async def scan(self, actor: Actor, number: str, path: Path) -> OrderView:
         """The first scan, or a re-upload (重传) that adds a version once the order is past the scan."""
-        view = await self.view(number)
-        action = Action.SCAN if view.status is OrderStatus.AWAITING_SCAN else Action.RESCAN
+        now = self.standing(number)
+        action = Action.SCAN if now.status is OrderStatus.AWAITING_SCAN else Action.RESCAN
         update = OrderWorkflow.scan if action is Action.SCAN else OrderWorkflow.rescan
         # Refuse before uploading anything: the same checks the workflow and the activity make.
-        check_step(action, view.status, actor, view.parties())
-        return await self.send_file(view.number, path, "scan", update, lambda staged: ScanInput(
+        check_step(action, now.status, actor, now.parties)
+        return await self.send_file(now.parties.number, path, "scan", update, lambda staged: ScanInput(
             actor=actor_ref(actor), staging_key=staged.key, size=staged.size, sha256=staged.sha256,
             filename=path.name))
 
@@ -244,9 +271,9 @@ class OrderDesk:
     async def checked_send(self, number: str, action: Action, actor: Actor, update: Any, inp: Any,
                            update_id: str) -> OrderView:
         """Check the step against the order as it stands, then send it under an id that makes a retry a no-op."""
-        view = await self.view(number)
-        check_step(action, view.status, actor, view.parties())
-        return await self._send(self._handle(view.number), update, inp, update_id)
+        now = self.standing(number)
+        check_step(action, now.status, actor, now.parties)
+        return await self._send(self._handle(now.parties.number), update, inp, update_id)
 
     async def _bounded(self, number: str, call: Any) -> OrderView:
         """Never hang: with no worker answering, say so."""
@@ -263,10 +290,10 @@ class OrderDesk:
         """Refuse early, with the workflow's own rule, a step the order is not waiting for.
         It also keeps a closed order's workflow from answering 'not found'. A retried request (same id)
         skips this check: the workflow answers it with the first attempt's result."""
-        view = await self.view(number)
+        now = self.standing(number)
         if self._request_id is None:
-            check_step(action, view.status, actor, view.parties())
-        return view.number
+            check_step(action, now.status, actor, now.parties)
+        return now.parties.number
 
 
 def _note(note: str | None) -> str | None:

@@ -226,12 +226,11 @@ class PaymentDesk:
         from domain.order import check_step
 
         claimed = parse_amount(amount, "amount on the slip")
-        view = await self._orders.view(number)
-        check_step(Action.SLIP, view.status, actor, view.parties())
-        check_day(paid_on, "date on the slip", not_before=view.fields.signed_on,
-                  today=business_date(datetime.now(UTC)))
+        now = self._orders.standing(number)
+        check_step(Action.SLIP, now.status, actor, now.parties)
+        check_day(paid_on, "date on the slip", not_before=now.signed_on, today=business_date(datetime.now(UTC)))
         return await self._orders.send_file(
-            view.number, path, "slip", OrderWorkflow.attach_slip,
+            now.parties.number, path, "slip", OrderWorkflow.attach_slip,
             lambda staged: SlipInput(actor=actor_ref(actor), staging_key=staged.key, size=staged.size,
                                      sha256=staged.sha256, filename=path.name, claimed_amount=claimed,
                                      claimed_on=paid_on))

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -80,13 +81,13 @@ def s3_endpoint() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the running PostgreSQL; dropped at the end of the session."""
+@contextmanager
+def fresh_database(prefix: str) -> Iterator[str]:
+    """A new, empty database on the running PostgreSQL, dropped afterwards; its SQLAlchemy URL."""
     import psycopg
 
     base = os.environ.get("ORDERFLOW_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-    name = f"orderflow_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     try:
         with psycopg.connect(base, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -95,9 +96,18 @@ def postgres_url() -> Iterator[str]:
             pytest.fail(f"PostgreSQL is required in CI and not reachable at {base}: {err}")
         pytest.skip(f"PostgreSQL not reachable at {base}: {err}")
     url = base.rsplit("/", 1)[0] + f"/{name}"
-    yield url.replace("postgresql://", "postgresql+psycopg://", 1)
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield url.replace("postgresql://", "postgresql+psycopg://", 1)
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the running PostgreSQL; dropped at the end of the session."""
+    with fresh_database("orderflow_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,4 +1,4 @@
-"""A smoke run of each benchmark, so they keep working; no timing is asserted."""
+"""A smoke run of each benchmark (N=5 or so), so they keep working; no timing is asserted."""
 
 from __future__ import annotations
 
@@ -7,11 +7,30 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def bench(*args: str) -> str:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    done = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
 def test_the_collision_benchmark_runs_on_sqlite():
-    done = subprocess.run([sys.executable, "-m", "bench.collision", "--sizes", "5", "--samples", "10", "--dbs",
-                           "sqlite"], cwd=ROOT, capture_output=True, text=True, timeout=120, env=dict(os.environ))
-    assert done.returncode == 0, done.stderr
-    assert "| sqlite | 5 |" in done.stdout
+    out = bench("bench.collision", "--sizes", "5", "--samples", "10", "--dbs", "sqlite")
+    assert "| sqlite | 5 |" in out
+
+
+@pytest.mark.parametrize(("args", "expect"), [
+    (["bench.throughput", "--orders", "5", "--concurrency", "5", "--workers", "1"], "| orderflow | 1 |"),
+    (["bench.upload", "--sizes", "1"], "| 1 |"),
+    (["bench.idle", "--orders", "5", "--cache", "10", "--window", "1"], "| 5 | 10 |"),
+    (["bench.cli_startup", "--runs", "2"], "| `orderflow order show` |"),
+])
+def test_each_end_to_end_benchmark_runs(args: list[str], expect: str):
+    out = bench(*args)
+    assert expect in out and "| bare baseline |" in out if args[0] == "bench.throughput" else expect in out

@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.fields import business_date
 from domain.order import Action, OrderStatus
 from domain.payments import MatchKind
-from orderflow.contracts import PayInput, SlipInput, UnmatchInput
+from orderflow.contracts import OrderView, PayInput, SlipInput, UnmatchInput
 from tests.helpers import FINANCE, OTHER_REP, REP, eventually, issue, sign
+from tests.workflow.conftest import Order
 from tests.workflow.drive import drive
 from tests.workflow.standins import StandIns, worker_with
 from workflows.order import OrderWorkflow
@@ -68,17 +69,10 @@ async def test_lines_add_up_a_wrong_one_is_undone_and_the_completing_line_dates_
 
 
 @pytest.fixture
-async def awaiting(dev_env: WorkflowEnvironment):  # type: ignore[no-untyped-def]
-    standins = StandIns()
-    worker, task_queue = worker_with(dev_env.client, standins)
-    async with worker:
-        handle = await dev_env.client.start_workflow(
-            OrderWorkflow.run, issue(), id=f"order-test-{uuid.uuid4().hex}", task_queue=task_queue)
-        await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
-        await handle.execute_update(OrderWorkflow.sign, sign("12000.00", business_date(datetime.now(UTC))))
-        await drive(handle, OrderStatus.AWAITING_PAYMENT)
-        yield handle
-        await handle.terminate("test over")
+async def awaiting(issued: Order) -> WorkflowHandle[OrderWorkflow, OrderView]:
+    await issued.handle.execute_update(OrderWorkflow.sign, sign("12000.00", business_date(datetime.now(UTC))))
+    await drive(issued.handle, OrderStatus.AWAITING_PAYMENT)
+    return issued.handle
 
 
 async def test_money_steps_are_refused_with_their_reason_and_change_nothing(awaiting):  # type: ignore[no-untyped-def]

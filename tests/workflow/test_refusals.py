@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.testing import WorkflowEnvironment
+from temporalio.client import WorkflowUpdateFailedError
 
 from domain.fields import business_date
-from orderflow.contracts import CustomerRef, OrderView, ScanInput
+from orderflow.contracts import CustomerRef, ScanInput
 from orderflow.failures import kind_of
 from tests.helpers import (
     ASSISTANT,
@@ -20,36 +16,15 @@ from tests.helpers import (
     OTHER_ASSISTANT,
     OTHER_REP,
     REP,
-    eventually,
-    issue,
     pay,
     second_review,
     sign,
     step,
 )
-from tests.workflow.standins import StandIns, worker_with
+from tests.workflow.conftest import Order
 from workflows.order import OrderWorkflow
 
 TODAY = business_date(datetime.now(UTC))
-
-
-@dataclass
-class Order:
-    handle: WorkflowHandle[OrderWorkflow, OrderView]
-    standins: StandIns
-
-
-@pytest.fixture
-async def issued(dev_env: WorkflowEnvironment) -> AsyncIterator[Order]:
-    """A freshly issued order, its issue already recorded."""
-    standins = StandIns()
-    worker, task_queue = worker_with(dev_env.client, standins)
-    async with worker:
-        handle = await dev_env.client.start_workflow(
-            OrderWorkflow.run, issue(), id=f"order-test-{uuid.uuid4().hex}", task_queue=task_queue)
-        await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
-        yield Order(handle, standins)
-        await handle.terminate("test over")
 
 
 @pytest.fixture
@@ -103,6 +78,8 @@ async def test_a_customer_taken_since_the_check_is_refused_by_the_database(issue
     """The activity has the last word: ownership is checked again in the write's transaction."""
     issued.standins.customer_taken = True
     await assert_refused(issued, OrderWorkflow.sign, sign(), "refused", "is held by bob")
+
+
 async def test_second_review_needs_a_filing_location_and_another_reviewer(order: Order):
     h = order.handle
     await h.execute_update(OrderWorkflow.receive, step())

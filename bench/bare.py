@@ -1,0 +1,68 @@
+"""The baseline: a bare workflow with the order's shape (the same updates and activities) doing nothing,
+run by a bare worker. `python -m bench.bare` runs that worker against ORDERFLOW_* settings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from temporalio import activity, workflow
+from temporalio.worker import Worker
+
+STEPS = {"sign": 1, "receive": 1, "first_review": 1, "scan": 2, "second_review": 2, "pay": 1}
+
+
+@activity.defn(name="bare_noop")
+async def noop(step: str) -> str:
+    return step
+
+
+@workflow.defn(name="BareOrder")
+class BareOrder:
+    def __init__(self) -> None:
+        self._done = 0
+
+    @workflow.run
+    async def run(self, number: str) -> int:
+        await self._work("issue", 1)
+        await workflow.wait_condition(lambda: self._done == len(STEPS) and workflow.all_handlers_finished())
+        return self._done
+
+    async def _work(self, step: str, activities: int) -> int:
+        for _ in range(activities):
+            await workflow.execute_activity(noop, step, start_to_close_timeout=timedelta(seconds=30))
+        return self._done
+
+    @workflow.update
+    async def step(self, name: str) -> int:
+        await self._work(name, STEPS[name])
+        self._done += 1
+        return self._done
+
+
+async def serve() -> None:
+    from orderflow.settings import Settings
+    from orderflow.temporal import connect
+
+    settings = Settings()
+    client = await connect(settings)
+    async with Worker(client, task_queue=settings.task_queue + "-bare", workflows=[BareOrder], activities=[noop],
+                      max_cached_workflows=settings.worker_max_cached_workflows):
+        print("bare worker polling", flush=True)
+        await asyncio.Event().wait()
+
+
+def main() -> None:
+    from orderflow.process import exit_now
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())
+    exit_now(0)
+
+
+if __name__ == "__main__":
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    main()
