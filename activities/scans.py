@@ -93,19 +93,21 @@ class ScanActivities:
         from botocore.exceptions import ClientError
 
         try:
-            head = self._s3.head_object(Bucket=self._bucket, Key=inp.staging_key)
+            # One GET: its headers give the size to refuse on before a byte of the body is read.
+            found = self._s3.get_object(Bucket=self._bucket, Key=inp.staging_key)
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 raise ScanRejected(f"no uploaded file at {inp.staging_key}; upload it again") from None
             raise
-        size = int(head["ContentLength"])
+        body, size = found["Body"], int(found["ContentLength"])
+        if size != inp.size or size > self._max_bytes:
+            body.close()
         if size != inp.size:
             raise ScanRejected(f"{what} {inp.filename} is {size:,} bytes in storage but {inp.size:,} were sent: "
                                "the upload is truncated")
-        if size > self._max_bytes:  # refuse before reading a byte of it
+        if size > self._max_bytes:
             inspect_scan(inp.filename, size, b"", b"", self._max_bytes, what)
         digest, first, last = hashlib.sha256(), b"", b""
-        body = self._s3.get_object(Bucket=self._bucket, Key=inp.staging_key)["Body"]
         for chunk in body.iter_chunks(CHUNK):
             digest.update(chunk)
             if len(first) < HEAD_BYTES:

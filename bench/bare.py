@@ -47,8 +47,11 @@ async def serve() -> None:
 
     settings = Settings()
     client = await connect(settings)
+    from worker import WORKFLOW_RUNNER
+
+    # The same workflow runner as orderflow's worker, so the ratio compares the work, not the runner.
     async with Worker(client, task_queue=settings.task_queue + "-bare", workflows=[BareOrder], activities=[noop],
-                      max_cached_workflows=settings.worker_max_cached_workflows):
+                      max_cached_workflows=settings.worker_max_cached_workflows, workflow_runner=WORKFLOW_RUNNER):
         print("bare worker polling", flush=True)
         await asyncio.Event().wait()
 

@@ -62,8 +62,16 @@ def _recorded(stack: BenchStack) -> int:
         return int(session.scalar(select(func.count()).select_from(OrderEvent)) or 0)
 
 
-def run(count: int, cache: int, window: float) -> str:
-    rows = []
+def run(counts: list[int], cache: int, window: float) -> str:
+    rows = [_one(count, cache, window) for count in counts]
+    lines = ["| open orders | max_cached_workflows | worker RSS at start (MB) | after opening them (MB) | "
+             f"after {window:.0f}s idle (MB) | idle CPU (% of a core) |", "|---:|---:|---:|---:|---:|---:|"]
+    for n, c, start, loaded, idle, cpu in rows:
+        lines.append(f"| {n:,} | {c:,} | {start:.0f} | {loaded:.0f} | {idle:.0f} | {cpu * 100:.1f} |")
+    return "\n".join(lines)
+
+
+def _one(count: int, cache: int, window: float) -> tuple[int, int, float, float, float, float]:
     with bench_stack(worker_max_cached_workflows=str(cache)) as stack:
         stack.start_workers(1)
         worker = stack.workers[0].pid
@@ -77,23 +85,18 @@ def run(count: int, cache: int, window: float) -> str:
         cpu_before = _cpu_seconds(worker)
         time.sleep(window)
         cpu = (_cpu_seconds(worker) - cpu_before) / window
-        rows.append((count, cache, started_rss, loaded_rss, _rss_mb(worker), cpu))
-    lines = ["| open orders | max_cached_workflows | worker RSS at start (MB) | after opening them (MB) | "
-             f"after {window:.0f}s idle (MB) | idle CPU (% of a core) |", "|---:|---:|---:|---:|---:|---:|"]
-    for n, c, start, loaded, idle, cpu in rows:
-        lines.append(f"| {n:,} | {c:,} | {start:.0f} | {loaded:.0f} | {idle:.0f} | {cpu * 100:.1f} |")
-    return "\n".join(lines)
+        return count, cache, started_rss, loaded_rss, _rss_mb(worker), cpu
 
 
 def main() -> None:
     from orderflow.process import exit_now
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--orders", default="2000,10000", help="open orders per run, e.g. 2000,10000")
     parser.add_argument("--cache", type=int, default=1000)
     parser.add_argument("--window", type=float, default=60)
     args = parser.parse_args()
-    print(run(args.orders, args.cache, args.window), flush=True)
+    print(run([int(n) for n in args.orders.split(",")], args.cache, args.window), flush=True)
     exit_now(0)
 
 

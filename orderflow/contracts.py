@@ -53,6 +53,9 @@ class IssueInput(Model):
     # Continue-as-new once history passes this many events (tests lower it).
     history_limit: int = 10_000
     snapshot: OrderSnapshot | None = None  # set only when the workflow continues as new
+    # A reissue's parent records the issue when it reserves the number; the child's issue is that record.
+    reserved_at: datetime | None = None
+    issue_note: str | None = None
 
 
 class SignInput(Model):

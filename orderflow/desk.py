@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
-from temporalio.service import RPCError, RPCStatusCode
 
 from db.customer_repo import customer_ref
 from db.engine import unit_of_work
@@ -45,7 +44,7 @@ from orderflow.contracts import (
 )
 from orderflow.s3 import StagedUpload
 from orderflow.settings import Settings
-from orderflow.temporal import workflow_id
+from orderflow.temporal import query_order, workflow_id
 from workflows.order import OrderWorkflow
 
 
@@ -71,13 +70,7 @@ class OrderDesk:
         return self._client.get_workflow_handle_for(OrderWorkflow.run, workflow_id(number))
 
     async def view(self, number: str) -> OrderView:
-        number = str(parse_number(number))
-        try:
-            return await self._bounded(number, self._handle(number).query(OrderWorkflow.view))
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                raise NotFound(f"there is no order {number}") from None
-            raise
+        return await self._bounded(number, query_order(self._client, number))
 
     async def issue(self, actor: Actor, number_text: str, rep_name: str) -> OrderView:
         from db.org_repo import load_actor

@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.numbers import parse_number
     from domain.order import PENDING_ROLE, Action, OrderStatus, lost_target, pending_user
     from domain.rejections import parse_reasons, remedy_of, return_target
+    from domain.timers import due_at
     from orderflow.contracts import (
         ChangeInput,
         IssueInput,
@@ -162,21 +163,23 @@ class OrderLoops(OrderMachine):
         plan = self._plan_reissue(inp)
 
         async def start_successor() -> str:
-            new = str(parse_number(inp.new_number))
+            new, now, note = str(parse_number(inp.new_number)), workflow.now(), f"reissue of {self._number}"
+            # The successor's issue is this record: it takes the same time and note, so both agree.
             successor = IssueInput(number=new, partner=self._partner, rep=self._rep, actor=inp.actor,
                                    issue_id=str(workflow.uuid4()), supervisor=self._supervisor,
                                    policy=self._policy, predecessor=self._number,
-                                   history_limit=self._history_limit)
+                                   history_limit=self._history_limit, reserved_at=now, issue_note=note)
+            fields = OrderFields(predecessor=self._number, allowed_rounds=self._policy.max_rounds,
+                                 due_at=due_at(OrderStatus.ISSUED, now, self._policy))
             # Reserve the number in the database first: it refuses a number issued or voided before.
             await workflow.execute_activity_method(
                 OrderActivities.record_step,
                 TransitionRecord(order_number=new, partner=self._partner, rep=self._rep, seq=1,
                                  action=Action.ISSUE, actor=inp.actor, source=None, target=OrderStatus.ISSUED,
-                                 at=workflow.now(), fields=OrderFields(predecessor=self._number,
-                                                                       allowed_rounds=self._policy.max_rounds),
-                                 pending_role=PENDING_ROLE[OrderStatus.ISSUED],
+                                 at=now, fields=fields, pending_role=PENDING_ROLE[OrderStatus.ISSUED],
                                  pending_user=pending_user(OrderStatus.ISSUED, self._parties()),
-                                 issue_id=successor.issue_id, note=f"reissue of {self._number}"),
+                                 issue_id=successor.issue_id, note=note, supervisor=self._supervisor,
+                                 status_since=now),
                 start_to_close_timeout=RECORD_TIMEOUT, retry_policy=OUTAGE_RETRY,
                 summary=f"reserve number {new} for the reissue",
             )

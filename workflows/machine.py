@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -63,7 +63,7 @@ class OrderMachine:
         snap = inp.snapshot
         if snap is None:
             self._status = OrderStatus.ISSUED
-            self._since = workflow.now()
+            self._since = inp.reserved_at or workflow.now()
             self._stage = 0
             self._fields = OrderFields(allowed_rounds=inp.policy.max_rounds, predecessor=inp.predecessor)
             self._timeline: list[TimelineEntry] = []
@@ -120,10 +120,10 @@ class OrderMachine:
     async def _record(
         self, action: Action, actor: ActorRef | None, target: OrderStatus, fields: OrderFields, *,
         summary: str, note: str | None = None, payment: PaidLine | None = None, data: dict[str, str] | None = None,
-        issue: bool = False, line_ref: str | None = None,
+        issue: bool = False, line_ref: str | None = None, at: datetime | None = None,
     ) -> int:
         """Write the step through the read model first; only then does the workflow's own state move."""
-        now = workflow.now()
+        now = at or workflow.now()
         src = None if issue else self._status
         moves = target != src
         since = now if moves else self._since

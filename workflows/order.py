@@ -61,7 +61,7 @@ class OrderWorkflow(OrderLoops, OrderPayments):
                 except DomainError as err:
                     raise to_application_error(err) from err
                 await self._record(Action.ISSUE, inp.actor, OrderStatus.ISSUED, self._fields,
-                                   summary="record the issue", issue=True)
+                                   summary="record the issue", issue=True, note=inp.issue_note, at=inp.reserved_at)
             self._ready = True
         await self._run_until_closed()
         await workflow.wait_condition(workflow.all_handlers_finished)

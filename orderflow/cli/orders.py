@@ -131,15 +131,21 @@ def show(ctx: typer.Context, number: str = typer.Argument(...)) -> None:
     """Status, who it waits for, timeline and scans."""
     cli = get(ctx)
 
-    async def work() -> None:
-        from orderflow.cli.render import order_view
-        from orderflow.desk import OrderDesk
-        from orderflow.temporal import connect
+    def work() -> None:
+        from db.engine import unit_of_work
+        from orderflow.read_view import order_view
 
         actor = cli.actor()
-        view = await OrderDesk(await connect(cli.settings), cli.sessions(), cli.settings).view(number)
+        with unit_of_work(cli.sessions()) as session:
+            view = order_view(session, number)
         check_visible(cli, actor, view.partner, view.rep, f"order {view.number}")
-        cli.emit(view, lambda: order_view(view))
+
+        def human() -> None:
+            from orderflow.cli.render import order_view
+
+            order_view(view)
+
+        cli.emit(view, human)
 
     run(cli, work)
 

@@ -71,3 +71,18 @@ def stack(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -> Ite
         log.close()
 
 
+
+
+async def assert_read_model_matches_workflow(stack: Stack, *numbers: str) -> None:
+    """`order show` reads the read model; it must say exactly what the workflow's own view query says."""
+    from temporalio.client import Client
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    from orderflow.contracts import OrderView
+
+    client = await Client.connect(stack.env["ORDERFLOW_TEMPORAL_ADDRESS"],
+                                  namespace=stack.env["ORDERFLOW_TEMPORAL_NAMESPACE"],
+                                  data_converter=pydantic_data_converter)
+    for number in numbers:
+        queried = await client.get_workflow_handle(f"order-{number}").query("view", result_type=OrderView)
+        assert stack.json("order", "show", number, user="olga") == queried.model_dump(mode="json"), number

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import Stack, assert_read_model_matches_workflow
 from tests.helpers import pdf_bytes
 
 
@@ -13,7 +13,7 @@ def _to_first_review(stack: Stack, number: str, customer: str) -> None:
     stack.run("order", "receive", number, user="amy")
 
 
-def test_rejection_loops_and_a_reissue(stack: Stack):
+async def test_rejection_loops_and_a_reissue(stack: Stack):
     customer = str(stack.json("customer", "add", "--name", "长城建材有限公司", "--phone", "010-65000001",
                               "--fax", "010-65000002", "--address", "a", "--region", "北京", user="alice")["id"])
     _to_first_review(stack, "BJ100010", customer)
@@ -62,3 +62,4 @@ def test_rejection_loops_and_a_reissue(stack: Stack):
     assert stack.json("order", "lost", "BJ100013", "--note", "lost", user="bob")["status"] == "VOID"
     voided = stack.run("order", "issue", "BJ100013", "--to", "bob", user="amy", expect=3)
     assert "was voided and can never be issued again" in voided.stderr
+    await assert_read_model_matches_workflow(stack, "BJ100010", "BJ100011", "BJ100012", "BJ100013")

@@ -10,7 +10,7 @@ from typing import Any
 from domain.fields import business_date
 from orderflow.s3 import make_client
 from orderflow.settings import Settings
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import Stack, assert_read_model_matches_workflow
 from tests.helpers import pdf_bytes
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2000 + b"\xff\xd9"
@@ -51,7 +51,7 @@ def _staged(stack: Stack) -> list[str]:
     return [o["Key"] for o in listed.get("Contents", [])]
 
 
-def test_import_matches_automatically_queues_the_rest_and_finance_matches_by_hand(stack: Stack):
+async def test_import_matches_automatically_queues_the_rest_and_finance_matches_by_hand(stack: Stack):
     today = _today()
     meilaier = _customer(stack, "美来尔工程技术有限公司", "010-62345678")
     huaxin = _customer(stack, "华信科技有限公司", "010-64000001")
@@ -129,9 +129,10 @@ def test_import_matches_automatically_queues_the_rest_and_finance_matches_by_han
                                                             ("matched", "fay")]
     assert history[-1]["note"] == "manual match"
     assert _staged(stack) == []
+    await assert_read_model_matches_workflow(stack, "BJ100001", "BJ100002", "BJ100003")
 
 
-def test_partial_payments_accumulate_a_wrong_match_is_undone_and_overpayment_is_flagged(stack: Stack):
+async def test_partial_payments_accumulate_a_wrong_match_is_undone_and_overpayment_is_flagged(stack: Stack):
     today = _today()
     customer = _customer(stack, "东方红机械有限公司", "010-65000001")
     other = _customer(stack, "长城电子有限公司", "010-66000001")
@@ -175,6 +176,7 @@ def test_partial_payments_accumulate_a_wrong_match_is_undone_and_overpayment_is_
     assert "overpaid" in stack.run("order", "show", "BJ100011", user="fay").stdout
     credits = {c["order"]: c["amount"] for c in stack.json("credits", user="alice")}
     assert credits == {"BJ100010": "10000.00", "BJ100011": "1000.00"}
+    await assert_read_model_matches_workflow(stack, "BJ100010", "BJ100011")
 
 
 def test_slip_uploads_are_refused_with_a_reason_and_leave_nothing_behind(stack: Stack):
