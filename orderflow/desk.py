@@ -44,7 +44,7 @@ from orderflow.contracts import (
 )
 from orderflow.s3 import StagedUpload
 from orderflow.settings import Settings
-from orderflow.temporal import query_order, workflow_id
+from orderflow.temporal import workflow_id
 from workflows.order import OrderWorkflow
 
 
@@ -70,7 +70,11 @@ class OrderDesk:
         return self._client.get_workflow_handle_for(OrderWorkflow.run, workflow_id(number))
 
     async def view(self, number: str) -> OrderView:
-        return await self._bounded(number, query_order(self._client, number))
+        """The order from the read model: never behind the workflow, and no workflow task for the worker."""
+        from orderflow.read_view import order_view
+
+        with unit_of_work(self._sessions) as session:
+            return order_view(session, number)
 
     async def issue(self, actor: Actor, number_text: str, rep_name: str) -> OrderView:
         from db.org_repo import load_actor

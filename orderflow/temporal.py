@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -13,9 +13,6 @@ from temporalio.converter import DataConverter
 
 from domain.errors import InvalidInput, Unavailable
 from orderflow.settings import Settings
-
-if TYPE_CHECKING:
-    from orderflow.contracts import OrderView
 
 
 class TemporalUnreachable(Unavailable):
@@ -112,20 +109,3 @@ async def init_namespace(client: Client, retention_days: int = 30) -> str:
 def workflow_id(number: str) -> str:
     return f"order-{number}"
 
-
-async def query_order(client: Client, number_text: str) -> OrderView:
-    """An order as its workflow sees it, by the query's name: `order show` needs no workflow code loaded."""
-    from temporalio.service import RPCError, RPCStatusCode
-
-    from domain.errors import NotFound
-    from domain.numbers import parse_number
-    from orderflow.contracts import OrderView
-
-    number = str(parse_number(number_text))
-    try:
-        view: OrderView = await client.get_workflow_handle(workflow_id(number)).query("view", result_type=OrderView)
-    except RPCError as err:
-        if err.status is RPCStatusCode.NOT_FOUND:
-            raise NotFound(f"there is no order {number}") from None
-        raise
-    return view

@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ def _binary(name: str) -> str:
 
 
 UI_PORT = free_port()
+STARTUP = timedelta(seconds=60)
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +44,8 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
         search_attributes=search_attributes.ALL,
         ui=True,
         ui_port=UI_PORT,
+        # The SDK's default of 5 s is too short on a busy 2-core machine.
+        dev_server_startup_timeout=STARTUP,
     )
     async with env:
         yield env
@@ -59,6 +63,7 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
+        test_server_startup_timeout=STARTUP,
     )
     async with env:
         await search_attributes.register(env.client)

@@ -157,14 +157,15 @@ def scan_url(ctx: typer.Context, number: str = typer.Argument(...),
     """A link, valid for minutes, to view a scan or slip of an order within your scope; and its legal hold."""
     cli = get(ctx)
 
-    async def work() -> None:
+    def work() -> None:
+        from db.engine import unit_of_work
         from domain.errors import NotFound
-        from orderflow.desk import OrderDesk
+        from orderflow.read_view import order_view
         from orderflow.s3 import legal_hold, make_client, presigned_get
-        from orderflow.temporal import connect
 
         actor = cli.actor()
-        view = await OrderDesk(await connect(cli.settings), cli.sessions(), cli.settings).view(number)
+        with unit_of_work(cli.sessions()) as session:
+            view = order_view(session, number)
         check_visible(cli, actor, view.partner, view.rep, f"order {view.number}")
         what = "remittance slip" if slip else "scan"
         files = list(view.slips) if slip else list(view.scans)

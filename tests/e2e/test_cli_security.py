@@ -36,8 +36,9 @@ def test_secrets_stay_out_of_errors_and_json(stack: Stack):
     original = stack.env
     stack.env = env
     try:
-        for args in (["order", "show", "BJ100001"], ["temporal", "init"], ["order", "scan-url", "BJ100001"]):
-            done = stack.run("--json", *args, user="fay", expect=1)
+        for args in (["order", "receive", "BJ100001"], ["temporal", "init"], ["order", "issue", "BJ100001", "--to",
+                                                                            "alice"]):
+            done = stack.run("--json", *args, user="amy", expect=1)
             assert secret not in done.stdout + done.stderr and api_key not in done.stdout + done.stderr
             assert "error" in done.stdout
     finally:

@@ -115,10 +115,14 @@ def test_the_cli_exit_codes(stack: Stack, tmp_path: Path):
     assert stack.json("order", "show", "BJ100002", user="amy")["status"] == "AWAITING_SCAN"
     # 1: anything else, in one line
     down = dict(stack.env, ORDERFLOW_TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}")
-    done = subprocess.run([CLI, "--as", "olga", "order", "show", "BJ100002"], env=down, capture_output=True,
+    done = subprocess.run([CLI, "--as", "amy", "order", "receive", "BJ100002"], env=down, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 1 and "Temporal is not reachable at" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+    # Showing an order reads the read model, so it still answers while Temporal is down.
+    shown = subprocess.run([CLI, "--as", "olga", "--json", "order", "show", "BJ100002"], env=down,
+                           capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and json.loads(shown.stdout)["status"] == "AWAITING_SCAN"
     idle = dict(stack.env, ORDERFLOW_TASK_QUEUE="nobody-polls-this", ORDERFLOW_CLI_WAIT_SECONDS="2")
     done = subprocess.run([CLI, "--as", "amy", "order", "issue", "BJ100020", "--to", "alice"], env=idle,
                           capture_output=True, text=True, timeout=60)

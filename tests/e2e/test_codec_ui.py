@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from orderflow.codec import EncryptionCodec, Keyring, new_key_line
 from orderflow.codec_server import CodecServer, serve
+from tests.conftest import STARTUP
 from tests.e2e.browser import chromium, page_text
 from tests.helpers import free_port, issue, wait_for_port
 from workflows.order import OrderWorkflow
@@ -54,7 +55,7 @@ async def test_the_ui_decodes_an_orders_input_only_for_a_browser_with_the_token(
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=shutil.which("temporal"), ui=True, ui_port=ui_port,
         data_converter=dataclasses.replace(pydantic_data_converter, payload_codec=codec),
-        dev_server_extra_args=["--ui-codec-endpoint", endpoint])
+        dev_server_extra_args=["--ui-codec-endpoint", endpoint], dev_server_startup_timeout=STARTUP)
     async with env:
         marker = f"issue-{uuid.uuid4().hex[:12]}"
         number = f"BJ{uuid.uuid4().int % 10**6:06d}"
