@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
@@ -153,10 +153,3 @@ def credit_balances(session: Session) -> list[Order]:
     """Overpaid orders, flagged until finance settles the balance."""
     return list(session.scalars(select(Order).where(Order.credit_balance > Decimal("0.00")).order_by(Order.number)))
 
-
-def payments_of(session: Session, order_number: str) -> list[Payment]:
-    return list(session.scalars(select(Payment).where(Payment.order_number == order_number).order_by(Payment.seq)))
-
-
-def paid_on_dates(session: Session, order_number: str) -> list[date]:
-    return [p.paid_on for p in payments_of(session, order_number) if p.reversed_at is None]

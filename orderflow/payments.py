@@ -280,9 +280,8 @@ class PaymentDesk:
                 for number, slips in slips_for(session, numbers).items()}
 
     def _link(self, key: str) -> str | None:
+        from orderflow.s3 import presigned_get
+
         if self._s3 is None:
             return None
-        url: str = self._s3.generate_presigned_url(
-            "get_object", Params={"Bucket": self._settings.s3_bucket, "Key": key},
-            ExpiresIn=self._settings.presign_seconds)
-        return url
+        return presigned_get(self._s3, self._settings.s3_bucket, key, self._settings.presign_seconds)

@@ -132,13 +132,7 @@ def show(ctx: typer.Context, number: str = typer.Argument(...)) -> None:
     cli = get(ctx)
 
     def work() -> None:
-        from db.engine import unit_of_work
-        from orderflow.read_view import order_view
-
-        actor = cli.actor()
-        with unit_of_work(cli.sessions()) as session:
-            view = order_view(session, number)
-        check_visible(cli, actor, view.partner, view.rep, f"order {view.number}")
+        view = visible_order(cli, number)
 
         def human() -> None:
             from orderflow.cli.render import order_view
@@ -158,15 +152,10 @@ def scan_url(ctx: typer.Context, number: str = typer.Argument(...),
     cli = get(ctx)
 
     def work() -> None:
-        from db.engine import unit_of_work
         from domain.errors import NotFound
-        from orderflow.read_view import order_view
         from orderflow.s3 import legal_hold, make_client, presigned_get
 
-        actor = cli.actor()
-        with unit_of_work(cli.sessions()) as session:
-            view = order_view(session, number)
-        check_visible(cli, actor, view.partner, view.rep, f"order {view.number}")
+        view = visible_order(cli, number)
         what = "remittance slip" if slip else "scan"
         files = list(view.slips) if slip else list(view.scans)
         chosen = files[-1] if files and version is None else next((f for f in files if f.version == version), None)
@@ -200,6 +189,18 @@ def list_(ctx: typer.Context, status: str | None = typer.Option(None, help="Only
         cli.emit(rows, lambda: order_rows(rows, "orders"))
 
     run(cli, work)
+
+
+def visible_order(cli: Cli, number: str) -> Any:
+    """The order from the read model, if it lies within the acting user's scope (exit 4 if not)."""
+    from db.engine import unit_of_work
+    from orderflow.read_view import order_view
+
+    actor = cli.actor()
+    with unit_of_work(cli.sessions()) as session:
+        view = order_view(session, number)
+    check_visible(cli, actor, view.partner, view.rep, f"order {view.number}")
+    return view
 
 
 def check_visible(cli: Cli, actor: Any, partner: str | None, holder: str | None, what: str) -> None:
