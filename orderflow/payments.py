@@ -36,7 +36,7 @@ from domain.order import Action
 from domain.payments import Decision, LineStatus, MatchKind, check_line_open, check_unmatch, decide_match
 from domain.people import Actor
 from domain.permissions import Perm, require
-from domain.statements import parse_statement
+from domain.statements import MAX_FILE_BYTES, parse_statement
 from orderflow.contracts import OrderView, PayInput, SlipInput, UnmatchInput
 from orderflow.desk import OrderDesk, actor_ref
 from orderflow.failures import business_cause
@@ -140,6 +140,8 @@ class PaymentDesk:
         if not path.is_file():
             raise InvalidInput(f"statement file {path} does not exist or is not a file")
         now = datetime.now(UTC)
+        if path.stat().st_size > MAX_FILE_BYTES:  # refuse before reading a byte of it into memory
+            raise InvalidInput(f"the statement file is {path.stat().st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
         statement = parse_statement(path.read_bytes(), business_date(now))
         stored = None
         for _ in range(3):  # an overlapping import committing at the same moment: the next pass sees its lines

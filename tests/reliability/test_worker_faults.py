@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -44,6 +45,11 @@ async def assert_invariants(rig: Rig) -> None:
     assert bad == [], bad
 
 
+def finished(proc: subprocess.Popen[str], timeout: float) -> None:
+    """A CLI command started in the background ended well; if not, its own words say why."""
+    assert proc.wait(timeout=timeout) == 0, proc.stderr.read() if proc.stderr else ""
+
+
 def events(rig: Rig, number: str) -> list[tuple[int, str]]:
     from sqlalchemy import select
 
@@ -77,8 +83,8 @@ async def test_a_worker_killed_in_the_middle_of_its_work_loses_and_doubles_nothi
     rig.db.set(Mode.PASS)
     rig.start_worker()
     # The killed attempts time out (heartbeat 30 s, transaction 30 s) and run again on the new worker.
-    assert scanning.wait(timeout=150) == 0, scanning.stderr.read() if scanning.stderr else ""
-    assert receiving.wait(timeout=150) == 0, receiving.stderr.read() if receiving.stderr else ""
+    finished(scanning, 150)
+    finished(receiving, 150)
     shown = rig.json("order", "show", "BJ100001", user="amy")
     assert shown["status"] == "SECOND_REVIEW" and [s["version"] for s in shown["scans"]] == [1]
     assert [a for _, a in events(rig, "BJ100001")] == ["issue", "sign", "receive", "first_review", "scan"]
@@ -98,14 +104,14 @@ async def test_outages_of_s3_and_the_database_are_waited_out(rig: Rig):
     time.sleep(8)
     assert scanning.poll() is None  # still waiting: retried, not failed
     rig.s3.set(Mode.PASS)
-    assert scanning.wait(timeout=120) == 0, scanning.stderr.read() if scanning.stderr else ""
+    finished(scanning, 120)
     assert time.monotonic() - started >= 8
     rig.db.set(Mode.REFUSE)
     reviewing = rig.background("order", "review", "BJ100010", "--approve", "--location", "C1", user="olga")
     time.sleep(8)
     assert reviewing.poll() is None
     rig.db.set(Mode.PASS)
-    assert reviewing.wait(timeout=120) == 0, reviewing.stderr.read() if reviewing.stderr else ""
+    finished(reviewing, 120)
     shown = rig.json("order", "show", "BJ100010", user="olga")
     assert shown["status"] == "AWAITING_PAYMENT" and len(shown["scans"]) == 1
     log = "".join(p.read_text() for p in rig.tmp.glob("worker-*.log"))
