@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         TransitionRecord,
     )
     from orderflow.failures import to_application_error
-    from workflows.machine import OUTAGE_RETRY, RECORD_TIMEOUT, OrderMachine, Plan
+    from workflows.machine import OrderMachine, Plan, db_write
 
 
 class OrderLoops(OrderMachine):
@@ -172,7 +172,7 @@ class OrderLoops(OrderMachine):
             fields = OrderFields(predecessor=self._number, allowed_rounds=self._policy.max_rounds,
                                  due_at=due_at(OrderStatus.ISSUED, now, self._policy))
             # Reserve the number in the database first: it refuses a number issued or voided before.
-            await workflow.execute_activity_method(
+            await db_write(
                 OrderActivities.record_step,
                 TransitionRecord(order_number=new, partner=self._partner, rep=self._rep, seq=1,
                                  action=Action.ISSUE, actor=inp.actor, source=None, target=OrderStatus.ISSUED,
@@ -180,8 +180,7 @@ class OrderLoops(OrderMachine):
                                  pending_user=pending_user(OrderStatus.ISSUED, self._parties()),
                                  issue_id=successor.issue_id, note=note, supervisor=self._supervisor,
                                  status_since=now),
-                start_to_close_timeout=RECORD_TIMEOUT, retry_policy=OUTAGE_RETRY,
-                summary=f"reserve number {new} for the reissue",
+                f"reserve number {new} for the reissue",
             )
             try:
                 await workflow.start_child_workflow(

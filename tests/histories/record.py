@@ -115,6 +115,10 @@ async def payments(env, h):  # type: ignore[no-untyped-def]
                                                        line_ref="L2", match=MatchKind.AUTO))
 
 
+# Order histories recorded by today's code carry this suffix; those without it were recorded before the
+# `local-record-and-notify` patch (steps written by regular activities) and stay, so both kinds keep replaying.
+GENERATION = "-local-writes"
+
 ORDER_PATHS: dict[str, Path_] = {"happy": happy, "loops": loops, "lost-and-reissued": lost_and_reissued,
                                  "expired": expired, "form-lost": form_lost, "reported-lost": reported_lost,
                                  "payments": payments, "approved-and-held": happy}
@@ -133,7 +137,7 @@ async def record() -> None:
     async with env:
         await search_attributes.register(env.client)
         for name, path in ORDER_PATHS.items():
-            if not _wanted(f"order-{name}"):
+            if not _wanted(f"order-{name}{GENERATION}"):
                 continue
             standins, queue = StandIns(), f"rec-{uuid.uuid4().hex}"
             async with Worker(env.client, task_queue=queue, workflows=[OrderWorkflow],
@@ -147,7 +151,7 @@ async def record() -> None:
                                                                       OrderStatus.REISSUED, OrderStatus.EXPIRED):
                     raise AssertionError(f"path {name} did not close its order")
                 await h.result()
-                (HERE / f"order-{name}.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
+                (HERE / f"order-{name}{GENERATION}.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
         for name, approve in (("approved", True), ("timed-out", None)):
             if not _wanted(f"transfer-{name}"):
                 continue

@@ -10,6 +10,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.histories.record import GENERATION, ORDER_PATHS
 from workflows.customers import RecycleWorkflow, TransferInWorkflow
 from workflows.order import OrderWorkflow
 
@@ -21,6 +22,7 @@ def test_every_path_has_a_recorded_history():
     assert {"order-happy", "order-loops", "order-lost-and-reissued", "order-expired", "order-form-lost",
             "order-reported-lost", "order-payments", "order-approved-and-held", "transfer-approved",
             "transfer-timed-out", "recycle"} <= names
+    assert {f"order-{path}{GENERATION}" for path in ORDER_PATHS} <= names, "record today's order paths too"
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
