@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,12 @@ def file_digest(path: Path) -> tuple[int, str]:
 
 def upload_staging(client: Any, bucket: str, path: Path, order_number: str,
                    sse: dict[str, str] | None = None) -> StagedUpload:
-    size, sha = file_digest(path)
+    """Upload to a fresh staging key while another thread hashes the same file (hashlib lets go of the GIL),
+    so the step takes about as long as the upload alone. The worker re-hashes the staged object and refuses
+    it unless it has exactly this size and SHA-256, so a file changed mid-upload cannot slip through."""
     key = f"staging/{order_number}/{uuid.uuid4().hex}"
-    client.upload_file(str(path), bucket, key, ExtraArgs={"Metadata": {"sha256": sha}, **(sse or {})})
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(file_digest, path)
+        client.upload_file(str(path), bucket, key, ExtraArgs=dict(sse or {}))
+        size, sha = digest.result()
     return StagedUpload(key, size, sha)
