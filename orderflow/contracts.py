@@ -60,6 +60,12 @@ class IssueInput(Model):
     issue_note: str | None = None
 
 
+class IssuedInput(Model):
+    """Asks for the order once its issue is recorded; only the request that issued it (same issue id) may ask."""
+
+    issue_id: str = Field(min_length=1, max_length=64)
+
+
 class SignInput(Model):
     actor: ActorRef
     customer: CustomerRef

@@ -11,8 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 
 from db.customer_repo import customer_ref
 from db.engine import unit_of_work
@@ -31,6 +42,7 @@ from orderflow.contracts import (
     ActorRef,
     ChangeInput,
     CustomerRef,
+    IssuedInput,
     IssueInput,
     NoteInput,
     OrderView,
@@ -88,14 +100,16 @@ class OrderDesk:
                 rep = None
             check_issue(number, owning, actor, rep, rep_name, order_status(session, number))
         assert owning is not None
-        await self._client.start_workflow(
+        issue_id = uuid.uuid4().hex
+        start = WithStartWorkflowOperation(
             OrderWorkflow.run,
             IssueInput(number=number, partner=owning.partner, rep=rep_name, actor=actor_ref(actor),
-                       issue_id=uuid.uuid4().hex, supervisor=rep.reports_to if rep else None,
+                       issue_id=issue_id, supervisor=rep.reports_to if rep else None,
                        policy=self._settings.policy),
             id=workflow_id(number),
             task_queue=self._settings.task_queue,
             # A number is never issued twice, not even after its order has closed.
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=TypedSearchAttributes([
                 SearchAttributePair(sa.ORDER_NUMBER, number), SearchAttributePair(sa.CHANNEL_PARTNER, owning.partner),
@@ -105,21 +119,10 @@ class OrderDesk:
             static_summary=f"Order {number} · partner {owning.partner} · rep {rep_name}",
             static_details=f"Blank form {number} issued by {actor.username} to {rep_name}.",
         )
-        # Wait until the issue is recorded, so the next command sees the order everywhere. The read model is
-        # asked, not the workflow: a query would cost the worker a workflow task each time.
-        loop = asyncio.get_running_loop()
-        deadline, pause = loop.time() + self._settings.cli_wait_seconds, 0.01
-        while not self._recorded(number):
-            if loop.time() > deadline:
-                raise Unavailable(f"order {number} was started but its issue is not recorded yet: "
-                                  f"is a worker running on task queue '{self._settings.task_queue}'?")
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.2)
-        return await self.view(number)
-
-    def _recorded(self, number: str) -> bool:
-        with unit_of_work(self._sessions) as session:
-            return order_status(session, number) is not None
+        # One call starts the order and returns once its issue is recorded, so the next command sees the order
+        # everywhere: no polling of the read model, and no query costing the worker a workflow task.
+        return await self._bounded(number, self._client.execute_update_with_start_workflow(
+            OrderWorkflow.issued, IssuedInput(issue_id=issue_id), start_workflow_operation=start))
 
     def standing(self, number_text: str) -> Standing:
         """Where the order stands, from the read model: enough to refuse a wrong step before sending it,
@@ -276,7 +279,7 @@ class OrderDesk:
         """Never hang: with no worker answering, say so."""
         try:
             return await asyncio.wait_for(call, timeout=self._settings.cli_wait_seconds)  # type: ignore[no-any-return]
-        except TimeoutError:
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):  # the SDK's name for the same timeout
             raise Unavailable(
                 f"order {number} did not answer within {self._settings.cli_wait_seconds:g}s: is a worker running "
                 f"on task queue '{self._settings.task_queue}'? A step may still be applied when one is; "

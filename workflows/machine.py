@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities
@@ -75,6 +75,7 @@ class OrderMachine:
         self._history_limit = inp.history_limit
         self._lock = asyncio.Lock()
         self._hold_note: str | None = None
+        self._refusal: ApplicationError | None = None  # why the issue itself was refused
         snap = inp.snapshot
         if snap is None:
             self._status = OrderStatus.ISSUED
@@ -118,7 +119,9 @@ class OrderMachine:
         before: Callable[[], Awaitable[str]] | None = None, payment: PaidLine | None = None,
         data: dict[str, str] | None = None, line_ref: str | None = None,
     ) -> OrderView:
-        await workflow.wait_condition(lambda: self._ready)
+        await workflow.wait_condition(lambda: self._ready or self._refusal is not None)
+        if self._refusal is not None:
+            raise self._refusal
         async with self._lock:
             # Checked again: another step may have won the lock since the validator ran.
             fields, target = self._check(action, actor, plan)

@@ -6,15 +6,16 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.scans import ScanActivities
-    from domain.errors import DomainError
+    from domain.errors import DomainError, ErrorKind
     from domain.fields import business_date, check_day, clean_text, parse_amount
     from domain.order import Action, OrderStatus, check_signing_customer, check_step
     from orderflow.contracts import (
         HoldInput,
+        IssuedInput,
         IssueInput,
         OrderFields,
         OrderView,
@@ -57,11 +58,18 @@ class OrderWorkflow(OrderLoops, OrderPayments):
         if not self._ready:
             async with self._lock:
                 try:
-                    check_step(Action.ISSUE, None, inp.actor.to_domain(), self._parties())
-                except DomainError as err:
-                    raise to_application_error(err) from err
-                await self._record(Action.ISSUE, inp.actor, OrderStatus.ISSUED, self._fields,
-                                   summary="record the issue", issue=True, note=inp.issue_note, at=inp.reserved_at)
+                    try:
+                        check_step(Action.ISSUE, None, inp.actor.to_domain(), self._parties())
+                    except DomainError as err:
+                        raise to_application_error(err) from err
+                    await self._record(Action.ISSUE, inp.actor, OrderStatus.ISSUED, self._fields,
+                                       summary="record the issue", issue=True, note=inp.issue_note,
+                                       at=inp.reserved_at)
+                except ApplicationError as err:
+                    # The request that started the order waits on `issued`: give it the reason first.
+                    self._refusal = err
+                    await workflow.wait_condition(workflow.all_handlers_finished)
+                    raise
             self._ready = True
         await self._run_until_closed()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -70,6 +78,21 @@ class OrderWorkflow(OrderLoops, OrderPayments):
     @workflow.query
     def view(self) -> OrderView:
         return self._view()
+
+    @workflow.update
+    async def issued(self, inp: IssuedInput) -> OrderView:
+        """The answer to the request that started the order (update-with-start): the order once its issue is
+        recorded, so that request returns when every later command can see the order, without polling."""
+        await workflow.wait_condition(lambda: self._ready or self._refusal is not None)
+        if self._refusal is not None:
+            raise self._refusal
+        return self._view()
+
+    @issued.validator
+    def _validate_issued(self, inp: IssuedInput) -> None:
+        if inp.issue_id != self._issue_id:
+            raise ApplicationError(f"order {self._number} was issued by another request", ErrorKind.REFUSED.value,
+                                   type="Refused", non_retryable=True)
 
     # --- the happy path ----------------------------------------------------------------------
     def _plan_sign(self, inp: SignInput) -> Plan:

@@ -15,7 +15,8 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from temporalio.client import WorkflowHandle
+from temporalio.client import WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -28,6 +29,7 @@ from orderflow import search_attributes
 from orderflow.contracts import (
     ActorRef,
     ChangeInput,
+    IssuedInput,
     NoteInput,
     PayInput,
     ReissueInput,
@@ -143,15 +145,20 @@ async def record() -> None:
             async with Worker(env.client, task_queue=queue, workflows=[OrderWorkflow],
                               activities=[standins.record_step, standins.promote_scan, standins.promote_slip,
                                           standins.hold_scans, standins.notify]):
-                h = await env.client.start_workflow(OrderWorkflow.run, issue("BJ999999"),
-                                                    id=f"order-{name}-{uuid.uuid4().hex[:6]}", task_queue=queue)
-                await eventually(lambda h=h: h.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+                # As `order issue` does it: one update-with-start that answers once the issue is recorded.
+                inp = issue("BJ999999")
+                start = WithStartWorkflowOperation(OrderWorkflow.run, inp, id=f"order-{name}-{uuid.uuid4().hex[:6]}",
+                                                   task_queue=queue, id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
+                await env.client.execute_update_with_start_workflow(
+                    OrderWorkflow.issued, IssuedInput(issue_id=inp.issue_id), start_workflow_operation=start)
+                h = await start.workflow_handle()
                 await path(env, h)
                 if (await h.query(OrderWorkflow.view)).status not in (OrderStatus.EFFECTIVE, OrderStatus.VOID,
                                                                       OrderStatus.REISSUED, OrderStatus.EXPIRED):
                     raise AssertionError(f"path {name} did not close its order")
                 await h.result()
-                (HERE / f"order-{name}{GENERATION}.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
+                history = (await h.fetch_history()).to_json()
+                (HERE / f"order-{name}{GENERATION}.json").write_text(history, encoding="utf-8")
         for name, approve in (("approved", True), ("timed-out", None)):
             if not _wanted(f"transfer-{name}"):
                 continue
