@@ -11,6 +11,9 @@ from temporalio import activity, workflow
 from temporalio.worker import Worker
 
 STEPS = {"sign": 1, "receive": 1, "first_review": 1, "scan": 2, "second_review": 2, "pay": 1}
+# In orderflow's shape, the steps' database writes are local activities and only the scan's promotion and the
+# second review's legal hold (S3) are regular ones; the issue is an update-with-start.
+REGULAR = {"scan": 1, "second_review": 1}
 
 
 @activity.defn(name="bare_noop")
@@ -20,18 +23,32 @@ async def noop(step: str) -> str:
 
 @workflow.defn(name="BareOrder")
 class BareOrder:
-    def __init__(self) -> None:
+    """shape "plain": every activity a regular one (the issue's baseline); "orderflow": orderflow's own shape."""
+
+    @workflow.init
+    def __init__(self, number: str, shape: str = "plain") -> None:
         self._done = 0
+        self._started = False
+        self._shape = shape  # an update can come in the first task, before run begins
 
     @workflow.run
-    async def run(self, number: str) -> int:
+    async def run(self, number: str, shape: str = "plain") -> int:
         await self._work("issue", 1)
+        self._started = True
         await workflow.wait_condition(lambda: self._done == len(STEPS) and workflow.all_handlers_finished())
         return self._done
 
     async def _work(self, step: str, activities: int) -> int:
-        for _ in range(activities):
-            await workflow.execute_activity(noop, step, start_to_close_timeout=timedelta(seconds=30))
+        for i in range(activities):
+            if self._shape == "orderflow" and i >= REGULAR.get(step, 0):
+                await workflow.execute_local_activity(noop, step, start_to_close_timeout=timedelta(seconds=30))
+            else:
+                await workflow.execute_activity(noop, step, start_to_close_timeout=timedelta(seconds=30))
+        return self._done
+
+    @workflow.update
+    async def issued(self) -> int:
+        await workflow.wait_condition(lambda: self._started)
         return self._done
 
     @workflow.update

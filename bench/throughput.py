@@ -84,7 +84,11 @@ async def orders(stack: BenchStack, count: int, concurrency: int) -> tuple[float
     return await _drive(count, concurrency, one)
 
 
-async def bare(stack: BenchStack, count: int, concurrency: int) -> tuple[float, dict[str, list[float]]]:
+async def bare(stack: BenchStack, count: int, concurrency: int, shape: str,
+               ) -> tuple[float, dict[str, list[float]]]:
+    from temporalio.client import WithStartWorkflowOperation
+    from temporalio.common import WorkflowIDConflictPolicy
+
     from bench.bare import STEPS, BareOrder
     from orderflow.temporal import connect
 
@@ -92,8 +96,16 @@ async def bare(stack: BenchStack, count: int, concurrency: int) -> tuple[float, 
     client = await connect(settings)
 
     async def one(i: int, samples: dict[str, list[float]]) -> None:
-        handle = await _timed(samples, "issue", client.start_workflow(
-            BareOrder.run, f"B{i}", id=f"bare-{i}", task_queue=settings.task_queue + "-bare"))
+        queue = settings.task_queue + "-bare"
+        if shape == "plain":
+            handle = await _timed(samples, "issue", client.start_workflow(
+                BareOrder.run, args=[f"B{i}", shape], id=f"bare-{i}", task_queue=queue))
+        else:
+            start = WithStartWorkflowOperation(BareOrder.run, args=[f"B{i}", shape], id=f"bare-{i}", task_queue=queue,
+                                               id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
+            await _timed(samples, "issue", client.execute_update_with_start_workflow(
+                BareOrder.issued, start_workflow_operation=start))
+            handle = await start.workflow_handle()
         for step in STEPS:
             await _timed(samples, step, handle.execute_update(BareOrder.step, step))
         await handle.result()
@@ -110,27 +122,31 @@ def _measured(stack: BenchStack, count: int, work: Any) -> tuple[float, dict[str
 
 def run(count: int, concurrency: int, worker_counts: list[int]) -> str:
     rows = []
-    with bench_stack() as stack:
-        stack.start_workers(1, "bench.bare")
-        base_time, base_samples, base_cpu = _measured(stack, count, bare(stack, count, concurrency))
-    base_rate = count / base_time
-    rows.append(("bare baseline", 1, base_rate, 1.0, base_samples, base_cpu))
+    rates = {}
+    for shape, name in (("plain", "bare baseline"), ("orderflow", "bare, orderflow's shape")):
+        with bench_stack() as stack:
+            stack.start_workers(1, "bench.bare")
+            base_time, base_samples, base_cpu = _measured(stack, count, bare(stack, count, concurrency, shape))
+        rates[shape] = count / base_time
+        rows.append((name, 1, rates[shape], base_samples, base_cpu))
     for workers in worker_counts:
         with bench_stack() as stack:
             stack.start_workers(workers)
             elapsed, samples, cpu = _measured(stack, count, orders(stack, count, concurrency))
-        rows.append(("orderflow", workers, count / elapsed, (count / elapsed) / base_rate, samples, cpu))
+        rows.append(("orderflow", workers, count / elapsed, samples, cpu))
     lines = [f"{count} orders, concurrency {concurrency}. Latency p50 / p95 / p99 in ms per step; CPU in ms per "
              "order, by process (server = the Temporal dev server, with its SQLite).", "",
-             "| run | workers | orders/s | ratio to baseline | CPU server / workers / driver / S3 | "
-             + " | ".join(STEP_NAMES) + " |", "|---|---:|---:|---:|---|" + "---:|" * len(STEP_NAMES)]
-    for name, workers, rate, ratio, samples, cpu in rows:
+             "| run | workers | orders/s | ratio to baseline | ratio to orderflow's shape | "
+             "CPU server / workers / driver / S3 | " + " | ".join(STEP_NAMES) + " |",
+             "|---|---:|---:|---:|---:|---|" + "---:|" * len(STEP_NAMES)]
+    for name, workers, rate, samples, cpu in rows:
         cells = []
         for step in STEP_NAMES:
             p50, p95, p99 = percentiles(samples.get(step, []))
             cells.append(f"{p50:.0f} / {p95:.0f} / {p99:.0f}")
         used = f"{cpu['server']:.0f} / {cpu['workers']:.0f} / {cpu['driver']:.0f} / {cpu['s3']:.0f}"
-        lines.append(f"| {name} | {workers} | {rate:.1f} | {ratio:.2f} | {used} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} | {workers} | {rate:.1f} | {rate / rates['plain']:.2f} | "
+                     f"{rate / rates['orderflow']:.2f} | {used} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
