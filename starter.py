@@ -4,6 +4,11 @@ from __future__ import annotations
 
 
 def main() -> None:
+    import gc
+
+    # Start-up builds a few hundred thousand long-lived objects (SQLAlchemy, pydantic, the models) and almost no
+    # garbage; collecting every 700 allocations spent ~10% of `order show` on nothing. Cycles are still collected.
+    gc.set_threshold(20_000, 50, 100)
     from orderflow.cli import app
     from orderflow.process import exit_now
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -120,22 +121,38 @@ def _measured(stack: BenchStack, count: int, work: Any) -> tuple[float, dict[str
     return elapsed, samples, {k: (after[k] - before[k]) * 1000 / count for k in after}
 
 
-def run(count: int, concurrency: int, worker_counts: list[int]) -> str:
-    rows = []
-    rates = {}
-    for shape, name in (("plain", "bare baseline"), ("orderflow", "bare, orderflow's shape")):
-        with bench_stack() as stack:
-            stack.start_workers(1, "bench.bare")
-            base_time, base_samples, base_cpu = _measured(stack, count, bare(stack, count, concurrency, shape))
-        rates[shape] = count / base_time
-        rows.append((name, 1, rates[shape], base_samples, base_cpu))
-    for workers in worker_counts:
-        with bench_stack() as stack:
+def _one_run(kind: str, workers: int, count: int, concurrency: int) -> tuple[float, dict[str, list[float]],
+                                                                           dict[str, float]]:
+    """One measured run on its own fresh stack: a bare shape ("plain", "orderflow") or orderflow itself."""
+    with bench_stack() as stack:
+        if kind == "real":
             stack.start_workers(workers)
-            elapsed, samples, cpu = _measured(stack, count, orders(stack, count, concurrency))
-        rows.append(("orderflow", workers, count / elapsed, samples, cpu))
-    lines = [f"{count} orders, concurrency {concurrency}. Latency p50 / p95 / p99 in ms per step; CPU in ms per "
-             "order, by process (server = the Temporal dev server, with its SQLite).", "",
+            return _measured(stack, count, orders(stack, count, concurrency))
+        stack.start_workers(1, "bench.bare")
+        return _measured(stack, count, bare(stack, count, concurrency, kind))
+
+
+def run(count: int, concurrency: int, worker_counts: list[int], rounds: int = 2) -> str:
+    """The baselines and one worker alternate for `rounds` rounds (medians reported), because a shared machine
+    drifts over minutes; more workers run once each, for the scaling."""
+    configs = [("bare baseline", "plain", 1), ("bare, orderflow's shape", "orderflow", 1)]
+    configs += [("orderflow", "real", w) for w in worker_counts]
+    runs: dict[tuple[str, str, int], list[tuple[float, dict[str, list[float]], dict[str, float]]]] = {
+        c: [] for c in configs}
+    for i in range(rounds):
+        for config in configs:
+            if i == 0 or config[2] == 1:
+                runs[config].append(_one_run(config[1], config[2], count, concurrency))
+    rows, rates = [], {}
+    for (name, kind, workers), measured in runs.items():
+        rate = statistics.median(count / elapsed for elapsed, _, _ in measured)
+        samples = {step: [x for _, s, _ in measured for x in s.get(step, [])] for step in STEP_NAMES}
+        cpu = {k: statistics.mean(c[k] for _, _, c in measured) for k in measured[0][2]}
+        rates.setdefault(kind, rate)
+        rows.append((name, workers, rate, samples, cpu))
+    lines = [f"{count} orders, concurrency {concurrency}; the baselines and one worker: median of {rounds} rounds. "
+             "Latency p50 / p95 / p99 in ms per step; CPU in ms per order, by process (server = the Temporal dev "
+             "server, with its SQLite).", "",
              "| run | workers | orders/s | ratio to baseline | ratio to orderflow's shape | "
              "CPU server / workers / driver / S3 | " + " | ".join(STEP_NAMES) + " |",
              "|---|---:|---:|---:|---:|---|" + "---:|" * len(STEP_NAMES)]
@@ -157,8 +174,9 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=25)
     parser.add_argument("--workers", default="1,2,4", help="worker process counts to run, e.g. 1,2,4")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the baselines and one worker (medians)")
     args = parser.parse_args()
-    print(run(args.orders, args.concurrency, [int(w) for w in args.workers.split(",")]), flush=True)
+    print(run(args.orders, args.concurrency, [int(w) for w in args.workers.split(",")], args.rounds), flush=True)
     exit_now(0)
 
 
