@@ -17,38 +17,42 @@ from domain.people import Role
 NAME, TEL = "name:", "tel:"
 
 
+def holder_labels(session: Session, owners: set[str | None]) -> dict[str | None, str]:
+    """"bob (Bob Li, partner BJ)" for each owner, in one round trip: the collision check's latency is mostly
+    round trips, and a name can be similar to twenty customers."""
+    labels: dict[str | None, str] = {None: "the public pool"}
+    named = {o for o in owners if o is not None}
+    if not named:
+        return labels
+    rows = session.execute(select(User.username, User.name, UserPartner.partner_code).outerjoin(
+        UserPartner, UserPartner.username == User.username).where(User.username.in_(named))).all()
+    names = {username: name for username, name, _ in rows}
+    for owner in named:
+        partners = sorted(code for username, _, code in rows if username == owner and code)
+        labels[owner] = f"{owner} ({names.get(owner, owner)}{', partner ' + '/'.join(partners) if partners else ''})"
+    return labels
+
+
 def holder_label(session: Session, owner: str | None) -> str:
-    """"bob (Bob Li, partner BJ)": one round trip, since the collision check's latency is mostly round trips."""
-    if owner is None:
-        return "the public pool"
-    rows = session.execute(select(User.name, UserPartner.partner_code).outerjoin(
-        UserPartner, UserPartner.username == User.username).where(User.username == owner)).all()
-    name = rows[0][0] if rows else owner
-    partners = sorted(code for _, code in rows if code)
-    return f"{owner} ({name}{', partner ' + '/'.join(partners) if partners else ''})"
+    return holder_labels(session, {owner})[owner]
 
 
 def customer_ref(session: Session, customer: Customer) -> CustomerHolding:
     return CustomerHolding(customer.id, customer.name, customer.owner, holder_label(session, customer.owner))
 
 
-def _hit(session: Session, customer: Customer, match: Match, score: float = 100.0) -> Hit:
-    return Hit(customer.id, customer.name, customer.owner, holder_label(session, customer.owner), customer.region,
-               match, score)
-
-
 def find_hits(session: Session, name_key: str, numbers: dict[Match, str], threshold: float) -> list[Hit]:
-    """Search by name key, phone and fax one at a time, then for similar names; each hit names its holder."""
-    hits: list[Hit] = []
+    """Search by name key, phone and fax in one query, then for similar names; each hit names its holder."""
+    found: list[tuple[Customer, Match, float]] = []
     seen: set[int] = set()
     wanted = {NAME + name_key: Match.NAME, **{TEL + number: match for match, number in numbers.items()}}
     rows = session.execute(select(CustomerKey.key, Customer).join(Customer).where(CustomerKey.key.in_(wanted)))
     for key, customer in sorted(rows, key=lambda r: list(wanted).index(r[0])):
         if customer.id not in seen:
             seen.add(customer.id)
-            hits.append(_hit(session, customer, wanted[key]))
+            found.append((customer, wanted[key], 100.0))
     if len(name_key) >= 2:
-        # Only the keys come back for scoring; whole rows are loaded for the few that match.
+        # Only the keys come back for scoring; whole rows are loaded, in one query, for the few that match.
         # ratio = 2·matches / (len a + len b) ≥ threshold bounds the other key's length: filter on it in SQL.
         share = threshold / 100
         shortest, longest = int(len(name_key) * share / (2 - share)), int(len(name_key) * (2 - share) / share) + 1
@@ -59,12 +63,13 @@ def find_hits(session: Session, name_key: str, numbers: dict[Match, str], thresh
         ).all()
         scored = [(cid, fuzz.ratio(name_key, key, score_cutoff=threshold))
                   for cid, key in candidates if cid not in seen]
-        for cid, score in sorted((c for c in scored if c[1]), key=lambda c: -c[1])[:20]:
-            similar = session.get(Customer, cid)
-            assert similar is not None
-            seen.add(cid)
-            hits.append(_hit(session, similar, Match.SIMILAR, score))
-    return hits
+        best = sorted((c for c in scored if c[1]), key=lambda c: -c[1])[:20]
+        if best:
+            loaded = session.scalars(select(Customer).where(Customer.id.in_([cid for cid, _ in best])))
+            by_id = {c.id: c for c in loaded}
+            found += [(by_id[cid], Match.SIMILAR, score) for cid, score in best]
+    labels = holder_labels(session, {customer.owner for customer, _, _ in found})
+    return [Hit(c.id, c.name, c.owner, labels[c.owner], c.region, match, score) for c, match, score in found]
 
 
 def entry_hits(session: Session, entry: Entry, threshold: float) -> list[Hit]:
