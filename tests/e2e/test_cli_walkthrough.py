@@ -129,3 +129,16 @@ def test_the_cli_exit_codes(stack: Stack, tmp_path: Path):
     assert done.returncode == 1 and "is a worker running on task queue 'nobody-polls-this'?" in done.stderr
     err = json.loads(stack.run("--json", "order", "show", "BJ100999", user="olga", expect=5).stdout)
     assert err == {"error": "there is no order BJ100999", "kind": "not_found", "exit_code": 5}
+
+
+async def test_two_assistants_issuing_one_number_at_once_get_one_order(stack: Stack):
+    """They can all pass the database's early check at once; the workflow id decides, and each loser hears why."""
+    argv = [CLI, "--as", "amy", "--json", "order", "issue", "BJ100030", "--to", "alice"]
+    racers = [subprocess.Popen(argv, env=stack.env, cwd=stack.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True) for _ in range(4)]
+    outcomes = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in racers]  # type: ignore[union-attr]
+    won = [json.loads(out) for code, out, _ in outcomes if code == 0]
+    lost = [err for code, _, err in outcomes if code != 0]
+    assert len(won) == 1 and won[0]["status"] == "ISSUED" and len(won[0]["timeline"]) == 1
+    assert len(lost) == 3 and all("already been issued" in err for err in lost), lost
+    assert len(stack.json("order", "show", "BJ100030", user="amy")["timeline"]) == 1
