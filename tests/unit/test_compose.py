@@ -61,3 +61,15 @@ def test_the_ui_is_published_on_loopback_only():
     for name, service in SERVICES.items():
         for port in service.get("ports", []):
             assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
+
+
+def test_the_server_takes_update_with_start():
+    """`order issue` is one update-with-start: the server must allow ExecuteMultiOperation, from a release that
+    has the fix for CVE-2025-14986, and every file compose mounts must be in the repository."""
+    temporal = SERVICES["temporal"]
+    major, minor, patch = (int(x) for x in temporal["image"].split(":")[1].split(".")[:3])
+    assert (major, minor, patch) >= (1, 27, 4)
+    mounts = [m.split(":") for m in temporal["volumes"]]
+    dynamic = next(Path(ROOT / src) for src, dst, *_ in mounts if dst.endswith("dynamicconfig/docker.yaml"))
+    config = yaml.safe_load(dynamic.read_text(encoding="utf-8"))
+    assert config["frontend.enableExecuteMultiOperation"] == [{"value": True}]
