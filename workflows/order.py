@@ -10,7 +10,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.scans import ScanActivities
-    from domain.errors import DomainError, ErrorKind
+    from domain.errors import DomainError, Refused
     from domain.fields import business_date, check_day, clean_text, parse_amount
     from domain.order import Action, OrderStatus, check_signing_customer, check_step
     from orderflow.contracts import (
@@ -58,13 +58,7 @@ class OrderWorkflow(OrderLoops, OrderPayments):
         if not self._ready:
             async with self._lock:
                 try:
-                    try:
-                        check_step(Action.ISSUE, None, inp.actor.to_domain(), self._parties())
-                    except DomainError as err:
-                        raise to_application_error(err) from err
-                    await self._record(Action.ISSUE, inp.actor, OrderStatus.ISSUED, self._fields,
-                                       summary="record the issue", issue=True, note=inp.issue_note,
-                                       at=inp.reserved_at)
+                    await self._record_issue(inp)
                 except ApplicationError as err:
                     # The request that started the order waits on `issued`: give it the reason first.
                     self._refusal = err
@@ -74,6 +68,14 @@ class OrderWorkflow(OrderLoops, OrderPayments):
         await self._run_until_closed()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._view()
+
+    async def _record_issue(self, inp: IssueInput) -> None:
+        try:
+            check_step(Action.ISSUE, None, inp.actor.to_domain(), self._parties())
+        except DomainError as err:
+            raise to_application_error(err) from err
+        await self._record(Action.ISSUE, inp.actor, OrderStatus.ISSUED, self._fields, summary="record the issue",
+                           issue=True, note=inp.issue_note, at=inp.reserved_at)
 
     @workflow.query
     def view(self) -> OrderView:
@@ -91,8 +93,7 @@ class OrderWorkflow(OrderLoops, OrderPayments):
     @issued.validator
     def _validate_issued(self, inp: IssuedInput) -> None:
         if inp.issue_id != self._issue_id:
-            raise ApplicationError(f"order {self._number} was issued by another request", ErrorKind.REFUSED.value,
-                                   type="Refused", non_retryable=True)
+            raise to_application_error(Refused(f"order {self._number} was issued by another request"))
 
     # --- the happy path ----------------------------------------------------------------------
     def _plan_sign(self, inp: SignInput) -> Plan:
