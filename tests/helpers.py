@@ -27,6 +27,7 @@ from orderflow.contracts import (
     StepInput,
     TransitionRecord,
 )
+from orderflow.settings import Settings
 
 T = TypeVar("T")
 
@@ -37,6 +38,12 @@ OTHER_REP = ActorRef(username="bob", role=Role.SALES, partners=["BJ"])
 ORDER_GROUP = ActorRef(username="olga", role=Role.ORDER_GROUP)
 FINANCE = ActorRef(username="fay", role=Role.FINANCE)
 CUSTOMER = CustomerRef(id=1, name="美来尔工程技术有限公司", owner="alice", holder="alice (Alice Wang, partner BJ)")
+
+
+def settings_from_env(env: dict[str, str]) -> Settings:
+    """The settings a child process started with `env` builds for itself."""
+    return Settings(**{k.removeprefix("ORDERFLOW_").lower(): v for k, v in env.items()
+                       if k.startswith("ORDERFLOW_") and k != "ORDERFLOW_USER"})
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from db.engine import unit_of_work
@@ -98,15 +98,24 @@ def _scans(session: Session, s3: Any, bucket: str) -> list[str]:
 
 
 async def _workflows(session: Session, client: Client) -> list[str]:
-    """The read model's status is the workflow's own."""
+    """The read model's status is the workflow's own: a closed order's from the result it returned, which the
+    server answers from history, a running one's from a query. Querying a closed workflow would make the worker
+    replay its whole history, and a thousand of those at once outlast the server's query deadline."""
     from workflows.order import OrderWorkflow
 
-    gate = asyncio.Semaphore(50)
+    gate = asyncio.Semaphore(20)
 
     async def one(number: str, status: str) -> str | None:
+        handle = client.get_workflow_handle_for(OrderWorkflow.run, f"order-{number}")
         async with gate:
             try:
-                view = await client.get_workflow_handle(f"order-{number}").query(OrderWorkflow.view)
+                state = (await handle.describe()).status
+                if state == WorkflowExecutionStatus.RUNNING:
+                    view = await handle.query(OrderWorkflow.view)
+                elif state == WorkflowExecutionStatus.COMPLETED:
+                    view = await handle.result()
+                else:
+                    return f"order {number}: workflow ended {state.name if state else 'unknown'}"
             except RPCError as err:
                 return f"order {number}: workflow not answering ({err.message})"
         if view.status.value != status:

@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from orderflow.s3 import ensure_bucket, make_client
 from orderflow.settings import Settings
+from tests.helpers import settings_from_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).parent / "orderflow")
@@ -34,6 +35,9 @@ class Stack:
 
     def json(self, *args: str, user: str | None = None) -> Any:
         return json.loads(self.run("--json", *args, user=user).stdout)
+
+    def settings(self) -> Settings:
+        return settings_from_env(self.env)
 
 
 @pytest.fixture

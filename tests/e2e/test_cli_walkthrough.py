@@ -58,6 +58,30 @@ async def test_an_order_goes_from_issue_to_effective_through_the_cli(stack: Stac
         lambda: _ids(dev_env, stack, 'OrderNumber="BJ100001" AND OrderStatus="EFFECTIVE" AND ChannelPartner="BJ"'),
         lambda ids: bool(ids))
     assert found == ["order-BJ100001"]
+    stack.json("order", "issue", "BJ100002", "--to", "alice", user="amy")
+    await _the_invariant_checker_reads_both_kinds_of_workflow(stack)
+
+
+async def _the_invariant_checker_reads_both_kinds_of_workflow(stack: Stack) -> None:
+    """The reliability suite's workflow check answers a closed order from its result and a running one from a
+    query; a store that drifted from either is named."""
+    from sqlalchemy import update
+
+    from db.engine import make_engine, session_factory, unit_of_work
+    from db.models import Order
+    from orderflow.temporal import connect
+    from tests.invariants import check
+
+    settings = stack.settings()
+    sessions = session_factory(make_engine(settings.db_url))
+    client = await connect(settings)
+    assert await check(sessions, client=client) == []
+    with unit_of_work(sessions) as session:
+        session.execute(update(Order).where(Order.number == "BJ100001").values(status="AWAITING_PAYMENT"))
+        session.execute(update(Order).where(Order.number == "BJ100002").values(status="SIGNED"))
+    bad = await check(sessions, client=client)
+    assert "order BJ100001: database says AWAITING_PAYMENT, workflow says EFFECTIVE" in bad
+    assert "order BJ100002: database says SIGNED, workflow says ISSUED" in bad
 
 
 async def _ids(env: WorkflowEnvironment, stack: Stack, query: str) -> list[str]:

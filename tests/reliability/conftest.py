@@ -23,6 +23,7 @@ from orderflow.s3 import ensure_bucket, make_client
 from orderflow.settings import Settings
 from tests.conftest import fresh_database
 from tests.e2e.conftest import CLI, ROOT
+from tests.helpers import settings_from_env
 from tests.reliability.proxy import Proxy
 from tests.reliability.report import record_result
 
@@ -73,8 +74,7 @@ class Rig:
         return session_factory(make_engine(self.db_url))
 
     def settings(self) -> Settings:
-        return Settings(**{k.removeprefix("ORDERFLOW_").lower(): v for k, v in self.env.items()
-                           if k.startswith("ORDERFLOW_") and k not in ("ORDERFLOW_USER",)})
+        return settings_from_env(self.env)
 
 
 @pytest.fixture
