@@ -140,8 +140,9 @@ class PaymentDesk:
         if not path.is_file():
             raise InvalidInput(f"statement file {path} does not exist or is not a file")
         now = datetime.now(UTC)
-        if path.stat().st_size > MAX_FILE_BYTES:  # refuse before reading a byte of it into memory
-            raise InvalidInput(f"the statement file is {path.stat().st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:  # refuse before reading a byte of it into memory
+            raise InvalidInput(f"the statement file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
         statement = parse_statement(path.read_bytes(), business_date(now))
         stored = None
         for _ in range(3):  # an overlapping import committing at the same moment: the next pass sees its lines

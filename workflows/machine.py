@@ -114,14 +114,18 @@ class OrderMachine:
         except DomainError as err:
             raise to_application_error(err) from err
 
+    async def _issue_recorded(self) -> None:
+        """Wait until the issue itself is recorded; if it was refused, every waiting request gets the reason."""
+        await workflow.wait_condition(lambda: self._ready or self._refusal is not None)
+        if self._refusal is not None:
+            raise self._refusal
+
     async def _step(
         self, action: Action, actor: ActorRef, plan: Plan, *, summary: str, note: str | None = None,
         before: Callable[[], Awaitable[str]] | None = None, payment: PaidLine | None = None,
         data: dict[str, str] | None = None, line_ref: str | None = None,
     ) -> OrderView:
-        await workflow.wait_condition(lambda: self._ready or self._refusal is not None)
-        if self._refusal is not None:
-            raise self._refusal
+        await self._issue_recorded()
         async with self._lock:
             # Checked again: another step may have won the lock since the validator ran.
             fields, target = self._check(action, actor, plan)

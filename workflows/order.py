@@ -85,9 +85,7 @@ class OrderWorkflow(OrderLoops, OrderPayments):
     async def issued(self, inp: IssuedInput) -> OrderView:
         """The answer to the request that started the order (update-with-start): the order once its issue is
         recorded, so that request returns when every later command can see the order, without polling."""
-        await workflow.wait_condition(lambda: self._ready or self._refusal is not None)
-        if self._refusal is not None:
-            raise self._refusal
+        await self._issue_recorded()
         return self._view()
 
     @issued.validator
