@@ -1,16 +1,32 @@
-"""The `orderflow` command: the starter CLI for people and scripts."""
+"""The `orderflow` command. People's commands are an HTTP client of the API (`cli/`); the few that run on the
+server host with its own credentials (`serve`, `admin`, `db`, `temporal`, `schedules`, `codec-server`) live in
+`server/admin.py` and are imported only when asked for, so the client never loads the server's libraries."""
 
 from __future__ import annotations
 
+import sys
+
+SERVER_COMMANDS = frozenset({"serve", "admin", "db", "temporal", "schedules", "codec-server"})
+
+
+def _command(argv: list[str]) -> str | None:
+    """The first word that is not an option (nor the value of `--request-id`)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--request-id":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
 
 def main() -> None:
-    import gc
-
-    # Start-up builds a few hundred thousand long-lived objects (SQLAlchemy, pydantic, the models) and almost no
-    # garbage; collecting every 700 allocations spent ~10% of `order show` on nothing. Cycles are still collected.
-    gc.set_threshold(20_000, 50, 100)
-    from orderflow.cli import app
     from orderflow.process import exit_now
+
+    if _command(sys.argv[1:]) in SERVER_COMMANDS:
+        from server.admin import app
+    else:
+        from cli import app  # type: ignore[assignment]
 
     code: int = 0
     try:

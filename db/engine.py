@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import auth_models  # noqa: F401 - its tables belong to Base.metadata too
 from db.models import Base
 
 

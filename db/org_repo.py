@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from db.auth_repo import revoke_user_tokens
 from db.models import NumberRangeRow, OrgChange, Partner, User, UserPartner
 from domain.errors import NotFound
 from domain.numbers import NumberRange
@@ -105,6 +106,9 @@ def set_active(session: Session, user: User, active: bool, actor: str, at: datet
     session.add(OrgChange(username=user.username, field="active", before=str(user.active), after=str(active),
                           actor=actor, at=at))
     user.active = active
+    if not active:
+        # The one place a user is deactivated (org reload, account closed): their tokens die in the same transaction.
+        revoke_user_tokens(session, user.username, at, f"deactivated by {actor}")
     return 1
 
 

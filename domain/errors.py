@@ -6,11 +6,16 @@ from enum import StrEnum
 
 
 class ErrorKind(StrEnum):
-    INVALID = "invalid"  # malformed input: exit 2
-    REFUSED = "refused"  # a business rule says no: exit 3
-    FORBIDDEN = "forbidden"  # role or scope missing: exit 4
-    NOT_FOUND = "not_found"  # exit 5
-    UNAVAILABLE = "unavailable"  # a server or file the command needs is missing: exit 1
+    """Each kind has one HTTP status (api/errors.py) and one CLI exit code (cli/runtime.py)."""
+
+    INVALID = "invalid"  # malformed input: 422, exit 2
+    REFUSED = "refused"  # a business rule says no: 409, exit 3
+    FORBIDDEN = "forbidden"  # role missing: 403, exit 4
+    NOT_FOUND = "not_found"  # missing, or outside the caller's scope (the same answer): 404, exit 5
+    UNAVAILABLE = "unavailable"  # a server or file the command needs is missing: 503, exit 1
+    UNAUTHENTICATED = "unauthenticated"  # no valid token or session, or a wrong password: 401, exit 4
+    THROTTLED = "throttled"  # too many failed sign-ins for now: 429, exit 4
+    TOO_LARGE = "too_large"  # a body or file over its limit: 413, exit 2
 
 
 class DomainError(Exception):
@@ -39,6 +44,22 @@ class NotFound(DomainError):
 
 class Unavailable(DomainError):
     kind = ErrorKind.UNAVAILABLE
+
+
+class NotAuthenticated(DomainError):
+    kind = ErrorKind.UNAUTHENTICATED
+
+
+class Throttled(DomainError):
+    kind = ErrorKind.THROTTLED
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class TooLarge(DomainError):
+    kind = ErrorKind.TOO_LARGE
 
 
 class WrongState(Refused):

@@ -72,9 +72,24 @@ class Settings(BaseSettings):
     codec_server_token: SecretStr | None = None
     codec_server_origin: str = "http://127.0.0.1:8233"
     codec_server_max_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
-    user: str | None = None
-    # How long the CLI waits for a step to be recorded before it says the worker is not answering.
-    cli_wait_seconds: float = Field(default=30, gt=0)  # the acting user when --as is not given
+    # How long the API waits for a step to be recorded before it says the worker is not answering.
+    cli_wait_seconds: float = Field(default=30, gt=0)
+    # The HTTP API (`orderflow serve`): loopback by default; compose runs several behind one address.
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, gt=0, lt=65536)
+    # Browser origins allowed to call the API; empty keeps CORS closed.
+    api_cors_origins: list[str] = Field(default_factory=list)
+    api_max_body_bytes: int = Field(default=1024 * 1024, gt=0)  # JSON bodies; files have their own limits
+    # Proxies whose X-Forwarded-For is believed (the client address throttles sign-ins); none by default.
+    api_forwarded_allow_ips: str = ""
+    # Sign-in: API tokens expire after this many days; failures lock an account, then an address, for a while
+    # that doubles with each further failure, up to the cap.
+    token_days: int = Field(default=30, gt=0, le=365)
+    signin_account_failures: int = Field(default=5, gt=0)
+    signin_address_failures: int = Field(default=20, gt=0)
+    signin_lock_seconds: int = Field(default=60, gt=0)
+    signin_lock_max_seconds: int = Field(default=3600, gt=0)
+    setup_code_days: int = Field(default=7, gt=0)
     worker_max_concurrent_activities: int = Field(default=32, gt=0)
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     worker_heartbeat_file: Path | None = None  # touched while polling, for container health checks

@@ -128,8 +128,8 @@ class Stack:
     def _ensure_schedules(self) -> None:
         import asyncio
 
-        from orderflow.schedules import ensure_schedules
         from orderflow.temporal import connect
+        from services.schedules import ensure_schedules
 
         async def ensure() -> str:
             return await ensure_schedules(await connect(self.settings), self.settings)

@@ -1,12 +1,13 @@
-"""The `orderflow` command line. Heavy modules are imported inside commands, so start-up stays quick."""
+"""The `orderflow` command line: an HTTP client of the orderflow API, acting as the signed-in user.
+Heavy modules are imported inside commands, so start-up stays quick."""
 
 from __future__ import annotations
 
 import typer
 
-from orderflow.cli import (
+from cli import (
     accounts,
-    admin,
+    auth,
     customers,
     ops,
     order_loops,
@@ -17,35 +18,34 @@ from orderflow.cli import (
     views,
     warehouse,
 )
-from orderflow.cli.runtime import Cli
+from cli.runtime import Cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="Channel sales-support orders, run as durable Temporal workflows.")
+                  help="Channel sales-support orders, run as durable Temporal workflows. Sign in first with "
+                       "`orderflow login USER`; commands act as that user through the API at ORDERFLOW_API_URL. "
+                       "On the server host: serve, admin, db, temporal, schedules, codec-server.")
 app.add_typer(org.app, name="org")
 app.add_typer(customers.app, name="customer")
 app.add_typer(orders.app, name="order")  # order_loops adds its commands to the same group
 assert order_loops.app is orders.app and warehouse.app is customers.app is transfers.app
 app.add_typer(payments.app, name="payments")  # it also adds `order slip`
-app.add_typer(views.db_app, name="db")
 app.add_typer(ops.app, name="ops")
-app.add_typer(admin.schedules_app, name="schedules")
-app.add_typer(admin.temporal_app, name="temporal")
-app.command("codec-server")(admin.codec_server)
 app.command("inbox")(views.inbox)
 app.command("credits")(views.credits)
 app.command("team")(accounts.team)
 app.add_typer(accounts.app, name="user")
+app.command("login")(auth.login)
+app.command("logout")(auth.logout)
+app.command("whoami")(auth.whoami)
+app.command("setup")(auth.setup)
+app.add_typer(auth.tokens_app, name="tokens")
 
 
 @app.callback()
 def main(
     ctx: typer.Context,
-    as_user: str | None = typer.Option(None, "--as", envvar="ORDERFLOW_USER",
-                                       help="Act as this user from the org file."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     request_id: str | None = typer.Option(None, "--request-id",
                                           help="Make a retried order step idempotent: the same id is applied once."),
 ) -> None:
-    from orderflow.settings import Settings
-
-    ctx.obj = Cli(settings=Settings(), user=as_user, as_json=as_json, request_id=request_id)
+    ctx.obj = Cli(as_json=as_json, request_id=request_id)

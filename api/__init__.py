@@ -1,0 +1,1 @@
+"""The HTTP API: parses, authenticates, calls one service and renders JSON."""

@@ -1,0 +1,51 @@
+"""Uploads stream to a temporary file as they arrive, so the server's memory stays flat in the file size.
+
+The request body is the file itself (no multipart): `PUT ...?filename=scan.pdf` with the bytes. The size limit
+is enforced while reading, so an oversized or endless body is cut off at the limit and nothing is kept."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Request
+
+from domain.errors import InvalidInput, TooLarge
+
+# A file's name as the person chose it: kept for the record, never used as a path on this server.
+_NAME = re.compile(r"[^\\/\x00-\x1f\x7f]{1,200}")
+
+
+def safe_filename(name: str | None, default: str) -> str:
+    """The last segment only, with no path or control characters: '../../etc/passwd' becomes 'passwd'."""
+    if not name:
+        return default
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if base in ("", ".", "..") or not _NAME.fullmatch(base):
+        raise InvalidInput(f"file name {name!r} is not usable: give a plain name such as scan.pdf")
+    return base
+
+
+@asynccontextmanager
+async def received_file(request: Request, filename: str, max_bytes: int, what: str) -> AsyncIterator[Path]:
+    """The body written to a private temporary directory under the given (safe) name; removed afterwards."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise TooLarge(f"the {what} is {int(declared):,} bytes; the limit is {max_bytes:,}")
+    with tempfile.TemporaryDirectory(prefix="orderflow-upload-") as folder:
+        target = Path(folder) / filename
+        size = 0
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(f"the {what} is over the limit of {max_bytes:,} bytes")
+                out.write(chunk)
+        if size == 0:
+            raise InvalidInput(f"the {what} is empty: send the file's bytes as the request body")
+        yield target

@@ -1,0 +1,60 @@
+"""Where the CLI keeps its token: `$XDG_CONFIG_HOME/orderflow/token.json` (default ~/.config), mode 0600.
+
+A stored token is sent only to the API address it was issued by, so pointing ORDERFLOW_API_URL elsewhere
+never hands it to another server. ORDERFLOW_TOKEN (for scripts) wins over the file."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+
+def config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "orderflow"
+
+
+def token_file() -> Path:
+    return config_dir() / "token.json"
+
+
+def stored() -> dict[str, Any] | None:
+    try:
+        data = json.loads(token_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("token"), str) else None
+
+
+def token_for(api_url: str) -> str | None:
+    env = os.environ.get("ORDERFLOW_TOKEN")
+    if env:
+        return env.strip()
+    data = stored()
+    if data and data.get("api_url", "").rstrip("/") == api_url.rstrip("/"):
+        return str(data["token"])
+    return None
+
+
+def save(api_url: str, username: str, token: str, token_id: int, expires_at: str) -> Path:
+    """Write the token readable by its owner only, created with that mode so it is never briefly open."""
+    path = token_file()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump({"api_url": api_url.rstrip("/"), "username": username, "token": token, "token_id": token_id,
+                   "expires_at": expires_at}, fh)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return path
+
+
+def forget() -> bool:
+    try:
+        token_file().unlink()
+        return True
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,275 @@
+"""Sign-in: passwords (argon2id), one-time setup codes, API tokens kept only as hashes, lockouts, the audit.
+
+Everything lives in the database, so several API replicas agree on every token and every lockout. A wrong
+password and an unknown user get the same answer after the same work, so the API never tells who exists."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from db import auth_repo
+from db.auth_models import ApiToken, Credential, SetupCode, SignInFailures
+from db.models import User
+from db.org_repo import load_actor
+from domain.errors import NotAuthenticated, NotFound, Throttled
+from domain.fields import clean_text
+from domain.people import Actor
+from domain.signin import (
+    LockPolicy,
+    check_password,
+    counts_after,
+    new_setup_code,
+    new_token,
+    normalise_code,
+    token_hash,
+    well_formed,
+)
+from services.context import Services
+
+WRONG = "wrong username or password"
+BAD_TOKEN = "the token is not valid: it may be mistyped, expired or revoked; sign in again with `orderflow login`"
+USED_EVERY = timedelta(minutes=1)  # last use is written at most this often: a busy client costs no write per call
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    actor: Actor
+    token_id: int
+    label: str
+    expires_at: datetime
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id with the library's current parameters (RFC 9106 low-memory profile)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the user is unknown, so that answer takes as long as a wrong password."""
+    return _hasher().hash("not a password of anyone's")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _policies(services: Services) -> dict[str, LockPolicy]:
+    s = services.settings
+    base, cap = timedelta(seconds=s.signin_lock_seconds), timedelta(seconds=s.signin_lock_max_seconds)
+    return {"user": LockPolicy(s.signin_account_failures, base, cap),
+            "addr": LockPolicy(s.signin_address_failures, base, cap)}
+
+
+def _keys(username: str, address: str | None) -> dict[str, str]:
+    return {"user": f"user:{username.strip().lower()[:64]}", "addr": f"addr:{address or 'unknown'}"}
+
+
+def _refuse_if_locked(services: Services, keys: dict[str, str], username: str, address: str | None) -> None:
+    now = _now()
+    wait = 0
+    with services.transaction() as session:
+        for key in keys.values():
+            row = auth_repo.failures(session, key)
+            if row is not None and row.locked_until is not None and row.locked_until > now:
+                wait = max(wait, int((row.locked_until - now).total_seconds()) + 1)
+                auth_repo.audit(session, now, "refused_locked", username, address, key.split(":")[0])
+    if wait:  # raised after the commit, so the refusal stays in the audit
+        raise Throttled(f"too many failed sign-ins: try again in {wait} seconds", wait)
+
+
+def _record_failure(services: Services, keys: dict[str, str], username: str, address: str | None,
+                    event: str) -> None:
+    """Count the failure under each key with one atomic update, and lock the key when it has earned it."""
+    now = _now()
+    policies = _policies(services)
+    with services.transaction() as session:
+        auth_repo.audit(session, now, event, username, address)
+        for kind, key in keys.items():
+            row = _bump(session, key, now, policies[kind])
+            lock = policies[kind].lock_for(row.failures)
+            if lock is not None:
+                row.locked_until = now + lock
+                auth_repo.audit(session, now, "locked", username, address,
+                                f"{kind} after {row.failures} failures, {int(lock.total_seconds())}s")
+
+
+def _bump(session: Session, key: str, now: datetime, policy: LockPolicy) -> SignInFailures:
+    row = auth_repo.failures(session, key, for_update=True)
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = SignInFailures(key=key, failures=0)
+                session.add(row)
+        except IntegrityError:  # another replica counted the first failure at the same moment
+            row = auth_repo.failures(session, key, for_update=True)
+            assert row is not None
+    row.failures = counts_after(row.failures, row.last_failure_at, now, policy)
+    row.last_failure_at = now
+    return row
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher().verify(stored or _dummy_hash(), password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def login(services: Services, username: str, password: str, address: str | None, label: str) -> dict[str, Any]:
+    """A password for a new API token. Locked keys are refused before the password is even looked at."""
+    label = clean_text(label or "orderflow CLI", "token label", max_len=100)
+    keys = _keys(username, address)
+    _refuse_if_locked(services, keys, username, address)
+    with services.transaction() as session:
+        user = session.get(User, username) if len(username) <= 64 else None
+        credential = session.get(Credential, username) if user is not None and user.active else None
+        stored = credential.password_hash if credential is not None else None
+    if not _verify(stored, password[:1024]):
+        _record_failure(services, keys, username, address, "login_failed")
+        raise NotAuthenticated(WRONG)
+    now = _now()
+    token = new_token()
+    with services.transaction() as session:
+        failures = auth_repo.failures(session, keys["user"])
+        if failures is not None:
+            session.delete(failures)  # a success ends the account's streak; the address keeps its own
+        row = ApiToken(token_hash=token_hash(token), hint=token[:8], username=username, label=label,
+                       created_at=now, expires_at=now + timedelta(days=services.settings.token_days))
+        session.add(row)
+        if _hasher().check_needs_rehash(stored or ""):
+            credential = session.get(Credential, username)
+            if credential is not None:
+                credential.password_hash = _hasher().hash(password)
+        session.flush()
+        auth_repo.audit(session, now, "login", username, address, f"token {row.id} ({label})")
+        return {"token": token, "token_id": row.id, "username": username, "label": label,
+                "expires_at": row.expires_at.isoformat()}
+
+
+def authenticate(services: Services, token: str) -> Authenticated:
+    """The actor a token belongs to, read fresh each time: a revoked token or a deactivated user stops at once."""
+    if not well_formed(token):
+        raise NotAuthenticated(BAD_TOKEN)
+    now = _now()
+    with services.transaction() as session:
+        row = auth_repo.token_by_hash(session, token_hash(token))
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            raise NotAuthenticated(BAD_TOKEN)
+        try:
+            actor = load_actor(session, row.username)
+        except NotFound:
+            raise NotAuthenticated(BAD_TOKEN) from None
+        if not actor.active:
+            raise NotAuthenticated(BAD_TOKEN)
+        if row.last_used_at is None or now - row.last_used_at > USED_EVERY:
+            session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        return Authenticated(actor, row.id, row.label, row.expires_at)
+
+
+def logout(services: Services, auth: Authenticated, address: str | None) -> None:
+    _revoke(services, auth.actor.username, auth.token_id, address, "signed out")
+
+
+def revoke_token(services: Services, auth: Authenticated, token_id: int, address: str | None) -> None:
+    """A user revokes one of their own tokens; another user's token answers like a missing one."""
+    _revoke(services, auth.actor.username, token_id, address, "revoked by its owner")
+
+
+def _revoke(services: Services, username: str, token_id: int, address: str | None, reason: str) -> None:
+    now = _now()
+    with services.transaction() as session:
+        row = session.get(ApiToken, token_id)
+        if row is None or row.username != username or row.revoked_at is not None:
+            raise NotFound(f"there is no live token {token_id} of yours")
+        row.revoked_at, row.revoked_reason = now, reason
+        auth_repo.audit(session, now, "revoked", username, address, f"token {token_id}: {reason}")
+
+
+def list_tokens(services: Services, auth: Authenticated) -> list[dict[str, Any]]:
+    now = _now()
+    with services.transaction() as session:
+        return [{"id": t.id, "label": t.label, "hint": t.hint + "…", "created_at": t.created_at.isoformat(),
+                 "expires_at": t.expires_at.isoformat(),
+                 "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                 "current": t.id == auth.token_id}
+                for t in auth_repo.tokens_of(session, auth.actor.username) if t.expires_at > now]
+
+
+def whoami(services: Services, auth: Authenticated) -> dict[str, Any]:
+    a = auth.actor
+    with services.transaction() as session:
+        user = session.get(User, a.username)
+        name = user.name if user is not None else a.username
+    return {"username": a.username, "name": name, "role": a.role.value, "partners": sorted(a.partners),
+            "regions": sorted(a.regions), "reports_to": a.reports_to,
+            "token": {"id": auth.token_id, "label": auth.label, "expires_at": auth.expires_at.isoformat()}}
+
+
+def set_password(services: Services, username: str, password: str, by: str) -> None:
+    """On the server host (`orderflow admin set-password`): set or reset a password; live tokens are revoked,
+    since a reset usually means the old password, and what it signed in, can no longer be trusted."""
+    check_password(password, username)
+    digest = _hasher().hash(password)
+    now = _now()
+    with services.transaction() as session:
+        if session.get(User, username) is None:
+            raise NotFound(f"there is no user '{username}' in the org")
+        _store(session, username, digest, by, now)
+        revoked = auth_repo.revoke_user_tokens(session, username, now, f"password reset by {by}")
+        auth_repo.audit(session, now, "password_set", username, None, f"by {by}; {revoked} tokens revoked")
+
+
+def _store(session: Session, username: str, digest: str, by: str, now: datetime) -> None:
+    credential = session.get(Credential, username)
+    if credential is None:
+        session.add(Credential(username=username, password_hash=digest, set_at=now, set_by=by))
+    else:
+        credential.password_hash, credential.set_at, credential.set_by = digest, now, by
+
+
+def issue_setup_code(session: Session, username: str, by: str, days: int) -> str:
+    """A one-time code for a new account's first password, shown once; only its hash is kept."""
+    code = new_setup_code()
+    now = _now()
+    row = session.get(SetupCode, username)
+    if row is None:
+        row = SetupCode(username=username, code_hash="", expires_at=now, created_by=by)
+        session.add(row)
+    row.code_hash, row.expires_at, row.created_by = token_hash(normalise_code(code)), now + timedelta(days=days), by
+    auth_repo.audit(session, now, "setup_code_issued", username, None, f"by {by}, valid {days} days")
+    return code
+
+
+def complete_setup(services: Services, username: str, code: str, password: str, address: str | None) -> None:
+    """The setup code and a first password; a wrong code counts as a failed sign-in."""
+    keys = _keys(username, address)
+    _refuse_if_locked(services, keys, username, address)
+    check_password(password, username)
+    now = _now()
+    digest = _hasher().hash(password)
+    with services.transaction() as session:
+        row = session.get(SetupCode, username) if len(username) <= 64 else None
+        user = session.get(User, username) if row is not None else None
+        good = (row is not None and user is not None and user.active and row.expires_at > now
+                and hmac.compare_digest(row.code_hash, token_hash(normalise_code(code))))
+        if good:
+            assert row is not None
+            _store(session, username, digest, "setup code", now)
+            session.delete(row)
+            auth_repo.audit(session, now, "password_set", username, address, "with the setup code")
+            return
+    _record_failure(services, keys, username, address, "setup_failed")
+    raise NotAuthenticated("wrong username or setup code, or the code has expired: ask your channel manager "
+                           "for a new one")
+

@@ -1,0 +1,92 @@
+"""The API in-process over HTTP semantics (httpx's ASGI transport), on real servers: SQLite with the demo org,
+the Temporal dev server (a namespace per test, so order numbers can repeat), moto's S3 and a worker.
+
+`api.client("amy")` is an httpx client carrying a real token of amy's, from a real password."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from db.customer_repo import add_customer
+from db.engine import create_schema, make_engine, session_factory, unit_of_work
+from db.org_repo import load_org
+from domain.people import Role
+from orderflow.orgfile import read_org_file
+from orderflow.s3 import ensure_bucket, make_client
+from orderflow.settings import Settings
+from orderflow.temporal import connect, init_namespace
+from services import auth
+from services.context import Services
+from tests.helpers import entry
+from worker import build_worker
+
+ORG_FILE = Path(__file__).resolve().parents[2] / "examples" / "org.yaml"
+PASSWORD = "a test passphrase of some length"
+
+
+@dataclass
+class ApiHarness:
+    services: Services
+    app: FastAPI
+    tokens: dict[str, str] = field(default_factory=dict)
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    def token(self, user: str) -> str:
+        if user not in self.tokens:
+            auth.set_password(self.services, user, PASSWORD, by="test")
+            self.tokens[user] = auth.login(self.services, user, PASSWORD, "127.0.0.1", "test")["token"]
+        return self.tokens[user]
+
+    def client(self, user: str | None = None, token: str | None = None) -> httpx.AsyncClient:
+        """A client signed in as `user` (or with `token`, or with nothing at all)."""
+        bearer = token if token is not None else (self.token(user) if user else None)
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app, client=("127.0.0.1", 50000)),
+                                   base_url="http://orderflow.test", headers=headers, timeout=60)
+        self.clients.append(client)
+        return client
+
+
+def harness_settings(tmp_path: Path, dev_env: WorkflowEnvironment, s3_endpoint: str) -> Settings:
+    return Settings(data_dir=tmp_path, temporal_address=dev_env.client.service_client.config.target_host,
+                    temporal_namespace=f"api-{uuid.uuid4().hex[:12]}", task_queue=f"api-{uuid.uuid4().hex}",
+                    s3_endpoint_url=s3_endpoint, s3_bucket=f"api-{uuid.uuid4().hex[:10]}", cli_wait_seconds=30)
+
+
+@pytest.fixture
+async def api(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -> AsyncIterator[ApiHarness]:
+    settings = harness_settings(tmp_path, dev_env, s3_endpoint)
+    engine = make_engine(settings.db_url, create_sqlite_dir=True)
+    create_schema(engine)
+    sessions = session_factory(engine)
+    partners, users = read_org_file(ORG_FILE)
+    with unit_of_work(sessions) as session:
+        load_org(session, partners, users)
+    with unit_of_work(sessions) as session:
+        add_customer(session, entry("美来尔工程技术有限公司"), owner="alice", role=Role.SALES, partner="BJ",
+                     at=datetime.now(UTC))
+    s3 = make_client(settings)
+    ensure_bucket(s3, settings.s3_bucket)
+    client = await connect(settings)
+    await init_namespace(client)
+    services = Services(settings, sessions, client, s3)
+    harness = ApiHarness(services, create_app(services))
+    with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as executor:
+        async with build_worker(client, settings, sessions, s3, executor):
+            try:
+                yield harness
+            finally:
+                for c in harness.clients:
+                    await c.aclose()
+    engine.dispose()

@@ -1,0 +1,196 @@
+"""Sign-in, called directly: passwords, tokens, lockouts, setup codes and the audit, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.auth_models import ApiToken, AuthEvent, Credential, SignInFailures
+from db.engine import unit_of_work
+from db.models import User
+from db.org_repo import set_active
+from domain.errors import InvalidInput, NotAuthenticated, NotFound, Throttled
+from domain.signin import LockPolicy, new_token, well_formed
+from orderflow.settings import Settings
+from services import auth
+from services.context import Services
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def services(sessions: sessionmaker[Session], tmp_path: Path) -> Services:
+    settings = Settings(data_dir=tmp_path, signin_account_failures=3, signin_address_failures=6,
+                        signin_lock_seconds=60, signin_lock_max_seconds=600)
+    found = Services(settings, sessions)
+    for user in ("alice", "bob", "amy"):
+        auth.set_password(found, user, PASSWORD, by="test")
+    return found
+
+
+def _events(services: Services, username: str) -> list[str]:
+    with services.transaction() as session:
+        return list(session.scalars(select(AuthEvent.event).where(AuthEvent.username == username)
+                                    .order_by(AuthEvent.id)))
+
+
+def test_a_password_buys_a_token_that_names_its_user_and_is_kept_only_as_a_hash(services: Services) -> None:
+    issued = auth.login(services, "alice", PASSWORD, "127.0.0.1", "laptop")
+    token = issued["token"]
+    assert token.startswith("oft_") and well_formed(token)
+    who = auth.authenticate(services, token)
+    assert who.actor.username == "alice" and who.label == "laptop"
+    with services.transaction() as session:
+        stored = session.scalars(select(ApiToken)).one()
+        assert token not in {stored.token_hash, stored.hint} and stored.hint == token[:8]
+        assert session.get(Credential, "alice").password_hash.startswith("$argon2id$")  # type: ignore[union-attr]
+    assert _events(services, "alice")[-1] == "login"
+
+
+def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(services: Services) -> None:
+    with pytest.raises(NotAuthenticated) as wrong:
+        auth.login(services, "alice", "not the password", "10.0.0.1", "x")
+    with pytest.raises(NotAuthenticated) as unknown:
+        auth.login(services, "nobody", "not the password", "10.0.0.2", "x")
+    with pytest.raises(NotAuthenticated) as no_password_yet:
+        auth.login(services, "olga", "not the password", "10.0.0.3", "x")
+    assert wrong.value.message == unknown.value.message == no_password_yet.value.message
+    assert _events(services, "nobody") == ["login_failed"]
+
+
+def test_failures_lock_the_account_for_a_while_that_grows_and_then_ends(services: Services) -> None:
+    for _ in range(3):
+        with pytest.raises(NotAuthenticated):
+            auth.login(services, "alice", "guess", "10.0.0.1", "x")
+    # Locked now: even the right password is refused, without being looked at, and from another address.
+    with pytest.raises(Throttled) as locked:
+        auth.login(services, "alice", PASSWORD, "10.9.9.9", "x")
+    assert 0 < locked.value.retry_after_seconds <= 61
+    with services.transaction() as session:
+        row = session.get(SignInFailures, "user:alice")
+        assert row is not None and row.failures == 3
+        first_lock = row.locked_until - datetime.now(UTC)  # type: ignore[operator]
+        row.locked_until = datetime.now(UTC) - timedelta(seconds=1)  # the lock has run out
+    with pytest.raises(NotAuthenticated):
+        auth.login(services, "alice", "guess again", "10.0.0.1", "x")
+    with services.transaction() as session:
+        row = session.get(SignInFailures, "user:alice")
+        second_lock = row.locked_until - datetime.now(UTC)  # type: ignore[union-attr, operator]
+        assert timedelta(seconds=100) < second_lock <= timedelta(seconds=120) and first_lock <= timedelta(seconds=60)
+        row.locked_until = datetime.now(UTC) - timedelta(seconds=1)  # type: ignore[union-attr]
+    auth.login(services, "alice", PASSWORD, "10.0.0.1", "x")  # the lock was temporary; success ends the streak
+    with services.transaction() as session:
+        assert session.get(SignInFailures, "user:alice") is None
+    assert "locked" in _events(services, "alice") and "refused_locked" in _events(services, "alice")
+
+
+def test_an_unknown_name_locks_like_a_real_one_so_the_lock_reveals_nothing(services: Services) -> None:
+    for _ in range(3):
+        with pytest.raises(NotAuthenticated):
+            auth.login(services, "ghost", "guess", "10.0.0.5", "x")
+    with pytest.raises(Throttled):
+        auth.login(services, "ghost", "guess", "10.0.0.5", "x")
+
+
+def test_one_address_guessing_across_accounts_is_locked_out(services: Services) -> None:
+    for i in range(6):
+        with pytest.raises(NotAuthenticated):
+            auth.login(services, f"user{i}", "guess", "10.6.6.6", "x")
+    with pytest.raises(Throttled):
+        auth.login(services, "bob", PASSWORD, "10.6.6.6", "x")
+    auth.login(services, "bob", PASSWORD, "10.7.7.7", "x")  # bob himself, elsewhere, is not locked out
+
+
+def test_lock_policy_doubles_up_to_its_cap() -> None:
+    policy = LockPolicy(5, timedelta(minutes=1), timedelta(hours=1))
+    assert [policy.lock_for(n) for n in (4, 5, 6, 7)] == [None, timedelta(minutes=1), timedelta(minutes=2),
+                                                          timedelta(minutes=4)]
+    assert policy.lock_for(60) == timedelta(hours=1)
+
+
+@pytest.mark.parametrize("token", ["", "Bearer", "oft_short", new_token()[:-1] + "0", "x" * 500])
+def test_malformed_or_unknown_tokens_are_refused(services: Services, token: str) -> None:
+    with pytest.raises(NotAuthenticated):
+        auth.authenticate(services, token)
+
+
+def test_revoked_expired_and_deactivated_tokens_stop_at_once(services: Services) -> None:
+    first = auth.login(services, "alice", PASSWORD, None, "one")
+    second = auth.login(services, "alice", PASSWORD, None, "two")
+    third = auth.login(services, "bob", PASSWORD, None, "bob's")
+    who = auth.authenticate(services, first["token"])
+    assert [t["label"] for t in auth.list_tokens(services, who)] == ["one", "two"]
+    with pytest.raises(NotFound):  # bob's token is not alice's to revoke, and says so like a missing one
+        auth.revoke_token(services, who, third["token_id"], None)
+    auth.revoke_token(services, who, second["token_id"], None)
+    with pytest.raises(NotAuthenticated):
+        auth.authenticate(services, second["token"])
+    auth.logout(services, who, None)
+    with pytest.raises(NotAuthenticated):
+        auth.authenticate(services, first["token"])
+    with services.transaction() as session:
+        session.execute(update(ApiToken).where(ApiToken.id == third["token_id"])
+                        .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    with pytest.raises(NotAuthenticated):
+        auth.authenticate(services, third["token"])
+
+
+def test_deactivating_a_user_revokes_their_tokens_in_the_same_transaction(services: Services) -> None:
+    issued = auth.login(services, "bob", PASSWORD, None, "x")
+    with unit_of_work(services.sessions) as session:
+        user = session.get(User, "bob")
+        assert user is not None
+        set_active(session, user, False, "mike", datetime.now(UTC))
+    with pytest.raises(NotAuthenticated):
+        auth.authenticate(services, issued["token"])
+    with services.transaction() as session:
+        row = session.get(ApiToken, issued["token_id"])
+        assert row is not None and row.revoked_at is not None and "deactivated by mike" in (row.revoked_reason or "")
+        session.get(User, "bob").active = True  # type: ignore[union-attr]
+    with pytest.raises(NotAuthenticated):  # reactivation does not bring a revoked token back
+        auth.authenticate(services, issued["token"])
+
+
+def test_an_admin_reset_revokes_the_old_tokens(services: Services) -> None:
+    issued = auth.login(services, "amy", PASSWORD, None, "x")
+    auth.set_password(services, "amy", "a brand new passphrase", by="admin")
+    with pytest.raises(NotAuthenticated):
+        auth.authenticate(services, issued["token"])
+    with pytest.raises(NotAuthenticated):
+        auth.login(services, "amy", PASSWORD, None, "x")
+    auth.login(services, "amy", "a brand new passphrase", None, "x")
+
+
+@pytest.mark.parametrize("password", ["short", "alice-and-her-cat", "aaaaaaaaaaaaaaaa", "password1234",
+                                      "tab\tinside password", "x" * 129])
+def test_weak_passwords_are_refused_with_a_reason(services: Services, password: str) -> None:
+    with pytest.raises(InvalidInput):
+        auth.set_password(services, "alice", password, by="admin")
+
+
+def test_a_setup_code_sets_a_first_password_once(services: Services) -> None:
+    with services.transaction() as session:
+        code = auth.issue_setup_code(session, "olga", by="dora", days=7)
+    with pytest.raises(NotAuthenticated):
+        auth.complete_setup(services, "olga", "AAAA-BBBB-CCCC", "a long new passphrase", None)
+    with pytest.raises(InvalidInput):  # a weak password is refused before the code is spent
+        auth.complete_setup(services, "olga", code, "short", None)
+    auth.complete_setup(services, "olga", code.lower().replace("-", "-"), "a long new passphrase", None)
+    with pytest.raises(NotAuthenticated):  # spent
+        auth.complete_setup(services, "olga", code, "another long passphrase", None)
+    auth.login(services, "olga", "a long new passphrase", None, "x")
+
+
+def test_an_expired_setup_code_is_refused(services: Services) -> None:
+    with services.transaction() as session:
+        code = auth.issue_setup_code(session, "gao", by="dora", days=7)
+        from db.auth_models import SetupCode
+
+        session.flush()
+        session.get(SetupCode, "gao").expires_at = datetime.now(UTC) - timedelta(seconds=1)  # type: ignore[union-attr]
+    with pytest.raises(NotAuthenticated):
+        auth.complete_setup(services, "gao", code, "a long new passphrase", None)
