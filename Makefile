@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint bench reliability clean
+.PHONY: up test fast lint bench reliability clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ test: $(STAMP)
 	$(BIN)/mypy
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
 
+# The inner loop: the domain, the workflows, the services and the API; no end-to-end processes, no faults.
+fast: $(STAMP)
+	$(BIN)/ruff check .
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/unit tests/workflow tests/services tests/api
+
 # The fault-injection tests alone, rewriting RELIABILITY.md from their results (make test runs them too).
 reliability: $(STAMP)
 	ORDERFLOW_WRITE_RELIABILITY=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/reliability
@@ -29,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # Each benchmark writes its table into BENCHMARKS.md (between its markers), with the machine and the date.
-BENCHES := throughput upload idle cli_startup collision
+BENCHES := throughput api_latency upload idle cli_startup collision
 bench: $(STAMP)
 	@for b in $(BENCHES); do \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench.$$b | tee .bench-$$b.md && \

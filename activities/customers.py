@@ -60,7 +60,8 @@ class CustomerActivities:
     def recycle(self, run: RecycleRun) -> RecycleResult:
         """Warn the holders of customers close to recycling, or send customers without follow-up to the pool.
         Each warning is keyed by customer and last contact, so a retry or a daily re-run writes it once."""
-        warned, recycled, outbox = 0, 0, []
+        warned, recycled = 0, 0
+        outbox: list[tuple[str, str, str]] = []
         with unit_of_work(self._sessions) as session:
             for customer in stale_customers(session, run.contact_before):
                 owner = customer.owner

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 
 from api import auth, customers, errors, orders, org, payments
 from services.context import Services
@@ -35,7 +36,7 @@ def create_app(services: Services) -> FastAPI:
         # JSON bodies are small; files stream through their own limit (api/uploads.py) on PUT.
         declared = request.headers.get("content-length", "")
         if request.method == "POST" and declared.isdigit() and int(declared) > settings.api_max_body_bytes:
-            response: Response = errors.JSONResponse(errors.error_body(
+            response: Response = JSONResponse(errors.error_body(
                 "too_large", f"the body is {int(declared):,} bytes; the limit is {settings.api_max_body_bytes:,}"),
                 status_code=413)
         else:

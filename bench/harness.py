@@ -60,6 +60,8 @@ class BenchStack:
     tmp: Path
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
+    api_url: str = ""
 
     def start_workers(self, count: int, module: str = "worker") -> None:
         for i in range(count):
@@ -100,9 +102,40 @@ class BenchStack:
                 proc.kill()
         self.workers.clear()
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([tool("orderflow"), *args], env=self.env, capture_output=True, text=True, timeout=120,
-                              cwd=self.tmp)
+    def start_api(self) -> str:
+        """`orderflow serve` on a free loopback port; the CLI reaches it through ORDERFLOW_API_URL."""
+        port = free_port()
+        log = (self.tmp / "api.log").open("w")
+        self.procs.append(subprocess.Popen([tool("orderflow"), "serve", "--port", str(port)], env=self.env,
+                                           cwd=self.tmp, stdout=log, stderr=subprocess.STDOUT))
+        wait_port(port)
+        self.api_url = f"http://127.0.0.1:{port}"
+        self.env["ORDERFLOW_API_URL"] = self.api_url
+        return self.api_url
+
+    def token(self, user: str) -> str:
+        """A real token of the user's: the password set as `orderflow admin set-password` does, then a login."""
+        if user not in self.tokens:
+            import httpx
+
+            from services.auth import set_password
+            from services.context import build_services
+
+            services = build_services(settings_of(self))
+            set_password(services, user, BENCH_PASSWORD, by="bench")
+            services.sessions.kw["bind"].dispose()
+            answer = httpx.post(f"{self.api_url}/auth/login", json={"username": user, "password": BENCH_PASSWORD},
+                                timeout=30)
+            answer.raise_for_status()
+            self.tokens[user] = answer.json()["token"]
+        return self.tokens[user]
+
+    def env_for(self, user: str | None) -> dict[str, str]:
+        return {**self.env, "ORDERFLOW_TOKEN": self.token(user)} if user else self.env
+
+    def cli(self, *args: str, user: str | None = None) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([tool("orderflow"), *args], env=self.env_for(user), capture_output=True, text=True,
+                              timeout=120, cwd=self.tmp)
         if done.returncode != 0:
             raise RuntimeError(f"orderflow {' '.join(args)}: {done.stderr}")
         return done
@@ -129,14 +162,16 @@ def bench_stack(database_url: str = "", **settings: str) -> Iterator[BenchStack]
                           "ORDERFLOW_S3_BUCKET": f"bench-{uuid.uuid4().hex[:8]}", "ORDERFLOW_DATA_DIR": str(tmp),
                           "ORDERFLOW_TASK_QUEUE": "bench", "ORDERFLOW_CAP_SALES": "100000",
                           "ORDERFLOW_CLI_WAIT_SECONDS": "120"})
-        stack.env.pop("ORDERFLOW_USER", None)
+        for name in ("ORDERFLOW_USER", "ORDERFLOW_TOKEN", "ORDERFLOW_API_URL"):
+            stack.env.pop(name, None)
+        stack.env["XDG_CONFIG_HOME"] = str(tmp / "config")
         if database_url:
             stack.env["ORDERFLOW_DATABASE_URL"] = database_url
         stack.env.update({f"ORDERFLOW_{name.upper()}": value for name, value in settings.items()})
         time.sleep(1)  # the dev server answers its port a moment before it accepts namespaces calls
         stack.cli("temporal", "init")
         stack.cli("db", "upgrade")
-        stack.cli("org", "load", str(ROOT / "examples" / "org.yaml"))
+        stack.cli("admin", "load-org", str(ROOT / "examples" / "org.yaml"))
         _bench_range(stack)
         from orderflow.s3 import ensure_bucket, make_client
         from orderflow.settings import Settings
@@ -156,6 +191,7 @@ def bench_stack(database_url: str = "", **settings: str) -> Iterator[BenchStack]
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+BENCH_PASSWORD = "a benchmark passphrase"
 BENCH_FIRST = 300000  # BJ300000–BJ399999: room for any benchmark's orders beside the demo range
 
 
@@ -175,4 +211,4 @@ def settings_of(stack: BenchStack):  # type: ignore[no-untyped-def]
     from orderflow.settings import Settings
 
     return Settings(**{k.removeprefix("ORDERFLOW_").lower(): v for k, v in stack.env.items()
-                       if k.startswith("ORDERFLOW_")})
+                       if k.startswith("ORDERFLOW_") and k not in ("ORDERFLOW_API_URL", "ORDERFLOW_TOKEN")})

@@ -53,9 +53,9 @@ async def orders(stack: BenchStack, count: int, concurrency: int) -> tuple[float
     from domain.collisions import check_entry
     from domain.fields import business_date
     from domain.people import Role
-    from orderflow.desk import OrderDesk
     from orderflow.s3 import make_client
     from orderflow.temporal import connect
+    from services.orders import OrderDesk
 
     settings = settings_of(stack)
     sessions = session_factory(make_engine(settings.db_url))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from orderflow.cli.runtime import get, run
+from cli.runtime import get, run
+from cli.views import check_day
 
 app = typer.Typer(no_args_is_help=True, help="Operations: saved Web UI queries and the ageing report.")
 
@@ -18,14 +19,7 @@ def queries(ctx: typer.Context, partner: str | None = typer.Option(None),
     cli = get(ctx)
 
     def work() -> None:
-        from datetime import UTC, datetime
-
-        from orderflow.ops.queries import saved_queries, ui_url
-
-        s = cli.settings
-        ui = f"http://127.0.0.1:{s.temporal_ui_port}"
-        found = [{"name": q.name, "query": q.query, "url": ui_url(ui, s.temporal_namespace, q.query)}
-                 for q in saved_queries(datetime.now(UTC), partner, user)]
+        found = cli.api().get_all("/ops/queries", partner=partner, user=user)
 
         def human() -> None:
             for q in found:
@@ -47,52 +41,35 @@ def report(
     cli = get(ctx)
 
     def work() -> None:
-        from datetime import UTC, datetime, time, timedelta
-
-        from rich.console import Console
-        from rich.table import Table
-
-        from db.engine import unit_of_work
-        from db.org_repo import scope_for
-        from domain.ageing import LABELS
-        from domain.errors import NotPermitted
-        from domain.fields import BUSINESS_TZ, parse_day
-        from domain.permissions import Perm, require
-        from orderflow.ops.html import render_html
-        from orderflow.ops.report import load_report, report_json
-
-        moment = datetime.now(UTC)
-        if as_of:
-            day = parse_day(as_of, "--as-of")
-            moment = datetime.combine(day + timedelta(days=1), time(0), BUSINESS_TZ).astimezone(UTC)
-        actor = cli.actor()
-        require(actor, Perm.OPS_REPORT, "run the ops report")
-        with unit_of_work(cli.sessions()) as session:
-            scope = scope_for(session, actor)
-            if partner and not scope.covers(partner):
-                raise NotPermitted(f"{actor.describe()} may not report on partner {partner}: outside the user's scope")
-            result = load_report(session, moment, partner, None if scope.everything else set(scope.partners))
-        if html is not None:
-            html.write_text(render_html(result, partner), encoding="utf-8")
+        result = cli.api().get("/ops/report", partner=partner, as_of=check_day(cli, as_of, "--as-of"),
+                               html="true" if html is not None else None)
+        page = result.pop("html", None)  # rendered by the server: the CLI carries no report code
+        if html is not None and page is not None:
+            html.write_text(page, encoding="utf-8")
 
         def human() -> None:
+            from rich.console import Console
+            from rich.table import Table
+
+            from domain.ageing import LABELS
+
             console = Console()
             counts = Table("status", "partner", "orders", title="orders by status and partner")
-            for (status, code), n in sorted(result.counts.items()):
-                counts.add_row(status.value, code, str(n))
+            for c in result["counts"]:
+                counts.add_row(c["status"], c["partner"], str(c["count"]))
             console.print(counts)
             ageing = Table("status", *LABELS, title="ageing of open orders (time in status)")
-            for status, buckets in result.ageing.items():
-                ageing.add_row(status.value, *(str(buckets[label] or "") for label in LABELS))
+            for status, buckets in result["ageing"].items():
+                ageing.add_row(status, *(str(buckets.get(label) or "") for label in LABELS))
             console.print(ageing)
             breaches = Table("order", "partner", "rep", "status", "due (UTC)", title="SLA breaches")
-            for o in result.breaches:
-                breaches.add_row(o.number, o.partner, o.rep, o.status.value,
-                                 f"{o.due_at:%Y-%m-%d %H:%M}" if o.due_at else "")
+            for o in result["breaches"]:
+                breaches.add_row(o["number"], o["partner"], o["rep"], o["status"],
+                                 o["due_at"][:16].replace("T", " ") if o["due_at"] else "")
             console.print(breaches)
             if html is not None:
                 console.print(f"HTML report written to {html}")
 
-        cli.emit(report_json(result), human)
+        cli.emit(result, human)
 
     run(cli, work)

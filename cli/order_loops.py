@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from domain.order import Action
-from orderflow.cli.orders import app, step
-from orderflow.cli.runtime import fail, get
+from cli.orders import app, post, step
+from cli.runtime import fail, get
 
 
 @app.command("correct")
@@ -15,15 +14,14 @@ def correct(
     amount: str | None = typer.Option(None), product: str | None = typer.Option(None),
 ) -> None:
     """Send a returned order back with a correction (its rep)."""
-    step(ctx, lambda desk, actor: desk.correct(actor, number, note, amount, product),
-         done="corrected; {view.number} is now {view.status.value}")
+    step(ctx, post(number, "correct", {"note": note, "amount": amount, "product": product}),
+         done="corrected; {view[number]} is now {view[status]}")
 
 
 @app.command("resend")
 def resend(ctx: typer.Context, number: str = typer.Argument(...), note: str = typer.Option(...)) -> None:
     """Say a re-signed original is on its way for a returned order (its rep)."""
-    step(ctx, lambda desk, actor: desk.noted(actor, number, Action.RESEND_ORIGINAL, note),
-         done="{view.number} now waits for the new original")
+    step(ctx, post(number, "resend", {"note": note}), done="{view[number]} now waits for the new original")
 
 
 @app.command("modify")
@@ -32,8 +30,8 @@ def modify(
     amount: str | None = typer.Option(None), product: str | None = typer.Option(None),
 ) -> None:
     """Fix a small defect at the second review; audited with before and after (order group)."""
-    step(ctx, lambda desk, actor: desk.modify(actor, number, reason, amount, product),
-         done="modified {view.number}")
+    step(ctx, post(number, "modify", {"reason": reason, "amount": amount, "product": product}),
+         done="modified {view[number]}")
 
 
 @app.command("escalation")
@@ -46,21 +44,19 @@ def escalation(
     """Decide an order escalated after too many rejections (the rep's supervisor)."""
     if allow == void:
         fail(get(ctx), 2, "say either --allow or --void")
-    action = Action.ALLOW_ROUND if allow else Action.VOID
-    step(ctx, lambda desk, actor: desk.noted(actor, number, action, note),
-         done="{view.number} is now {view.status.value}")
+    step(ctx, post(number, "escalation", {"decision": "allow" if allow else "void", "note": note}),
+         done="{view[number]} is now {view[status]}")
 
 
 @app.command("lost")
 def lost(ctx: typer.Context, number: str = typer.Argument(...), note: str = typer.Option(...)) -> None:
     """Report a lost blank form (voided) or signed original (to be reissued) (its rep)."""
-    step(ctx, lambda desk, actor: desk.noted(actor, number, Action.REPORT_LOST, note),
-         done="{view.number} is now {view.status.value}")
+    step(ctx, post(number, "lost", {"note": note}), done="{view[number]} is now {view[status]}")
 
 
 @app.command("reissue")
 def reissue(ctx: typer.Context, number: str = typer.Argument(...),
             new: str = typer.Option(..., "--number", help="The replacement form's number.")) -> None:
     """Replace a lost signed original with a new numbered form (assistant)."""
-    step(ctx, lambda desk, actor: desk.reissue(actor, number, new),
-         done="{view.number} is REISSUED as {view.fields.successor}")
+    step(ctx, post(number, "reissue", {"new_number": new}),
+         done="{view[number]} is REISSUED as {view[fields][successor]}")

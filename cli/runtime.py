@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
 
@@ -74,6 +75,13 @@ class Api:
             raise ApiError(answer.status_code, body["error"], str(body.get("message", "")))
         raise ApiError(answer.status_code, "internal" if answer.status_code >= 500 else "bad_request",
                        f"the API answered {answer.status_code} {answer.reason_phrase}")
+
+    def upload(self, url: str, file: Path, content_type: str = "application/octet-stream",
+               idempotency_key: str | None = None, **params: Any) -> Any:
+        """PUT a file as the request body, streamed as it is read: it is never held in memory whole."""
+        headers = {"Content-Type": content_type, **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
+        with file.open("rb") as fh:
+            return self.request("PUT", url, content=fh, params={"filename": file.name, **params}, headers=headers)
 
     def get(self, url: str, **params: Any) -> Any:
         return self.request("GET", url, params=params)

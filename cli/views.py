@@ -1,61 +1,52 @@
-"""`orderflow inbox` and `orderflow db ...`"""
+"""`orderflow inbox` and `orderflow credits`."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import typer
 
-from orderflow.cli.runtime import get, run
+from cli import config
+from cli.runtime import Cli, fail, get, run
 
-db_app = typer.Typer(no_args_is_help=True, help="The application database.")
+
+def check_day(cli: Cli, text: str | None, option: str) -> str | None:
+    """A YYYY-MM-DD option checked here, so a typo fails with the same message and exit code as before."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        fail(cli, 2, f"{option} '{text}' is not a date in the form YYYY-MM-DD", "invalid")
+
+
+def signed_in_as(cli: Cli) -> str:
+    """The signed-in username for human output's titles: from the stored token, else the API's whoami."""
+    data = config.stored()
+    if data and data.get("username") and data["token"] == config.token_for(cli.api_url):
+        return str(data["username"])
+    return str(cli.api().get("/auth/whoami")["username"])
 
 
 def inbox(ctx: typer.Context) -> None:
-    """What waits for the acting user."""
+    """What waits for the signed-in user."""
     cli = get(ctx)
 
     def work() -> None:
-        from db.engine import unit_of_work
-        from db.order_repo import notifications_for, orders_pending_for_deactivated_reports
-        from domain.order import PENDING_ROLE
-        from orderflow.cli.orders import order_row, order_rows_for
-        from orderflow.cli.render import notification_rows, order_rows
-
-        actor = cli.actor()
-        statuses = [s.value for s, role in PENDING_ROLE.items() if role is actor.role]
-        rows = [r for s in statuses for r in order_rows_for(cli, status=s, pending_role=actor.role.value)]
-        rows = [r for r in rows if r["pending"] in (actor.username, actor.role.value)]
-        with unit_of_work(cli.sessions()) as session:
-            # A deactivated user's open tasks move to their manager.
-            for order in orders_pending_for_deactivated_reports(session, actor.username):
-                rows.append({**order_row(order), "pending": f"{order.pending_user} (deactivated)"})
-            notes = [{"order": n.order_number, "kind": n.kind, "text": n.text, "at": n.created_at.isoformat(),
-                      "due_at": n.due_at.isoformat() if n.due_at else None}
-                     for n in notifications_for(session, actor.username)]
+        data = cli.api().get("/inbox")
 
         def human() -> None:
-            if rows:
-                order_rows(rows, f"orders waiting for {actor.username}")
+            from cli.render import notification_rows, order_rows
+
+            me = signed_in_as(cli)
+            if data["orders"]:
+                order_rows(data["orders"], f"orders waiting for {me}")
             else:
-                print(f"no order waits for {actor.username}")
-            if notes:
-                notification_rows(notes, f"notifications for {actor.username}")
+                print(f"no order waits for {me}")
+            if data["notifications"]:
+                notification_rows(data["notifications"], f"notifications for {me}")
 
-        cli.emit({"orders": rows, "notifications": notes}, human)
-
-    run(cli, work)
-
-
-@db_app.command("upgrade")
-def upgrade(ctx: typer.Context) -> None:
-    """Create the schema, or migrate it to the current version (Alembic)."""
-    cli = get(ctx)
-
-    def work() -> None:
-        from db.migrate import upgrade as migrate
-
-        migrate(cli.settings.db_url)
-        cli.emit({"database": cli.settings.db_url.split("@")[-1]},
-                 lambda: print(f"schema ready at {cli.settings.db_url.split('@')[-1]}"))
+        cli.emit(data, human)
 
     run(cli, work)
 
@@ -69,34 +60,12 @@ def credits(
     cli = get(ctx)
 
     def work() -> None:
-        import re
-
-        from rich.console import Console
-        from rich.table import Table
-
-        from db.engine import unit_of_work
-        from db.order_repo import credits as load_credits
-        from db.org_repo import scope_for
-        from domain.errors import InvalidInput
-        from domain.permissions import Perm, require
-
-        actor = cli.actor()
-        period = None
-        if month:
-            match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
-            if not match or not 1 <= int(match.group(2)) <= 12:
-                raise InvalidInput(f"month '{month}' is not in the form YYYY-MM")
-            period = (int(match.group(1)), int(match.group(2)))
-        require(actor, Perm.SEE_CREDITS, "see commission credits")
-        with unit_of_work(cli.sessions()) as session:
-            visible = scope_for(session, actor)
-            who = visible.own_only or rep
-            scope = None if visible.everything or visible.own_only else set(visible.partners)
-            rows = [{"order": c.order_number, "rep": c.rep, "partner": c.partner_code, "kind": c.kind,
-                     "amount": str(c.amount), "effective_on": c.effective_on.isoformat(), "customer": c.customer_id}
-                    for c in load_credits(session, who, period, scope)]
+        rows = cli.api().get_all("/credits", rep=rep, month=month)
 
         def human() -> None:
+            from rich.console import Console
+            from rich.table import Table
+
             table = Table("order", "rep", "partner", "kind", "amount", "effective on", title="commission credits")
             for r in rows:
                 table.add_row(r["order"], r["rep"], r["partner"], r["kind"], r["amount"], r["effective_on"])

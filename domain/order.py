@@ -164,17 +164,10 @@ def check_step(action: Action, status: OrderStatus | None, actor: Actor, parties
 
 
 def check_actor(action: Action, actor: Actor, parties: OrderParties, status: OrderStatus | None = None) -> None:
-    step = STEPS[action]
-    roles = step.roles
+    roles = STEPS[action].roles
     if action is Action.REJECT and status in REVIEWER:
         roles = frozenset({REVIEWER[status]})
-    if not actor.active:
-        raise NotPermitted(f"{actor.describe()} is deactivated and may not {action.value} order {parties.number}")
-    if actor.role not in roles:
-        needed = " or ".join(sorted(ROLE_LABELS[r] for r in roles))
-        raise NotPermitted(
-            f"{actor.describe()} may not {action.value} order {parties.number}: that needs the {needed} role"
-        )
+    check_role(action, actor, f"order {parties.number}", roles)
     if actor.role in (Role.SALES, Role.ASSISTANT, Role.SUPERVISOR) and parties.partner not in actor.partners:
         raise NotPermitted(
             f"{actor.describe()} may not {action.value} order {parties.number}: "
@@ -189,6 +182,16 @@ def check_actor(action: Action, actor: Actor, parties: OrderParties, status: Ord
         raise NotPermitted(
             f"{actor.describe()} did the first review of order {parties.number} and may not do the second"
         )
+
+
+def check_role(action: Action, actor: Actor, what: str, roles: frozenset[Role] | None = None) -> None:
+    """The role alone, before anything is looked up: a refused role learns nothing about the order."""
+    roles = STEPS[action].roles if roles is None else roles
+    if not actor.active:
+        raise NotPermitted(f"{actor.describe()} is deactivated and may not {action.value} {what}")
+    if actor.role not in roles:
+        needed = " or ".join(sorted(ROLE_LABELS[r] for r in roles))
+        raise NotPermitted(f"{actor.describe()} may not {action.value} {what}: that needs the {needed} role")
 
 
 @dataclass(frozen=True)

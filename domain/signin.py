@@ -82,7 +82,7 @@ class LockPolicy:
         if failures < self.threshold:
             return None
         doubling = min(failures - self.threshold, 20)
-        return min(self.base * (2 ** doubling), self.cap)
+        return min(self.base * (1 << doubling), self.cap)
 
 
 def counts_after(previous: int, last_failure: datetime | None, now: datetime, policy: LockPolicy) -> int:

@@ -48,7 +48,7 @@ def sse_args(settings: Settings) -> dict[str, str]:
     """Server-side encryption for every object we write, as boto3 arguments."""
     if not settings.s3_sse:
         return {}
-    args = {"ServerSideEncryption": settings.s3_sse}
+    args: dict[str, str] = {"ServerSideEncryption": settings.s3_sse}
     if settings.s3_sse == "aws:kms" and settings.s3_sse_kms_key_id:
         args["SSEKMSKeyId"] = settings.s3_sse_kms_key_id
     return args

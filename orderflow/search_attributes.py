@@ -47,10 +47,11 @@ def dev_server_flags() -> list[str]:
 async def register(client) -> None:  # type: ignore[no-untyped-def]
     """Register on a server that lacks them (the time-skipping test server, a fresh namespace).
     Registering an existing attribute again is not an error."""
+    from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
     from temporalio.service import RPCError, RPCStatusCode
 
-    wanted = {k.name: int(k.indexed_value_type) for k in ALL}
+    wanted = {k.name: IndexedValueType.ValueType(int(k.indexed_value_type)) for k in ALL}
     try:
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(namespace=client.namespace, search_attributes=wanted)

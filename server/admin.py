@@ -130,7 +130,10 @@ def load_org(file: Path = typer.Argument(..., help="The org YAML file."),
     over the API with `orderflow org load`."""
     from services.org import load_org_file
 
-    result = _run(lambda: load_org_file(_services(), file, "admin on the server host"))
+    def work() -> dict[str, Any]:
+        return load_org_file(_services(), file, "admin on the server host")
+
+    result = _run(work)
     _emit(result, f"loaded {result['partners']} partners and {result['users']} users"
           + (f"; deactivated {', '.join(result['deactivated'])}" if result["deactivated"] else ""))
 

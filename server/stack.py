@@ -19,6 +19,8 @@ from orderflow import search_attributes
 from orderflow.process import exit_now
 from orderflow.settings import PROJECT_ROOT, Settings
 
+DEMO_PASSWORDS = "demo-passwords"
+
 
 class StackError(Exception):
     pass
@@ -66,6 +68,7 @@ class Stack:
         self.data = settings.data_dir
         self.logs = self.data / "logs"
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.passwords: dict[str, str] = {}
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None,
                to_console: bool = False) -> subprocess.Popen[bytes]:
@@ -105,6 +108,11 @@ class Stack:
         self._prepare_data()
         self._spawn("worker", [sys.executable, "-m", "worker"], to_console=True)
         self._ensure_schedules()
+        if _port_busy(s.api_port):
+            raise StackError(f"127.0.0.1:{s.api_port} (the API) is already in use")
+        api = self._spawn("api", [_tool("orderflow"), "serve"])
+        _wait_port(s.api_port, "the API", api)
+        self.passwords = self._demo_passwords()
 
     def _start_codec_server(self) -> str | None:
         """Payloads are encrypted from the first start: a key and a codec-server token are made under .data/
@@ -152,6 +160,25 @@ class Stack:
         engine.dispose()
         print(f"demo org loaded: {result.partners} partners, {result.users} users")
 
+    def _demo_passwords(self) -> dict[str, str]:
+        """Each demo user gets a random password on the first start, kept in .data/demo-passwords (mode 0600)
+        and printed with the walkthrough; later starts keep them, so signed-in CLIs stay signed in."""
+        from orderflow.orgfile import read_org_file
+        from services.auth import set_password
+        from services.context import build_services
+
+        path = self.data / DEMO_PASSWORDS
+        if path.exists():
+            pairs = (line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines() if " " in line)
+            return {user: password for user, password in pairs}
+        _, users = read_org_file(PROJECT_ROOT / "examples" / "org.yaml")
+        services = build_services(self.settings)
+        passwords = {u.username: f"{u.username}-{secrets.token_urlsafe(9)}" for u in users}
+        for user, password in passwords.items():
+            set_password(services, user, password, by="make up (demo org)")
+        _private_file(path, lambda: "\n".join(f"{u} {p}" for u, p in passwords.items()))
+        return passwords
+
     def stop(self) -> None:
         # The worker first, so in-flight activities finish while the servers are still up.
         for name, proc in reversed(self.procs):
@@ -176,17 +203,21 @@ class Stack:
 
 BANNER = """
 orderflow is up.
+  API              {api}   (OpenAPI: {api}/docs)
   Temporal Web UI  http://127.0.0.1:{ui}/namespaces/{ns}/workflows
   Temporal         {address}      S3  {s3}      database  {db}
   Payloads are encrypted (key in .data/codec.keys). To read them in the Web UI, open once
     http://127.0.0.1:{codec_port}/login?token=<the token in .data/codec.token>
   then in the UI's Codec Server settings turn on "Include cross-origin credentials".
 
+Demo passwords (also in .data/demo-passwords; reset one with `orderflow admin set-password USER`):
+{passwords}
+
 Try, in another terminal (the demo org is loaded; see README.md for the whole walkthrough):
-  .venv/bin/orderflow --as alice customer add --name "美来尔工程技术有限公司" --phone 010-62345678 \\
-      --fax 010-62345679 --address "北京市海淀区中关村大街1号" --region 北京
-  .venv/bin/orderflow --as amy order issue BJ100001 --to alice
-  .venv/bin/orderflow --as alice inbox
+  O=.venv/bin/orderflow
+  echo '{amy}' | $O login amy --password-stdin
+  $O order issue BJ100001 --to alice
+  $O whoami; $O inbox
 Ctrl-C stops everything; `make up` again picks up where it left off.
 """
 
@@ -209,7 +240,9 @@ def main() -> None:
         stack.start()
         print(BANNER.format(ui=settings.temporal_ui_port, ns=settings.temporal_namespace,
                             address=settings.temporal_address, s3=settings.s3_endpoint_url,
-                            db=settings.db_url.split("@")[-1], codec_port=settings.codec_server_port), flush=True)
+                            db=settings.db_url.split("@")[-1], codec_port=settings.codec_server_port,
+                            api=f"http://{settings.api_host}:{settings.api_port}", amy=stack.passwords.get("amy", ""),
+                            passwords="\n".join(f"  {u:<10} {p}" for u, p in stack.passwords.items())), flush=True)
         stack.wait()
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)

@@ -43,7 +43,11 @@ CUSTOMER = CustomerRef(id=1, name="美来尔工程技术有限公司", owner="al
 def settings_from_env(env: dict[str, str]) -> Settings:
     """The settings a child process started with `env` builds for itself."""
     return Settings(**{k.removeprefix("ORDERFLOW_").lower(): v for k, v in env.items()
-                       if k.startswith("ORDERFLOW_") and k != "ORDERFLOW_USER"})
+                       if k.startswith("ORDERFLOW_") and k not in CLIENT_ONLY})
+
+
+# What only the CLI reads: never server settings.
+CLIENT_ONLY = frozenset({"ORDERFLOW_API_URL", "ORDERFLOW_TOKEN"})
 
 
 def free_port() -> int:

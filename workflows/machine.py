@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -270,7 +270,7 @@ class OrderMachine:
         role = PENDING_ROLE[status]
         user = pending_user(status, self._parties())
         f = self._fields
-        updates = [
+        updates: list[SearchAttributeUpdate[Any]] = [
             sa.ORDER_NUMBER.value_set(self._number),
             sa.CHANNEL_PARTNER.value_set(self._partner),
             sa.SALES_REP.value_set(self._rep),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from db.engine import make_engine
 from db import auth_models  # noqa: F401 - its tables belong to Base.metadata too
+from db.engine import make_engine
 from db.models import Base
 
 config = context.config

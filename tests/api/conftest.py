@@ -6,15 +6,19 @@ the Temporal dev server (a namespace per test, so order numbers can repeat), mot
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
@@ -29,8 +33,10 @@ from orderflow.temporal import connect, init_namespace
 from services import auth
 from services.context import Services
 from tests.helpers import entry
+from tests.integration.conftest import sessions  # noqa: F401 - the fixture, shared
 from worker import build_worker
 
+__all__ = ["sessions"]
 ORG_FILE = Path(__file__).resolve().parents[2] / "examples" / "org.yaml"
 PASSWORD = "a test passphrase of some length"
 
@@ -64,9 +70,10 @@ def harness_settings(tmp_path: Path, dev_env: WorkflowEnvironment, s3_endpoint: 
                     s3_endpoint_url=s3_endpoint, s3_bucket=f"api-{uuid.uuid4().hex[:10]}", cli_wait_seconds=30)
 
 
-@pytest.fixture
-async def api(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -> AsyncIterator[ApiHarness]:
-    settings = harness_settings(tmp_path, dev_env, s3_endpoint)
+@asynccontextmanager
+async def harness(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path,
+                  **overrides: Any) -> AsyncIterator[ApiHarness]:
+    settings = harness_settings(tmp_path, dev_env, s3_endpoint).model_copy(update=overrides)
     engine = make_engine(settings.db_url, create_sqlite_dir=True)
     create_schema(engine)
     sessions = session_factory(engine)
@@ -81,12 +88,43 @@ async def api(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) ->
     client = await connect(settings)
     await init_namespace(client)
     services = Services(settings, sessions, client, s3)
-    harness = ApiHarness(services, create_app(services))
+    found = ApiHarness(services, create_app(services))
     with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as executor:
         async with build_worker(client, settings, sessions, s3, executor):
             try:
-                yield harness
+                yield found
             finally:
-                for c in harness.clients:
+                for c in found.clients:
                     await c.aclose()
     engine.dispose()
+
+
+@pytest.fixture
+async def api(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -> AsyncIterator[ApiHarness]:
+    async with harness(dev_env, s3_endpoint, tmp_path) as found:
+        yield found
+
+
+SignedIn = Callable[[str], TestClient]
+
+
+@pytest.fixture
+def signed_in(sessions: sessionmaker[Session], tmp_path: Path) -> Iterator[SignedIn]:  # noqa: F811
+    """For routes that need no Temporal: `signed_in("mike")` is a synchronous client on the demo org (SQLite and
+    PostgreSQL) carrying a token mike got by signing in."""
+    services = Services(Settings(data_dir=tmp_path), sessions)
+    app = create_app(services)
+    clients: list[TestClient] = []
+
+    def client(username: str) -> TestClient:
+        auth.set_password(services, username, PASSWORD, by="test")
+        http = TestClient(app)
+        answer = http.post("/auth/login", json={"username": username, "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+        http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+        clients.append(http)
+        return http
+
+    yield client
+    for http in clients:
+        http.close()

@@ -3,45 +3,17 @@ from it, an out-of-scope partner answers 404, the org file is a raw YAML body, a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
-from orderflow.settings import Settings
-from services import auth
-from services.context import Services
-from tests.integration.conftest import sessions  # noqa: F401 - the fixture, shared
+from tests.api.conftest import SignedIn
 
 ORG_FILE = Path(__file__).resolve().parents[2] / "examples" / "org.yaml"
-PASSWORD = "correct horse battery"
-Client = Callable[[str], TestClient]
-
-
-@pytest.fixture
-def signed_in(sessions: sessionmaker[Session], tmp_path: Path) -> Iterator[Client]:  # noqa: F811
-    """`signed_in("mike")`: a client carrying a token mike got by signing in."""
-    services = Services(Settings(data_dir=tmp_path), sessions)
-    clients: list[TestClient] = []
-
-    def client(username: str) -> TestClient:
-        auth.set_password(services, username, PASSWORD, by="test")
-        http = TestClient(create_app(services))
-        token = http.post("/auth/login", json={"username": username, "password": PASSWORD}).json()["token"]
-        http.headers["Authorization"] = f"Bearer {token}"
-        clients.append(http)
-        return http
-
-    yield client
-    for http in clients:
-        http.close()
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_accounts_over_http(signed_in: Client) -> None:
+def test_accounts_over_http(signed_in: SignedIn) -> None:
     mike = signed_in("mike")
     opened = mike.post("/users", json={"username": "dan", "name": "Dan Deng", "partner": "BJ",
                                        "regions": ["天津"], "reports_to": "sam"})
@@ -64,7 +36,7 @@ def test_accounts_over_http(signed_in: Client) -> None:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_the_org_file_is_a_yaml_body_for_a_director(signed_in: Client) -> None:
+def test_the_org_file_is_a_yaml_body_for_a_director(signed_in: SignedIn) -> None:
     body = ORG_FILE.read_bytes()
     dora = signed_in("dora")
     assert signed_in("mike").put("/org", content=body, headers={"Content-Type": "application/yaml"}
@@ -81,7 +53,7 @@ def test_the_org_file_is_a_yaml_body_for_a_director(signed_in: Client) -> None:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_views_and_ops_over_http(signed_in: Client) -> None:
+def test_views_and_ops_over_http(signed_in: SignedIn) -> None:
     olga = signed_in("olga")
     page = olga.get("/ops/queries", params={"limit": 3})
     assert len(page.json()) == 3 and 'rel="next"' in page.headers["link"]

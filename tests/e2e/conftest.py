@@ -17,20 +17,26 @@ from temporalio.testing import WorkflowEnvironment
 
 from orderflow.s3 import ensure_bucket, make_client
 from orderflow.settings import Settings
+from tests.apiserver import CLI, ApiServer
 from tests.helpers import settings_from_env
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = str(Path(sys.executable).parent / "orderflow")
 
 
 class Stack:
+    """Server-host commands (`db upgrade`, `admin ...`) run with the server's settings; people's commands go
+    through the API server as the user named, with that user's real token."""
+
     def __init__(self, env: dict[str, str], tmp: Path) -> None:
         self.env, self.tmp = env, tmp
+        self.api: ApiServer | None = None
 
-    def run(self, *args: str, user: str | None = None, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        argv = [CLI, *(["--as", user] if user else []), *args]
-        done = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=60, cwd=self.tmp)
-        assert done.returncode == expect, f"{argv} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    def run(self, *args: str, user: str | None = None, expect: int = 0,
+            stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        argv = [CLI, *args]
+        env = self.api.env_for(user) if self.api is not None else self.env
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, cwd=self.tmp, input=stdin)
+        assert done.returncode == expect, f"{argv} as {user} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
         return done
 
     def json(self, *args: str, user: str | None = None) -> Any:
@@ -53,13 +59,17 @@ def stack(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -> Ite
         "ORDERFLOW_S3_ENDPOINT_URL": s3_endpoint,
         "ORDERFLOW_S3_BUCKET": bucket,
         "COLUMNS": "200",
+        # The CLI's token file goes here, never into the home directory of whoever runs the tests.
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
     }
-    env.pop("ORDERFLOW_USER", None)
+    for name in ("ORDERFLOW_USER", "ORDERFLOW_TOKEN", "ORDERFLOW_API_URL"):
+        env.pop(name, None)
     ensure_bucket(make_client(Settings(s3_endpoint_url=s3_endpoint, s3_bucket=bucket)), bucket)
     stack = Stack(env, tmp_path)
     stack.run("temporal", "init")
     stack.run("db", "upgrade")
-    stack.run("org", "load", str(ROOT / "examples" / "org.yaml"))
+    stack.run("admin", "load-org", str(ROOT / "examples" / "org.yaml"))
+    stack.api = ApiServer(env, tmp_path)
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen([sys.executable, "-m", "worker"], env=env, cwd=ROOT, stdout=log,
                               stderr=subprocess.STDOUT)
@@ -70,6 +80,7 @@ def stack(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -> Ite
             time.sleep(0.1)
         yield stack
     finally:
+        stack.api.stop()
         worker.terminate()
         assert worker.wait(timeout=30) == 0, "the worker did not shut down cleanly on SIGTERM"
         log.close()

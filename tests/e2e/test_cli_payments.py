@@ -128,6 +128,8 @@ async def test_import_matches_automatically_queues_the_rest_and_finance_matches_
     assert [(h["action"], h["actor"]) for h in history] == [("imported", "fay"), ("ambiguous", "fay"),
                                                             ("matched", "fay")]
     assert history[-1]["note"] == "manual match"
+    missing = stack.run("payments", "show", "NO-SUCH-REF", user="fay", expect=5)
+    assert "there is no bank line with reference NO-SUCH-REF" in missing.stderr
     assert _staged(stack) == []
     await assert_read_model_matches_workflow(stack, "BJ100001", "BJ100002", "BJ100003")
 
@@ -184,11 +186,12 @@ def test_slip_uploads_are_refused_with_a_reason_and_leave_nothing_behind(stack: 
     customer = _customer(stack, "华北物流有限公司", "010-67000001")
     _awaiting_payment(stack, "BJ100020", customer, "2000.00")
     cases: list[tuple[str, bytes, list[str], str, int, str]] = [
-        ("empty.jpg", b"", [], "alice", 3, "is empty"),
+        # An empty body is refused as it arrives, before the slip's content is inspected.
+        ("empty.jpg", b"", [], "alice", 2, "is empty"),
         ("fake.jpg", b"this is a text file, not a photo", [], "alice", 3, "not a PDF, JPEG, PNG or TIFF"),
         ("named.png", JPEG, [], "alice", 3, "named as png but its content is jpg"),
         ("cut.pdf", pdf_bytes(3000)[:-10], [], "alice", 3, "truncated"),
-        ("ok.jpg", JPEG, [], "bob", 4, "the form was issued to alice"),
+        ("ok.jpg", JPEG, [], "bob", 5, "there is no order BJ100020"),  # another rep's order: as if missing
         ("ok.jpg", JPEG, ["--amount", "-5"], "alice", 2, "amount on the slip must be greater than zero"),
         ("ok.jpg", JPEG, ["--paid-on", (datetime.now(UTC) + timedelta(days=3)).date().isoformat()], "alice", 2,
          "is in the future"),

@@ -12,7 +12,8 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from domain.fields import business_date
-from tests.e2e.conftest import CLI, Stack
+from tests.apiserver import CLI, ApiServer
+from tests.e2e.conftest import Stack
 from tests.helpers import eventually, free_port, pdf_bytes
 
 
@@ -51,7 +52,7 @@ async def test_an_order_goes_from_issue_to_effective_through_the_cli(stack: Stac
     assert {"status": "EFFECTIVE", "partner": "BJ", "count": 1} in report["counts"]
     assert "Status funnel" in (stack.tmp / "report.html").read_text(encoding="utf-8")
     assert stack.json("ops", "report", "--as-of", "2020-01-01", user="olga")["counts"] == []
-    queries = {q["name"]: q["query"] for q in stack.json("ops", "queries", "--partner", "BJ")}
+    queries = {q["name"]: q["query"] for q in stack.json("ops", "queries", "--partner", "BJ", user="olga")}
     assert queries["waiting for second review"] == 'OrderStatus="SECOND_REVIEW"'
     # The Web UI's list filter finds it by our search attributes.
     found = await eventually(
@@ -96,8 +97,9 @@ def test_the_cli_exit_codes(stack: Stack, tmp_path: Path):
     # 3: refused by a business rule, and the message says why
     dup = stack.run("customer", "add", "--name", "华信科技(北京)有限公司", "--phone", "010-64000003",
                     "--fax", "010-64000004", "--address", "a", "--region", "北京", user="bob", expect=3)
-    assert "held by alice (Alice Wang, partner BJ)" in dup.stderr
-    hits = stack.json("customer", "check", "--name", "北京华信科技有限公司", "--phone", "(010)64000001")
+    # bob may not see alice's warehouse: told of the collision, not of its holder.
+    assert "held in another rep's warehouse (outside your scope)" in dup.stderr
+    hits = stack.json("customer", "check", "--name", "北京华信科技有限公司", "--phone", "(010)64000001", user="amy")
     assert [(h["customer"], h["match"], h["holder"]) for h in hits] == [(1, "name", "alice (Alice Wang, partner BJ)")]
     # The deck's case 2: a caller's mobile taken as phone and fax is not the company's fixed line.
     mobile = stack.run("customer", "add", "--name", "来电客户有限公司", "--phone", "138 1234 5678", "--fax",
@@ -110,23 +112,29 @@ def test_the_cli_exit_codes(stack: Stack, tmp_path: Path):
     assert "outside every partner's number range" in outside.stderr
     early = stack.run("order", "receive", "BJ100002", user="amy", expect=3)
     assert "is ISSUED; 'receive' needs it to be AWAITING_ORIGINAL" in early.stderr
-    # 4: not permitted
-    assert "the form was issued to alice" in stack.run(
+    # 4: not permitted (the wrong role), or not signed in
+    assert "that needs the channel sales role" in stack.run(
         "order", "sign", "BJ100002", "--customer", "1", "--product", "p", "--kind", "new", "--amount", "1",
-        user="bob", expect=4).stderr
+        user="amy", expect=4).stderr
     entering = stack.run("customer", "add", "--name", "新公司有限公司", "--phone", "010-64000005", "--fax",
                          "010-64000006", "--address", "a", "--region", "r", user="amy", expect=4)
     assert "lacks the 'enter_customer' permission" in entering.stderr
-    # 5: not found
+    assert "orderflow login" in stack.run("inbox", expect=4).stderr
+    assert stack.api is not None
+    forged = subprocess.run([CLI, "inbox"], env={**stack.api.env_for(None), "ORDERFLOW_TOKEN": "forged"},
+                            capture_output=True, text=True, timeout=60)
+    assert forged.returncode == 4, forged.stderr
+    # 5: not found, and an order outside the user's scope (another rep's) answers exactly the same
     assert "no order BJ100999" in stack.run("order", "show", "BJ100999", user="olga", expect=5).stderr
-    assert "no user 'nobody'" in stack.run("inbox", user="nobody", expect=5).stderr
+    outside = stack.run("order", "sign", "BJ100002", "--customer", "1", "--product", "p", "--kind", "new",
+                        "--amount", "1", user="bob", expect=5)
+    assert outside.stderr.strip() == "error: there is no order BJ100002"
     # 2: usage and malformed input
     stack.run("order", "sign", "BJ100002", "--customer", "1", "--product", "p", "--kind", "new",
               "--amount", "-3", user="alice", expect=2)
     stack.run("order", "sign", "BJ100002", "--customer", "1", "--product", "p", "--kind", "lease",
               "--amount", "3", user="alice", expect=2)
     stack.run("order", "pay", "BJ100002", "--amount", "3", "--date", "yesterday", user="fay", expect=2)
-    assert "--as USER" in stack.run("inbox", expect=2).stderr
     stack.run("order", "issue", "--to", "alice", user="amy", expect=2)
     # a refused scan is refused before upload, and nothing is staged
     fake = tmp_path / "scan.pdf"
@@ -137,32 +145,48 @@ def test_the_cli_exit_codes(stack: Stack, tmp_path: Path):
     stack.run("order", "review", "BJ100002", "--approve", user="amy")
     assert "not a PDF" in stack.run("order", "scan", "BJ100002", "--file", str(fake), user="amy", expect=3).stderr
     assert stack.json("order", "show", "BJ100002", user="amy")["status"] == "AWAITING_SCAN"
-    # 1: anything else, in one line
-    down = dict(stack.env, ORDERFLOW_TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}")
-    done = subprocess.run([CLI, "--as", "amy", "order", "receive", "BJ100002"], env=down, capture_output=True,
-                          text=True, timeout=60)
-    assert done.returncode == 1 and "Temporal is not reachable at" in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1
-    # Showing an order reads the read model, so it still answers while Temporal is down.
-    shown = subprocess.run([CLI, "--as", "olga", "--json", "order", "show", "BJ100002"], env=down,
-                           capture_output=True, text=True, timeout=60)
-    assert shown.returncode == 0 and json.loads(shown.stdout)["status"] == "AWAITING_SCAN"
-    idle = dict(stack.env, ORDERFLOW_TASK_QUEUE="nobody-polls-this", ORDERFLOW_CLI_WAIT_SECONDS="2")
-    done = subprocess.run([CLI, "--as", "amy", "order", "issue", "BJ100020", "--to", "alice"], env=idle,
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1 and "is a worker running on task queue 'nobody-polls-this'?" in done.stderr
+    # 1: anything else, in one line: an API server whose Temporal is down
+    down = ApiServer(dict(stack.env, ORDERFLOW_TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}"), tmp_path)
+    try:
+        done = subprocess.run([CLI, "order", "receive", "BJ100002"], env=_via(stack, down, "amy"), capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 1 and "Temporal is not reachable at" in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        # Showing an order reads the read model, so it still answers while Temporal is down.
+        shown = subprocess.run([CLI, "--json", "order", "show", "BJ100002"], env=_via(stack, down, "olga"),
+                               capture_output=True, text=True, timeout=60)
+        assert shown.returncode == 0 and json.loads(shown.stdout)["status"] == "AWAITING_SCAN"
+    finally:
+        down.stop()
+    idle = ApiServer(dict(stack.env, ORDERFLOW_TASK_QUEUE="nobody-polls-this", ORDERFLOW_CLI_WAIT_SECONDS="2"),
+                     tmp_path)
+    try:
+        done = subprocess.run([CLI, "order", "issue", "BJ100020", "--to", "alice"], env=_via(stack, idle, "amy"),
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1 and "is a worker running on task queue 'nobody-polls-this'?" in done.stderr
+    finally:
+        idle.stop()
     err = json.loads(stack.run("--json", "order", "show", "BJ100999", user="olga", expect=5).stdout)
     assert err == {"error": "there is no order BJ100999", "kind": "not_found", "exit_code": 5}
 
 
 async def test_two_assistants_issuing_one_number_at_once_get_one_order(stack: Stack):
     """They can all pass the database's early check at once; the workflow id decides, and each loser hears why."""
-    argv = [CLI, "--as", "amy", "--json", "order", "issue", "BJ100030", "--to", "alice"]
-    racers = [subprocess.Popen(argv, env=stack.env, cwd=stack.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True) for _ in range(4)]
+    argv = [CLI, "--json", "order", "issue", "BJ100030", "--to", "alice"]
+    assert stack.api is not None
+    env = stack.api.env_for("amy")
+    racers = [subprocess.Popen(argv, env=env, cwd=stack.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for _ in range(4)]
     outcomes = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in racers]  # type: ignore[union-attr]
     won = [json.loads(out) for code, out, _ in outcomes if code == 0]
     lost = [err for code, _, err in outcomes if code != 0]
     assert len(won) == 1 and won[0]["status"] == "ISSUED" and len(won[0]["timeline"]) == 1
     assert len(lost) == 3 and all("already been issued" in err for err in lost), lost
     assert len(stack.json("order", "show", "BJ100030", user="amy")["timeline"]) == 1
+
+
+def _via(stack: Stack, server: ApiServer, user: str) -> dict[str, str]:
+    """The user's token from the stack's own server, sent to another server over the same database: setting a
+    password for a new login there would revoke the tokens the stack holds."""
+    assert stack.api is not None
+    return {**stack.api.env_for(user), "ORDERFLOW_API_URL": server.url}

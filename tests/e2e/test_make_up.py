@@ -38,26 +38,38 @@ def _stop(proc: subprocess.Popen[bytes], log: Path) -> None:
     assert "stopped." in log.read_text(errors="replace")
 
 
-def _cli(env: dict[str, str], *args: str) -> dict[str, object]:
+def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> dict[str, object]:
     done = subprocess.run([str(BIN / "orderflow"), "--json", *args], env=env, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, input=stdin)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
 async def test_make_up_starts_encrypted_restarts_with_its_state_and_stops_cleanly(tmp_path: Path):
-    ports = {name: free_port() for name in ("temporal", "ui", "s3", "codec")}
+    ports = {name: free_port() for name in ("temporal", "ui", "s3", "codec", "api")}
     env = {**os.environ, "ORDERFLOW_DATA_DIR": str(tmp_path / "data"),
            "ORDERFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
            "ORDERFLOW_TEMPORAL_UI_PORT": str(ports["ui"]),
            "ORDERFLOW_S3_ENDPOINT_URL": f"http://127.0.0.1:{ports['s3']}",
-           "ORDERFLOW_CODEC_SERVER_PORT": str(ports["codec"]), "COLUMNS": "200"}
-    for name in ("ORDERFLOW_USER", "ORDERFLOW_CODEC_KEYS", "ORDERFLOW_CODEC_KEY_FILE", "ORDERFLOW_DATABASE_URL"):
+           "ORDERFLOW_CODEC_SERVER_PORT": str(ports["codec"]), "ORDERFLOW_API_PORT": str(ports["api"]),
+           "ORDERFLOW_API_URL": f"http://127.0.0.1:{ports['api']}", "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "COLUMNS": "200"}
+    for name in ("ORDERFLOW_USER", "ORDERFLOW_CODEC_KEYS", "ORDERFLOW_CODEC_KEY_FILE", "ORDERFLOW_DATABASE_URL",
+                 "ORDERFLOW_TOKEN"):
         env.pop(name, None)
     log = tmp_path / "stack.log"
     proc = _start(env, log)
     try:
-        assert _cli(env, "--as", "amy", "order", "issue", "BJ100001", "--to", "alice")["status"] == "ISSUED"
+        # The demo passwords are made on the first start, kept private, and printed with the walkthrough.
+        passwords_file = tmp_path / "data" / "demo-passwords"
+        assert oct(passwords_file.stat().st_mode & 0o777) == "0o600"
+        passwords = dict(line.split(" ", 1) for line in passwords_file.read_text().splitlines())
+        assert passwords["amy"] in log.read_text()
+        signed_in = _cli(env, "login", "amy", "--password-stdin", stdin=passwords["amy"] + "\n")
+        assert signed_in["username"] == "amy" and "token" not in signed_in
+        token_file = tmp_path / "config" / "orderflow" / "token.json"
+        assert oct(token_file.stat().st_mode & 0o777) == "0o600"
+        assert _cli(env, "order", "issue", "BJ100001", "--to", "alice")["status"] == "ISSUED"
         keys, token = tmp_path / "data" / "codec.keys", tmp_path / "data" / "codec.token"
         assert oct(keys.stat().st_mode & 0o777) == "0o600" and oct(token.stat().st_mode & 0o777) == "0o600"
         assert token.read_text().strip() not in log.read_text()
@@ -84,7 +96,7 @@ async def test_make_up_starts_encrypted_restarts_with_its_state_and_stops_cleanl
     again = tmp_path / "stack-again.log"
     proc = _start(env, again)  # the same data directory: everything is still there
     try:
-        shown = _cli(env, "--as", "amy", "order", "show", "BJ100001")
+        shown = _cli(env, "order", "show", "BJ100001")  # the token from before the restart still works
         assert shown["status"] == "ISSUED" and shown["pending_user"] == "alice"
     finally:
         _stop(proc, again)

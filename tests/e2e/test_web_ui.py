@@ -19,12 +19,12 @@ from db.engine import create_schema, make_engine, session_factory, unit_of_work
 from db.org_repo import load_actor, load_org
 from domain.fields import business_date
 from domain.people import Role
-from orderflow.desk import OrderDesk
 from orderflow.ops.html import render_html
 from orderflow.ops.report import load_report
 from orderflow.orgfile import read_org_file
 from orderflow.s3 import ensure_bucket, make_client
 from orderflow.settings import Settings
+from services.orders import OrderDesk
 from tests.e2e.browser import chromium, dom, order_details, screenshot
 from tests.helpers import entry, eventually, pdf_bytes
 from worker import build_worker

@@ -31,6 +31,7 @@ def test_the_collision_benchmark_runs_on_sqlite():
     (["bench.upload", "--sizes", "1", "--repeats", "2"], "| 1 |"),
     (["bench.idle", "--orders", "5", "--cache", "10", "--window", "1"], "| 5 | 10 |"),
     (["bench.cli_startup", "--runs", "2"], "| `orderflow order show` |"),
+    (["bench.api_latency", "--orders", "6", "--clients", "3"], "| orderflow API"),
 ])
 def test_each_end_to_end_benchmark_runs(args: list[str], expect: str):
     out = bench(*args)

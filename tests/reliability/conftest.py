@@ -21,8 +21,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from orderflow.s3 import ensure_bucket, make_client
 from orderflow.settings import Settings
+from tests.apiserver import CLI, ApiServer
 from tests.conftest import fresh_database
-from tests.e2e.conftest import CLI, ROOT
+from tests.e2e.conftest import ROOT
 from tests.helpers import settings_from_env
 from tests.reliability.proxy import Proxy
 from tests.reliability.report import record_result
@@ -37,6 +38,7 @@ class Rig:
     db: Proxy
     db_url: str
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    api: ApiServer | None = None  # the API server: straight to every server, as the CLI was before it
 
     def start_worker(self, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         log_path = self.tmp / f"worker-{len(self.workers)}.log"
@@ -55,9 +57,13 @@ class Rig:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
 
+    def cli_env(self, user: str | None) -> dict[str, str]:
+        return self.api.env_for(user) if self.api is not None else self.env
+
     def cli(self, *args: str, user: str | None = None, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        argv = [CLI, *(["--as", user] if user else []), *args]
-        done = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=180, cwd=self.tmp)
+        argv = [CLI, *args]
+        done = subprocess.run(argv, env=self.cli_env(user), capture_output=True, text=True, timeout=180,
+                              cwd=self.tmp)
         assert done.returncode == expect, f"{argv} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
         return done
 
@@ -65,7 +71,7 @@ class Rig:
         return json.loads(self.cli("--json", *args, user=user).stdout)
 
     def background(self, *args: str, user: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([CLI, "--as", user, "--json", *args], env=self.env, stdout=subprocess.PIPE,
+        return subprocess.Popen([CLI, "--json", *args], env=self.cli_env(user), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, cwd=self.tmp)
 
     def sessions(self) -> sessionmaker[Session]:
@@ -94,7 +100,9 @@ def rig_for(temporal_address: str, s3_endpoint: str, db_url: str, tmp: Path, **e
            "ORDERFLOW_DATA_DIR": str(tmp / "data"), "ORDERFLOW_S3_ENDPOINT_URL": s3_endpoint,
            "ORDERFLOW_S3_BUCKET": bucket, "ORDERFLOW_DATABASE_URL": db_url, "ORDERFLOW_CLI_WAIT_SECONDS": "150",
            "COLUMNS": "200", **extra}
-    env.pop("ORDERFLOW_USER", None)
+    for name in ("ORDERFLOW_USER", "ORDERFLOW_TOKEN", "ORDERFLOW_API_URL"):
+        env.pop(name, None)
+    env["XDG_CONFIG_HOME"] = str(tmp / "config")
     # Plain text on the wire (no TLS to the local server), so the proxy can see which statement is in flight.
     through = db_url.replace("127.0.0.1:5432", f"127.0.0.1:{db.port}") + "?sslmode=disable"
     worker_env = {**env, "ORDERFLOW_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3.port}", "ORDERFLOW_DATABASE_URL": through}
@@ -102,7 +110,8 @@ def rig_for(temporal_address: str, s3_endpoint: str, db_url: str, tmp: Path, **e
     rig = Rig(env, worker_env, tmp, s3, db, db_url)
     rig.cli("temporal", "init")
     rig.cli("db", "upgrade")
-    rig.cli("org", "load", str(ROOT / "examples" / "org.yaml"))
+    rig.cli("admin", "load-org", str(ROOT / "examples" / "org.yaml"))
+    rig.api = ApiServer(env, tmp)
     return rig
 
 
@@ -123,6 +132,8 @@ def stop_all(rig: Rig) -> None:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    if rig.api is not None:
+        rig.api.stop()
     rig.s3.close()
     rig.db.close()
 

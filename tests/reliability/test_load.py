@@ -20,9 +20,10 @@ from db.engine import unit_of_work
 from db.org_repo import load_actor
 from domain.fields import business_date
 from domain.people import Role
-from orderflow.desk import OrderDesk
 from orderflow.s3 import make_client
 from orderflow.temporal import connect
+from services.orders import OrderDesk
+from tests.apiserver import CLI
 from tests.helpers import entry, pdf_bytes
 from tests.reliability.conftest import Rig
 from tests.reliability.test_worker_faults import assert_invariants
@@ -75,8 +76,8 @@ async def test_a_thousand_orders_at_once_end_where_they_should(rig: Rig, tmp_pat
             sign = lambda d: d.sign(people[rep], number, customers[i], "Ads", "new", "1000.00", today)  # noqa: E731
             await (twice(sign) if i % 10 == 0 else sign(desk()))
             if i in via_cli:
-                done = await asyncio.to_thread(subprocess.run, [*rig_cli(rig), "--as", "amy", "order", "receive",
-                                                                number], env=rig.env, capture_output=True, text=True)
+                done = await asyncio.to_thread(subprocess.run, [CLI, "order", "receive", number],
+                                               env=rig.cli_env("amy"), capture_output=True, text=True)
                 assert done.returncode == 0, done.stderr
             else:
                 await desk().receive(people["amy"], number)
@@ -101,9 +102,3 @@ async def test_a_thousand_orders_at_once_end_where_they_should(rig: Rig, tmp_pat
         assert session.scalar(select(func.count()).where(Order.status == "EFFECTIVE")) == ORDERS
         assert session.scalar(select(func.count()).select_from(OrderEvent)) == ORDERS * 7
     await assert_invariants(rig)
-
-
-def rig_cli(rig: Rig) -> list[str]:
-    from tests.e2e.conftest import CLI
-
-    return [CLI]

@@ -28,8 +28,8 @@ from orderflow.customer_contracts import ApplicationRecord, DecideInput, Recycle
 from orderflow.failures import kind_of, to_application_error
 from orderflow.notify import LogSender
 from orderflow.orgfile import read_org_file
-from orderflow.schedules import RECYCLE_SCHEDULE, ensure_schedules
 from orderflow.settings import Settings
+from services.schedules import RECYCLE_SCHEDULE, ensure_schedules
 from tests.helpers import REP, entry, queue
 from workflows.customers import RecycleWorkflow, TransferInWorkflow
 

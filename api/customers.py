@@ -1,0 +1,176 @@
+"""Customers, the warehouse and transfer-in over HTTP: each route parses, then calls one service function."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import CurrentActor, Page, Svc, paged
+from api.errors import ERROR_RESPONSES
+from orderflow.customer_contracts import ApplicationView
+from services import customers, transfers, warehouse
+
+router = APIRouter(tags=["customers"], responses=ERROR_RESPONSES)
+
+CustomerId = Annotated[int, Path(ge=1, le=2**62, description="The customer's id.")]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewCustomer(Body):
+    name: str = Field(max_length=400, description="Company name exactly as on its business licence.")
+    phone: str = Field(max_length=64, description="Fixed telephone number (not a mobile).")
+    fax: str = Field(max_length=64)
+    address: str = Field(max_length=800)
+    region: str = Field(max_length=64, description="Sales region, e.g. 北京.")
+    same_phone_fax: bool = Field(False, description="Phone and fax really are one number.")
+    confirm_distinct: bool = Field(False, description="A similar name really is a different company.")
+
+
+class CustomerCheck(Body):
+    name: str = Field(max_length=400)
+    phone: str | None = Field(None, max_length=64)
+    fax: str | None = Field(None, max_length=64)
+
+
+class HandOverTo(Body):
+    to: str = Field(max_length=64, description="The rep who takes the customer.")
+
+
+class CustomerNote(Body):
+    text: str = Field(max_length=4000)
+
+
+class TransferReason(Body):
+    reason: str = Field(max_length=2000)
+
+
+class TransferDecision(Body):
+    approve: bool = Field(description="true approves, false rejects.")
+    reason: str = Field(max_length=2000)
+
+
+class CustomerAdded(BaseModel):
+    id: int
+    name: str
+    owner: str | None
+    phone: str
+    fax: str
+    risk_flags: list[str]
+
+
+class CollisionHit(BaseModel):
+    customer: int | None = Field(description="null when the holder is outside your scope")
+    name: str | None
+    match: str
+    score: int
+    holder: str
+    region: str | None
+
+
+class CustomerRow(BaseModel):
+    id: int
+    name: str
+    region: str
+    owner: str | None = Field(description="null: in the public pool")
+
+
+class CustomerMoved(BaseModel):
+    id: int
+    name: str
+    owner: str | None
+
+
+class CustomerNoted(BaseModel):
+    customer: int
+    author: str
+    at: str
+
+
+class OwnerChange(BaseModel):
+    at: str
+    from_: str | None = Field(alias="from")
+    to: str | None
+    reason: str
+    by: str
+
+
+class ApplicationRow(BaseModel):
+    application: str
+    customer: int
+    rep: str
+    reason: str
+    status: str
+    decision: str | None
+
+
+@router.post("/customers", status_code=201, response_model=CustomerAdded)
+def add_customer(body: NewCustomer, actor: CurrentActor, services: Svc) -> object:
+    """Enter a customer into your warehouse after the collision check (撞单); 409 names what it collides with."""
+    return customers.add(services, actor, **body.model_dump())
+
+
+@router.get("/customers", response_model=list[CustomerRow])
+def list_customers(actor: CurrentActor, services: Svc, page: Page, request: Request, response: Response) -> object:
+    """The customers in your scope: a rep's own warehouse, or the partners in scope."""
+    return paged(customers.list_customers(services, actor, limit=page.fetch, offset=page.offset), page, request,
+                 response)
+
+
+@router.post("/customers/check", response_model=list[CollisionHit])
+def check_customer(body: CustomerCheck, actor: CurrentActor, services: Svc) -> object:
+    """Search the name, the phone and the fax one at a time, and similar names. A hit outside your scope shows
+    only its match: no id, name, region or holder."""
+    return customers.check(services, actor, name=body.name, phone=body.phone, fax=body.fax)
+
+
+@router.post("/customers/{customer_id}/claim", response_model=CustomerMoved)
+def claim_customer(customer_id: CustomerId, actor: CurrentActor, services: Svc) -> object:
+    """挑入: take a customer from the public pool of your own regions."""
+    return warehouse.claim(services, actor, customer_id)
+
+
+@router.post("/customers/{customer_id}/hand-over", response_model=CustomerMoved)
+def hand_over_customer(customer_id: CustomerId, body: HandOverTo, actor: CurrentActor, services: Svc) -> object:
+    """转移: move a customer between your own reps (channel partner)."""
+    return warehouse.hand_over(services, actor, customer_id, body.to)
+
+
+@router.post("/customers/{customer_id}/notes", status_code=201, response_model=CustomerNoted)
+def note_customer(customer_id: CustomerId, body: CustomerNote, actor: CurrentActor, services: Svc) -> object:
+    """销售小记: record a follow-up on a customer you hold."""
+    return warehouse.note(services, actor, customer_id, body.text)
+
+
+@router.get("/customers/{customer_id}/history", response_model=list[OwnerChange])
+def customer_history(customer_id: CustomerId, actor: CurrentActor, services: Svc, page: Page, request: Request,
+                     response: Response) -> object:
+    """Every change of the customer's owner, oldest first."""
+    return paged(warehouse.history(services, actor, customer_id, limit=page.fetch, offset=page.offset), page,
+                 request, response)
+
+
+@router.post("/customers/{customer_id}/transfer-in", status_code=201, response_model=ApplicationView)
+async def transfer_in(customer_id: CustomerId, body: TransferReason, actor: CurrentActor, services: Svc) -> object:
+    """调入申请: apply for a pool customer of another region; the approval group decides."""
+    return await transfers.file(services, actor, customer_id, body.reason)
+
+
+@router.post("/customers/{customer_id}/decision", response_model=ApplicationView)
+async def decide_transfer_in(customer_id: CustomerId, body: TransferDecision, actor: CurrentActor,
+                             services: Svc) -> object:
+    """Approve or reject the open transfer-in application for a customer (approval group)."""
+    return await transfers.decide(services, actor, customer_id, approve=body.approve, reason=body.reason)
+
+
+@router.get("/transfer-applications", response_model=list[ApplicationRow])
+def list_applications(actor: CurrentActor, services: Svc, page: Page, request: Request, response: Response,
+                      status: Annotated[str, Query(max_length=16,
+                                                   description="FILED, APPROVED or REJECTED.")] = "FILED") -> object:
+    """Transfer-in applications in your scope, oldest first."""
+    return paged(transfers.applications(services, actor, status=status, limit=page.fetch, offset=page.offset), page,
+                 request, response)

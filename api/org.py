@@ -1,0 +1,138 @@
+"""The organisation over HTTP: the team, agency sales accounts, the org file, the inbox, credits and ops views."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CurrentActor, Page, Svc, paged
+from api.errors import ERROR_RESPONSES
+from api.uploads import received_file, safe_filename
+from domain.errors import InvalidInput
+from services import accounts, ops, org, views
+
+router = APIRouter(tags=["organisation"], responses=ERROR_RESPONSES)
+
+Username = Annotated[str, Path(min_length=1, max_length=64)]
+# What an org file may be sent as; anything else (a form, an image) is refused before it is read.
+YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain",
+              "application/octet-stream"}
+
+
+class OpenAccount(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    partner: str = Field(min_length=1, max_length=16, description="The agency (channel partner) the rep sells for.")
+    regions: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(min_length=1, max_length=50)
+    reports_to: str | None = Field(default=None, max_length=64, description="The rep's supervisor.")
+
+
+class OpenedAccount(BaseModel):
+    username: str
+    partner: str
+    regions: list[str]
+    setup_code: str = Field(description="Shown once: the rep sets a first password with it (`POST /auth/setup`).")
+    setup_code_days: int
+
+
+class CloseAccount(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ClosedAccount(BaseModel):
+    username: str
+    customers_to_pool: int
+
+
+class OrgLoaded(BaseModel):
+    partners: int
+    users: int
+    deactivated: list[str]
+
+
+class CreditRow(BaseModel):
+    order: str
+    rep: str
+    partner: str
+    kind: str
+    amount: str
+    effective_on: str
+    customer: int
+
+
+class SavedQuery(BaseModel):
+    name: str
+    query: str
+    url: str
+
+
+@router.get("/team", summary="Your subordinates' contact counts and latest sales notes")
+def team(actor: CurrentActor, services: Svc,
+         since: Annotated[date | None, Query(description="YYYY-MM-DD; default 30 days ago.")] = None) -> Any:
+    return accounts.team(services, actor, since)
+
+
+@router.post("/users", status_code=201, response_model=OpenedAccount,
+             summary="Open an agency sales account in your scope; answers its one-time setup code")
+def open_account(body: OpenAccount, actor: CurrentActor, services: Svc) -> Any:
+    return accounts.open_account(services, actor, body.username, body.name, body.partner, body.regions,
+                                 body.reports_to)
+
+
+@router.post("/users/{username}/close", response_model=ClosedAccount,
+             summary="Close an agency sales account: its tokens die and its customers go to the public pool")
+def close_account(username: Username, body: CloseAccount, actor: CurrentActor, services: Svc) -> Any:
+    return accounts.close_account(services, actor, username, body.reason)
+
+
+@router.put("/org", response_model=OrgLoaded, summary="Reload the org file (the YAML is the body; a director)",
+            openapi_extra={"requestBody": {"required": True, "content": {"application/yaml": {
+                "schema": {"type": "string"}}}}})
+async def reload_org(request: Request, actor: CurrentActor, services: Svc,
+                     filename: Annotated[str | None, Query(max_length=200)] = None) -> Any:
+    kind = request.headers.get("content-type", "application/yaml").split(";")[0].strip().lower()
+    if kind not in YAML_TYPES:
+        raise InvalidInput(f"the org file is sent as YAML text (application/yaml), not {kind}")
+    name = safe_filename(filename, "org.yaml")
+    async with received_file(request, name, services.settings.api_max_body_bytes, "org file") as path:
+        return await run_in_threadpool(org.reload_org, services, actor, path, name)
+
+
+@router.get("/inbox", summary="Orders waiting for you, your deactivated reports' tasks, your notifications")
+def inbox(actor: CurrentActor, services: Svc) -> Any:
+    return views.inbox(services, actor)
+
+
+@router.get("/credits", response_model=list[CreditRow], summary="Commission credits of effective orders in scope")
+def credits(actor: CurrentActor, services: Svc, page: Page, request: Request, response: Response,
+            rep: Annotated[str | None, Query(max_length=64, description="Only this rep's credits.")] = None,
+            month: Annotated[str | None, Query(max_length=7, description="YYYY-MM, by effective date.")] = None,
+            ) -> Any:
+    rows = views.credits(services, actor, rep, month, limit=page.fetch, offset=page.offset)
+    return paged(rows, page, request, response)
+
+
+@router.get("/ops/queries", response_model=list[SavedQuery], tags=["ops"],
+            summary="Ready-made Temporal Web UI list queries, with links")
+def ops_queries(actor: CurrentActor, services: Svc, page: Page, request: Request, response: Response,
+                partner: Annotated[str | None, Query(max_length=16)] = None,
+                user: Annotated[str | None, Query(max_length=64)] = None) -> Any:
+    rows = ops.saved_queries(services, actor, partner, user, limit=page.fetch, offset=page.offset)
+    return paged(rows, page, request, response)
+
+
+@router.get("/ops/report", tags=["ops"],
+            summary="Counts by status and partner, ageing, the oldest orders and SLA breaches, in your scope")
+def ops_report(actor: CurrentActor, services: Svc,
+               partner: Annotated[str | None, Query(max_length=16, description="Only this partner's orders.")] = None,
+               as_of: Annotated[date | None, Query(description="YYYY-MM-DD: the end of that day, Beijing time.")]
+               = None,
+               html: Annotated[bool, Query(description="Also the self-contained HTML page, under `html`.")] = False,
+               ) -> Any:
+    return ops.ops_report(services, actor, partner, as_of, html)

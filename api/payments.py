@@ -1,0 +1,116 @@
+"""Payments over HTTP: bank statements in, the queue of unmatched lines, matching by hand and undoing it
+(finance), and the rep's remittance slip (底单) on an order.
+
+Files are sent as the raw request body (`PUT ...?filename=`), streamed to disk under a size limit. A statement
+with bad lines is still imported: the answer is 200 with the report, whose `errors` name each bad line by its
+line number (the CLI exits 2 then). A line or order outside your scope answers 404, as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import CurrentActor, IdempotencyKey, Page, Svc, paged
+from api.errors import ERROR_RESPONSES
+from api.uploads import received_file, safe_filename
+from domain.errors import InvalidInput
+from domain.statements import MAX_FILE_BYTES
+from orderflow.contracts import OrderView
+from services import payment_views, payments
+from services.payment_views import CreditBalance, LineDetail, OpenLine
+from services.payments import ImportReport, Matched
+
+router = APIRouter(tags=["payments"], responses=ERROR_RESPONSES)
+
+BankRef = Annotated[str, Path(min_length=1, max_length=64, description="The line's bank reference (流水号).")]
+Number = Annotated[str, Path(min_length=1, max_length=32, description="The order form's number, e.g. BJ100001.")]
+FileName = Annotated[str, Query(min_length=1, max_length=200, description="The file's name, e.g. statement.csv.")]
+
+# The body is the file itself; a form or JSON is refused before a byte of it is kept.
+STATEMENT_TYPES = {"application/octet-stream", "text/csv", "text/plain", "application/csv",
+                   "application/vnd.ms-excel"}
+SLIP_TYPES = {"application/octet-stream", "application/pdf", "image/jpeg", "image/png", "image/tiff"}
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Match(Body):
+    order: str = Field(min_length=1, max_length=32, description="The order this payment is for.")
+
+
+class Unmatch(Body):
+    reason: str = Field(min_length=1, max_length=1000, description="Why the match was wrong (audited).")
+
+
+def _content_type(request: Request, allowed: set[str], what: str) -> None:
+    sent = request.headers.get("content-type", "application/octet-stream").split(";")[0].strip().lower()
+    if sent not in allowed:
+        raise InvalidInput(f"a {what} is sent as the raw file, not {sent}: use Content-Type "
+                           "application/octet-stream or the file's own type")
+
+
+@router.put("/payments/statements", response_model=ImportReport,
+            summary="Import a bank statement (the body is the CSV export) and match what fits one order")
+async def import_statement(request: Request, actor: CurrentActor, services: Svc,
+                           filename: FileName = "statement.csv") -> ImportReport:
+    _content_type(request, STATEMENT_TYPES, "statement")
+    name = safe_filename(filename, "statement.csv")
+    return await payments.import_statement(
+        services, actor, lambda: received_file(request, name, MAX_FILE_BYTES, "statement"))
+
+
+@router.get("/payments/unmatched", response_model=list[OpenLine],
+            summary="Bank lines no order has taken, oldest first, with their candidate orders and slips")
+def unmatched(actor: CurrentActor, services: Svc, page: Page, request: Request,
+              response: Response) -> list[OpenLine]:
+    rows = payment_views.unmatched_lines(services, actor, limit=page.fetch, offset=page.offset)
+    return paged(rows, page, request, response)
+
+
+@router.get("/payments/credit-balances", response_model=list[CreditBalance],
+            summary="Overpaid orders, flagged until finance settles the balance")
+def credit_balances(actor: CurrentActor, services: Svc, page: Page, request: Request,
+                    response: Response) -> list[CreditBalance]:
+    rows = payment_views.credit_balances(services, actor, limit=page.fetch, offset=page.offset)
+    return paged(rows, page, request, response)
+
+
+@router.get("/payments/lines/{bank_ref}", response_model=LineDetail,
+            summary="One bank line, its candidates and their slips, and its history of matches")
+def show_line(bank_ref: BankRef, actor: CurrentActor, services: Svc) -> LineDetail:
+    return payment_views.show_line(services, actor, bank_ref)
+
+
+# No Idempotency-Key: a match and an unmatch are sent under an update id made from the line itself, so a
+# retry is applied once whatever the caller sends.
+@router.post("/payments/lines/{bank_ref}/match", response_model=Matched,
+             summary="Match a line to an order by hand (partial payments add up, an overpayment is flagged)")
+async def match(bank_ref: BankRef, body: Match, actor: CurrentActor, services: Svc) -> Matched:
+    return await payments.match_line(services, actor, bank_ref, body.order)
+
+
+@router.post("/payments/lines/{bank_ref}/unmatch", response_model=OrderView,
+             summary="Undo a wrong match before its order takes effect; the line goes back to the queue")
+async def unmatch(bank_ref: BankRef, body: Unmatch, actor: CurrentActor, services: Svc) -> OrderView:
+    return await payments.unmatch_line(services, actor, bank_ref, body.reason)
+
+
+@router.put("/orders/{number}/slip", response_model=OrderView, tags=["orders"],
+            summary="Attach the customer's remittance slip (底单) to an order (its rep; the body is the file)")
+async def upload_slip(number: Number, request: Request, actor: CurrentActor, services: Svc, key: IdempotencyKey,
+                      filename: FileName,
+                      amount: Annotated[str, Query(min_length=1, max_length=32,
+                                                   description="The amount the slip shows, e.g. 12000.00.")],
+                      paid_on: Annotated[str, Query(min_length=1, max_length=32,
+                                                    description="The date on the slip, YYYY-MM-DD.")],
+                      ) -> OrderView:
+    _content_type(request, SLIP_TYPES, "slip")
+    name = safe_filename(filename, "slip")
+    limit = services.settings.scan_max_bytes
+    return await payments.attach_slip(services, actor, number, lambda: received_file(request, name, limit, "slip"),
+                                      amount, paid_on, key)

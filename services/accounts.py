@@ -1,0 +1,95 @@
+"""The channel hierarchy at work: a team's contact counts and notes, agency sales accounts opened and closed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from db.models import Customer, CustomerNote, User
+from db.org_repo import UserSpec, load_actor, partner_codes, save_user, scope_for, set_active, subordinates
+from db.warehouse_repo import contact_counts, move
+from domain.errors import InvalidInput, NotFound, Refused
+from domain.fields import BUSINESS_TZ, clean_text
+from domain.people import Actor, Role
+from domain.permissions import Perm, check_account_change, require
+from services import auth
+from services.context import Services
+
+USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,31}")
+TEAM_NOTES = 20  # the team view shows the latest notes, not a history
+
+
+def team(services: Services, actor: Actor, since: date | None = None) -> dict[str, Any]:
+    """Your subordinates' contact counts (联系量) and latest sales notes (小记) since a day (default 30 days ago)."""
+    require(actor, Perm.SEE_TEAM, "see the team's notes and contact counts")
+    start = (datetime.combine(since, time(0), BUSINESS_TZ) if since
+             else datetime.now(UTC) - timedelta(days=30))
+    with services.transaction() as session:
+        reps = subordinates(session, actor, scope_for(session, actor))
+        names = [u.username for u in reps]
+        counts = contact_counts(session, names, start)
+        notes = session.scalars(select(CustomerNote).where(CustomerNote.author.in_(names), CustomerNote.at >= start)
+                                .order_by(CustomerNote.at.desc()).limit(TEAM_NOTES))
+        return {"since": start.isoformat(),
+                "reps": [{"rep": u.username, "name": u.name, "active": u.active,
+                          "contacts": counts.get(u.username, 0)} for u in reps],
+                "notes": [{"rep": n.author, "customer": n.customer_id, "at": n.at.isoformat(), "text": n.text}
+                          for n in notes]}
+
+
+def open_account(services: Services, actor: Actor, username: str, name: str, partner: str,
+                 regions: Sequence[str], reports_to: str | None = None) -> dict[str, Any]:
+    """Open an agency sales account in the actor's scope, with its regions, and issue its one-time setup code.
+
+    The code is returned here and nowhere else (the store keeps only its hash): the manager hands it to the rep,
+    who sets a first password with it."""
+    if not USERNAME.fullmatch(username):
+        raise InvalidInput(f"username '{username}' must be 2-32 lower-case letters, digits, '.', '_' or '-'")
+    if not regions:
+        raise InvalidInput("an account needs at least one region")
+    chosen = sorted(set(regions))
+    with services.transaction() as session:
+        if partner not in partner_codes(session):
+            raise InvalidInput(f"there is no partner {partner}")
+        check_account_change(actor, scope_for(session, actor), Role.SALES, partner, chosen, opening=True)
+        if reports_to is not None and session.get(User, reports_to) is None:
+            raise InvalidInput(f"there is no user '{reports_to}' to report to")
+        existing = session.get(User, username)
+        if existing is not None and existing.active:
+            raise Refused(f"user {username} already exists and is active")
+        save_user(session, UserSpec(username, clean_text(name, "name"), Role.SALES, [partner], reports_to, chosen),
+                  actor.username, datetime.now(UTC))
+        session.flush()  # the setup code refers to the user row
+        code = auth.issue_setup_code(session, username, by=actor.username, days=services.settings.setup_code_days)
+    return {"username": username, "partner": partner, "regions": chosen, "setup_code": code,
+            "setup_code_days": services.settings.setup_code_days}
+
+
+def close_account(services: Services, actor: Actor, username: str, reason: str) -> dict[str, Any]:
+    """Close an agency sales account: it can do nothing more (its tokens die with it, in db.org_repo.set_active),
+    and its warehouse goes back to the public pool."""
+    require(actor, Perm.CLOSE_ACCOUNT, "close accounts")
+    why = clean_text(reason, "reason")
+    now = datetime.now(UTC)
+    with services.transaction() as session:
+        user = session.get(User, username)
+        target = load_actor(session, username) if user is not None else None
+        scope = scope_for(session, actor)
+        # A sales account of a partner outside the actor's scope answers as a missing one: guessing names across
+        # partners learns nothing.
+        if target is None or (target.role is Role.SALES and not scope.covers(min(target.partners, default=None))):
+            raise NotFound(f"there is no user '{username}'")
+        check_account_change(actor, scope, target.role, min(target.partners, default=None), [], opening=False)
+        assert user is not None
+        if not user.active:
+            raise Refused(f"account {username} is already closed")
+        set_active(session, user, False, actor.username, now)
+        released = 0
+        for customer in session.scalars(select(Customer).where(Customer.owner == username)):
+            move(session, customer, None, reason=f"account closed: {why}", actor=actor.username, at=now)
+            released += 1
+    return {"username": username, "customers_to_pool": released}

@@ -1,0 +1,48 @@
+"""Loading the org file: partners with their number ranges, and users. Missing users are deactivated."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from db.org_repo import PartnerSpec, UserSpec, load_org
+from domain.errors import InvalidInput, NotPermitted
+from domain.people import Actor, Role
+from orderflow.orgfile import read_org_file
+from services.context import Services
+
+
+def _read(source: Path | str, shown_as: str | None) -> tuple[list[PartnerSpec], list[UserSpec]]:
+    """The org from a file, or from YAML text (an upload); messages name the file as the person knows it, never a
+    temporary path on the server."""
+    if isinstance(source, Path):
+        return _named(source, shown_as or str(source))
+    with tempfile.TemporaryDirectory(prefix="orderflow-org-") as folder:
+        path = Path(folder) / "org.yaml"
+        path.write_text(source, encoding="utf-8")
+        return _named(path, shown_as or "org file")
+
+
+def _named(path: Path, shown_as: str) -> tuple[list[PartnerSpec], list[UserSpec]]:
+    try:
+        return read_org_file(path)
+    except InvalidInput as err:
+        raise InvalidInput(err.message.replace(str(path), shown_as)) from None
+
+
+def load_org_file(services: Services, source: Path | str, loader: str, shown_as: str | None = None) -> dict[str, Any]:
+    """Upsert the whole org as `loader` (recorded in the org history), with no role check: the server-side
+    bootstrap (`orderflow admin ...`) calls this with the host's own credentials; the API goes through `reload_org`."""
+    partners, users = _read(source, shown_as)
+    with services.transaction() as session:
+        result = load_org(session, partners, users, actor=loader)
+    return {"partners": result.partners, "users": result.users, "deactivated": result.deactivated}
+
+
+def reload_org(services: Services, actor: Actor, source: Path | str, shown_as: str | None = None) -> dict[str, Any]:
+    """Reload an established org: only an active channel director may (the first load is the admin's, on the
+    server host). The file is read and checked before anything is written."""
+    if actor.role is not Role.DIRECTOR or not actor.active:
+        raise NotPermitted(f"{actor.describe()} may not reload the org: that needs an active channel director")
+    return load_org_file(services, source, actor.username, shown_as)

@@ -1,0 +1,68 @@
+"""What waits for the signed-in user (inbox), and commission credits."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from db.models import Credit
+from db.order_repo import notifications_for, orders_pending_for_deactivated_reports
+from db.org_repo import scope_for
+from domain.errors import InvalidInput
+from domain.order import PENDING_ROLE
+from domain.people import Actor
+from domain.permissions import Perm, require
+from services.context import Services
+from services.order_reads import list_orders, order_row
+
+INBOX_ROWS = 500  # per waiting status: an inbox that long is a backlog for the ops report, not a to-do list
+
+
+def inbox(services: Services, actor: Actor) -> dict[str, Any]:
+    """Orders waiting for the actor (by name, or by role within the actor's scope), the open tasks of the actor's
+    deactivated reports, and the actor's latest notifications."""
+    statuses = [s.value for s, role in PENDING_ROLE.items() if role is actor.role]
+    rows = [r for s in statuses
+            for r in list_orders(services, actor, status=s, pending_role=actor.role.value, limit=INBOX_ROWS)
+            if r["pending"] in (actor.username, actor.role.value)]
+    with services.transaction() as session:
+        # A deactivated user's open tasks move to their manager.
+        for order in orders_pending_for_deactivated_reports(session, actor.username):
+            rows.append({**order_row(order), "pending": f"{order.pending_user} (deactivated)"})
+        notes = [{"order": n.order_number, "kind": n.kind, "text": n.text, "at": n.created_at.isoformat(),
+                  "due_at": n.due_at.isoformat() if n.due_at else None}
+                 for n in notifications_for(session, actor.username)]
+    return {"orders": rows, "notifications": notes}
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise InvalidInput(f"month '{text}' is not in the form YYYY-MM")
+    return int(match.group(1)), int(match.group(2))
+
+
+def credits(services: Services, actor: Actor, rep: str | None = None, month: str | None = None,
+            limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    """Commission credits of effective orders in the actor's scope, oldest effective first: a rep sees only their
+    own (whatever `rep` says), a scoped role its partners', the all-partner roles everyone's."""
+    period = parse_month(month) if month else None
+    require(actor, Perm.SEE_CREDITS, "see commission credits")
+    with services.transaction() as session:
+        visible = scope_for(session, actor)
+        stmt = select(Credit).order_by(Credit.effective_on, Credit.order_number)
+        who = visible.own_only or rep
+        if who:
+            stmt = stmt.where(Credit.rep == who)
+        if not visible.everything and not visible.own_only:
+            stmt = stmt.where(Credit.partner_code.in_(visible.partners))
+        if period:
+            year, number = period
+            stmt = stmt.where(Credit.effective_on >= date(year, number, 1),
+                              Credit.effective_on < date(year + number // 12, number % 12 + 1, 1))
+        return [{"order": c.order_number, "rep": c.rep, "partner": c.partner_code, "kind": c.kind,
+                 "amount": str(c.amount), "effective_on": c.effective_on.isoformat(), "customer": c.customer_id}
+                for c in session.scalars(stmt.limit(limit).offset(offset))]

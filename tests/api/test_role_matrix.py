@@ -1,0 +1,272 @@
+"""Every endpoint × every role, over HTTP with real tokens: a role the permission table (or the order step
+table) does not allow gets 403 naming what it lacks, and the store is exactly as it was; a role it allows gets
+past the door (whatever the order's state then says). An endpoint missing from this table fails the build.
+
+The rules are read from their one source: `domain.permissions.ROLE_PERMS` and `domain.order.STEPS`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+from temporalio.testing import WorkflowEnvironment
+
+from db.customer_repo import add_customer
+from db.models import Base, Customer, Order, User
+from db.warehouse_repo import move
+from domain.fields import business_date
+from domain.order import STEPS, Action
+from domain.people import Role
+from domain.permissions import ROLE_PERMS, Perm
+from domain.timers import Policy
+from tests.api.conftest import ApiHarness, harness
+from tests.helpers import entry, pdf_bytes
+
+USERS = {Role.SALES: "alice", Role.SUPERVISOR: "sam", Role.PARTNER: "bjpartner", Role.MANAGER: "mike",
+         Role.HQ_REP: "hank", Role.DIRECTOR: "dora", Role.ASSISTANT: "amy", Role.ORDER_GROUP: "olga",
+         Role.APPROVAL_GROUP: "gao", Role.FINANCE: "fay"}
+TODAY = business_date(datetime.now(UTC)).isoformat()
+SIGNED_IN = "any signed-in user"
+DIRECTOR = "an active channel director"
+ORG_YAML = (Path(__file__).resolve().parents[2] / "examples" / "org.yaml").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Case:
+    rule: Perm | Action | str
+    method: str
+    path: str
+    json: Any = None
+    content: bytes | None = None
+    params: dict[str, str] | None = None
+    headers: dict[str, str] | None = None
+    order: str | None = None  # the order state this endpoint's step needs (see `_orders`)
+
+
+def allowed(rule: Perm | Action | str, role: Role) -> bool:
+    if isinstance(rule, Perm):
+        return rule in ROLE_PERMS[role]
+    if isinstance(rule, Action):
+        return role in STEPS[rule].roles
+    return rule == SIGNED_IN or role is Role.DIRECTOR
+
+
+PDF = {"content": pdf_bytes(3000), "headers": {"Content-Type": "application/pdf"}}
+CASES: dict[str, Case] = {
+    "GET /auth/whoami": Case(SIGNED_IN, "GET", "/auth/whoami"),
+    "GET /auth/tokens": Case(SIGNED_IN, "GET", "/auth/tokens"),
+    "POST /orders": Case(Action.ISSUE, "POST", "/orders", {"rep": "alice"}),
+    "GET /orders": Case(Perm.SEE_ORDERS, "GET", "/orders"),
+    "GET /orders/{number}": Case(Perm.SEE_ORDERS, "GET", "/orders/{n}", order="ISSUED"),
+    "GET /orders/{number}/scan-url": Case(Perm.SEE_ORDERS, "GET", "/orders/{n}/scan-url", order="AWAITING_PAYMENT"),
+    "POST /orders/{number}/sign": Case(Action.SIGN, "POST", "/orders/{n}/sign", {
+        "customer": 1, "product": "Ads", "kind": "new", "amount": "1000"}, order="ISSUED"),
+    "POST /orders/{number}/receive": Case(Action.RECEIVE, "POST", "/orders/{n}/receive", order="AWAITING_ORIGINAL"),
+    "POST /orders/{number}/approve": Case(Action.FIRST_REVIEW, "POST", "/orders/{n}/approve", order="FIRST_REVIEW"),
+    "POST /orders/{number}/reject": Case(Action.REJECT, "POST", "/orders/{n}/reject", {
+        "reasons": ["missing_stamp"], "note": "no seal"}, order="FIRST_REVIEW"),
+    "PUT /orders/{number}/scan": Case(Action.SCAN, "PUT", "/orders/{n}/scan", params={"filename": "s.pdf"},
+                                      order="AWAITING_SCAN", **PDF),
+    "POST /orders/{number}/pay": Case(Action.PAY, "POST", "/orders/{n}/pay", {"amount": "1000", "paid_on": TODAY},
+                                      order="AWAITING_PAYMENT"),
+    "POST /orders/{number}/correct": Case(Action.CORRECT, "POST", "/orders/{n}/correct", {"note": "fixed"},
+                                          order="RETURNED"),
+    "POST /orders/{number}/resend": Case(Action.RESEND_ORIGINAL, "POST", "/orders/{n}/resend", {"note": "again"},
+                                         order="RETURNED"),
+    "POST /orders/{number}/modify": Case(Action.MODIFY, "POST", "/orders/{n}/modify", {
+        "reason": "typo", "product": "Ads, 2 years"}, order="SECOND_REVIEW"),
+    "POST /orders/{number}/escalation": Case(Action.ALLOW_ROUND, "POST", "/orders/{n}/escalation", {
+        "decision": "allow", "note": "one more"}, order="ESCALATED"),
+    "POST /orders/{number}/lost": Case(Action.REPORT_LOST, "POST", "/orders/{n}/lost", {"note": "lost"},
+                                       order="AWAITING_ORIGINAL"),
+    "POST /orders/{number}/reissue": Case(Action.REISSUE, "POST", "/orders/{n}/reissue", {"new_number": "BJ100099"},
+                                          order="LOST"),
+    "PUT /orders/{number}/slip": Case(Action.SLIP, "PUT", "/orders/{n}/slip", params={
+        "filename": "slip.pdf", "amount": "1000", "paid_on": TODAY}, order="AWAITING_ORIGINAL", **PDF),
+    "POST /customers": Case(Perm.ENTER_CUSTOMER, "POST", "/customers", {
+        "name": "新新科技有限公司", "phone": "010-66660001", "fax": "010-66660002", "address": "a", "region": "北京"}),
+    "GET /customers": Case(Perm.SEE_CUSTOMERS, "GET", "/customers"),
+    "POST /customers/check": Case(Perm.SEE_CUSTOMERS, "POST", "/customers/check", {"name": "美来尔工程技术有限公司"}),
+    "POST /customers/{customer_id}/claim": Case(Perm.CLAIM, "POST", "/customers/2/claim"),
+    "POST /customers/{customer_id}/hand-over": Case(Perm.HAND_OVER, "POST", "/customers/3/hand-over", {"to": "alice"}),
+    "POST /customers/{customer_id}/notes": Case(Perm.NOTE, "POST", "/customers/1/notes", {"text": "called"}),
+    "GET /customers/{customer_id}/history": Case(Perm.SEE_CUSTOMERS, "GET", "/customers/1/history"),
+    "POST /customers/{customer_id}/transfer-in": Case(Perm.TRANSFER_IN, "POST", "/customers/4/transfer-in", {
+        "reason": "moved"}),
+    "POST /customers/{customer_id}/decision": Case(Perm.DECIDE_APPLICATION, "POST", "/customers/4/decision", {
+        "approve": False, "reason": "no licence"}),
+    "GET /transfer-applications": Case(Perm.SEE_CUSTOMERS, "GET", "/transfer-applications"),
+    "PUT /payments/statements": Case(Perm.PAYMENTS, "PUT", "/payments/statements", params={"filename": "s.csv"},
+                                     content="value date,amount,payer name,payer account,bank reference,memo\n"
+                                             f"{TODAY},77.00,某某有限公司,1,MATRIX-2,\n".encode(),
+                                     headers={"Content-Type": "text/csv"}),
+    "GET /payments/unmatched": Case(Perm.PAYMENTS, "GET", "/payments/unmatched"),
+    "GET /payments/credit-balances": Case(Perm.PAYMENTS, "GET", "/payments/credit-balances"),
+    "GET /payments/lines/{bank_ref}": Case(Perm.PAYMENTS, "GET", "/payments/lines/MATRIX-1"),
+    "POST /payments/lines/{bank_ref}/match": Case(Perm.PAYMENTS, "POST", "/payments/lines/MATRIX-1/match", {
+        "order": "BJ100090"}),
+    "POST /payments/lines/{bank_ref}/unmatch": Case(Perm.PAYMENTS, "POST", "/payments/lines/MATRIX-1/unmatch", {
+        "reason": "wrong order"}),
+    "GET /team": Case(Perm.SEE_TEAM, "GET", "/team"),
+    "POST /users": Case(Perm.OPEN_ACCOUNT, "POST", "/users", {"username": "dan", "name": "Dan", "partner": "BJ",
+                                                              "regions": ["北京"]}),
+    "PUT /org": Case(DIRECTOR, "PUT", "/org", content=ORG_YAML.encode(), headers={"Content-Type": "application/yaml"}),
+    "GET /inbox": Case(SIGNED_IN, "GET", "/inbox"),
+    "GET /credits": Case(Perm.SEE_CREDITS, "GET", "/credits"),
+    "GET /ops/queries": Case(Perm.OPS_REPORT, "GET", "/ops/queries"),
+    "GET /ops/report": Case(Perm.OPS_REPORT, "GET", "/ops/report"),
+    # Last: closing bob's account and signing out change who can act afterwards.
+    "POST /users/{username}/close": Case(Perm.CLOSE_ACCOUNT, "POST", "/users/bob/close", {"reason": "left"}),
+    "POST /auth/logout": Case(SIGNED_IN, "POST", "/auth/logout"),
+    "DELETE /auth/tokens/{token_id}": Case(SIGNED_IN, "DELETE", "/auth/tokens/{own_token}"),
+}
+# Open to everyone by design: signing in needs no token.
+PUBLIC = {"POST /auth/login", "POST /auth/setup"}
+
+
+@pytest.fixture(scope="module")
+async def matrix(dev_env: WorkflowEnvironment, s3_endpoint: str,
+                 tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[ApiHarness, dict[str, str]]]:
+    async with harness(dev_env, s3_endpoint, tmp_path_factory.mktemp("matrix")) as api:
+        _customers(api)
+        orders = await _orders(api)
+        await _statement(api)
+        yield api, orders
+
+
+def _customers(api: ApiHarness) -> None:
+    """2: in the pool in 北京 (claim); 3: bob's (hand-over to alice); 4: in the pool in 上海 (transfer-in)."""
+    long_ago = datetime.now(UTC) - timedelta(days=90)
+    with api.services.transaction() as session:
+        pooled = add_customer(session, entry("长城建材有限公司", "010-66660003", "010-66660004"), owner="bob",
+                              role=Role.SALES, partner="BJ", at=long_ago)
+        move(session, pooled, None, reason="recycled", actor="system", at=long_ago)
+        add_customer(session, entry("黄河机电有限公司", "010-66660005", "010-66660006"), owner="bob",
+                     role=Role.SALES, partner="BJ", at=long_ago)
+        shanghai = add_customer(session, entry("浦江贸易有限公司", "021-66660007", "021-66660008", region="上海"),
+                                owner="carol", role=Role.SALES, partner="SH", at=long_ago)
+        move(session, shanghai, None, reason="recycled", actor="system", at=long_ago)
+
+
+async def _orders(api: ApiHarness) -> dict[str, str]:
+    """For each endpoint that steps an order, an order of alice's of its own in the state the step needs,
+    driven there through the API by the roles that may."""
+    amy, alice, olga = (api.client(u) for u in ("amy", "alice", "olga"))
+    sign = {"customer": 1, "product": "Ads", "kind": "new", "amount": "1000"}
+    reject = {"reasons": ["missing_stamp"], "note": "no seal"}
+
+    async def ok(answer: Any) -> dict[str, Any]:
+        response = await answer
+        assert response.is_success, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    numbers: dict[str, str] = {}
+    for i, (endpoint, state) in enumerate(((e, c.order) for e, c in CASES.items() if c.order), start=1):
+        n = f"BJ1000{i:02d}"
+        numbers[endpoint] = n
+        path = f"/orders/{n}"
+        # An order takes its policy at issue: this one escalates at its first rejection.
+        api.services.settings.policy = Policy(max_rounds=1) if state == "ESCALATED" else Policy()
+        await ok(amy.post("/orders", json={"rep": "alice", "number": n}))
+        if state == "ISSUED":
+            continue
+        await ok(alice.post(f"{path}/sign", json=sign))
+        if state == "LOST":
+            await ok(alice.post(f"{path}/lost", json={"note": "lost in the post"}))
+            continue
+        if state == "AWAITING_ORIGINAL":
+            continue
+        now = await ok(amy.post(f"{path}/receive"))
+        if state in ("RETURNED", "ESCALATED"):
+            now = await ok(amy.post(f"{path}/reject", json=reject))
+        if state in ("FIRST_REVIEW", "RETURNED", "ESCALATED"):
+            assert now["status"] == state, now
+            continue
+        await ok(amy.post(f"{path}/approve"))
+        if state == "AWAITING_SCAN":
+            continue
+        await ok(amy.put(f"{path}/scan", params={"filename": "s.pdf"}, **PDF))
+        if state == "SECOND_REVIEW":
+            continue
+        await ok(olga.post(f"{path}/approve", json={"location": "Cabinet 1"}))
+    api.services.settings.policy = Policy()
+    return numbers
+
+
+async def _statement(api: ApiHarness) -> None:
+    """MATRIX-1: an open bank line from alice's customer, waiting to be matched by hand."""
+    body = ("value date,amount,payer name,payer account,bank reference,memo\n"
+            f"{TODAY},333.00,美来尔工程技术有限公司,1,MATRIX-1,\n").encode()
+    answer = await api.client("fay").put("/payments/statements", params={"filename": "s.csv"}, content=body,
+                                         headers={"Content-Type": "text/csv"})
+    assert answer.is_success, answer.text
+
+
+def _fingerprint(api: ApiHarness) -> tuple[Any, ...]:
+    """Every table's row count, and the states a refused request could have moved. Not counted: the sign-in
+    audit, and notifications, which workflows of earlier steps write in the background at their own pace."""
+    with api.services.transaction() as session:
+        counts = tuple((t.name, session.scalar(select(func.count()).select_from(t)))
+                       for t in Base.metadata.sorted_tables if t.name not in ("auth_events", "notifications"))
+        return (counts,
+                tuple(session.execute(select(Order.number, Order.status, Order.amount)).all()),
+                tuple(session.execute(select(Customer.id, Customer.owner)).all()),
+                tuple(session.execute(select(User.username, User.active)).all()),
+                tuple(session.execute(text("select bank_ref, status from statement_lines")).all()))
+
+
+async def _send(api: ApiHarness, endpoint: str, user: str, orders: dict[str, str]) -> Any:
+    case = CASES[endpoint]
+    client = api.client(token=_fresh_token(api, user)) if case.path.startswith("/auth/") else api.client(user)
+    path = case.path.replace("{n}", orders.get(endpoint, ""))
+    if "{own_token}" in path:
+        mine = (await client.get("/auth/tokens")).json()
+        path = path.replace("{own_token}", str(next(t["id"] for t in mine if t["current"])))
+    return await client.request(case.method, path, json=case.json, content=case.content, params=case.params,
+                                headers=case.headers)
+
+
+def _fresh_token(api: ApiHarness, user: str) -> str:
+    """Sign-out and revocation get a token of their own, so the user's main token lives on."""
+    from services import auth
+    from tests.api.conftest import PASSWORD
+
+    api.token(user)
+    return str(auth.login(api.services, user, PASSWORD, "127.0.0.1", "matrix")["token"])
+
+
+def test_every_endpoint_is_in_the_matrix(matrix_app_paths: set[str]) -> None:
+    assert matrix_app_paths - PUBLIC == set(CASES), "an endpoint is missing from the role matrix (or gone)"
+
+
+@pytest.fixture(scope="module")
+def matrix_app_paths() -> set[str]:
+    from api.app import create_app
+    from orderflow.settings import Settings
+    from services.context import Services
+
+    spec = create_app(Services(Settings(), None)).openapi()  # type: ignore[arg-type]
+    return {f"{method.upper()} {path}" for path, ops in spec["paths"].items() for method in ops}
+
+
+@pytest.mark.parametrize("endpoint", list(CASES))
+async def test_every_role_against_every_endpoint(endpoint: str,
+                                                 matrix: tuple[ApiHarness, dict[str, str]]) -> None:
+    api, orders = matrix
+    case = CASES[endpoint]
+    roles: Callable[[bool], list[Role]] = lambda ok: [r for r in USERS if allowed(case.rule, r) is ok]  # noqa: E731
+    for role in roles(False):  # the refused first, while the state is the one the step needs
+        before = _fingerprint(api)
+        answer = await _send(api, endpoint, USERS[role], orders)
+        assert answer.status_code == 403, f"{USERS[role]} ({role}) must not {endpoint}: {answer.text}"
+        assert answer.json()["error"] == "forbidden" and "may not" in answer.json()["message"]
+        assert _fingerprint(api) == before, f"{endpoint} refused to {role} but changed the store"
+    for role in roles(True):
+        answer = await _send(api, endpoint, USERS[role], orders)
+        assert answer.status_code not in (401, 403), f"{USERS[role]} ({role}) should {endpoint}: {answer.text}"
+        assert answer.status_code < 500, answer.text

@@ -1,0 +1,116 @@
+"""The team view and agency sales accounts, called directly on SQLite and PostgreSQL: scope, permissions, the
+one-time setup code, and closing an account (its tokens die, its customers go to the pool)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.auth_models import SetupCode
+from db.engine import unit_of_work
+from db.models import Customer, OrgChange, User
+from db.warehouse_repo import add_note
+from domain.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted, Refused
+from domain.people import Actor
+from services import accounts, auth
+from services.context import Services
+
+PASSWORD = "correct horse battery"
+Load = Callable[[str], Actor]
+
+
+def _users(services: Services) -> tuple[tuple[str, bool], ...]:
+    with services.transaction() as session:
+        return tuple((u, a) for u, a in session.execute(select(User.username, User.active).order_by(User.username)))
+
+
+def test_a_supervisor_sees_their_reps_counts_and_notes(services: Services, actor: Load,
+                                                       sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as session:
+        add_note(session, 1, actor("alice"), "called; renewal in March", datetime.now(UTC))
+    team = accounts.team(services, actor("sam"))
+    assert {r["rep"]: r["contacts"] for r in team["reps"]} == {"alice": 1, "bob": 0}
+    assert [(n["rep"], n["customer"], n["text"]) for n in team["notes"]] == [
+        ("alice", 1, "called; renewal in March")]
+    # Another partner's manager sees none of BJ's reps; a rep has no team at all.
+    assert {r["rep"] for r in accounts.team(services, actor("mary"))["reps"]} == {"carol"}
+    with pytest.raises(NotPermitted, match="lacks the 'see_team' permission"):
+        accounts.team(services, actor("alice"))
+
+
+def test_opening_an_account_answers_a_setup_code_once_that_sets_the_first_password(services: Services,
+                                                                                   actor: Load) -> None:
+    opened = accounts.open_account(services, actor("mike"), "dan", "Dan Deng", "BJ", ["天津", "天津"], "sam")
+    code = opened.pop("setup_code")
+    assert opened == {"username": "dan", "partner": "BJ", "regions": ["天津"], "setup_code_days": 7}
+    with services.transaction() as session:
+        stored = session.get(SetupCode, "dan")
+        assert stored is not None and code not in stored.code_hash and stored.created_by == "mike"
+        dan = session.get(User, "dan")
+        assert dan is not None and (dan.role, dan.reports_to, dan.active) == ("sales", "sam", True)
+    auth.complete_setup(services, "dan", code, PASSWORD, "127.0.0.1")
+    assert auth.authenticate(services, auth.login(services, "dan", PASSWORD, "127.0.0.1", "t")["token"]
+                             ).actor.username == "dan"
+    with pytest.raises(NotAuthenticated):  # the code was for one use
+        auth.complete_setup(services, "dan", code, "another good password", "127.0.0.1")
+    with pytest.raises(Refused, match="already exists and is active"):
+        accounts.open_account(services, actor("mike"), "dan", "Dan", "BJ", ["天津"])
+
+
+@pytest.mark.parametrize(("who", "partner", "regions", "error", "message"), [
+    ("mary", "BJ", ["北京"], NotPermitted, "partner BJ: outside the user's scope"),
+    ("sam", "BJ", ["北京"], NotPermitted, "lacks the 'open_account' permission"),
+    ("mike", "BJ", ["上海"], NotPermitted, "regions outside its own: 上海"),
+    ("mike", "XX", ["北京"], InvalidInput, "there is no partner XX"),
+])
+def test_opening_outside_the_rules_is_refused_and_changes_nothing(services: Services, actor: Load, who: str,
+                                                                  partner: str, regions: list[str],
+                                                                  error: type[Exception], message: str) -> None:
+    before = _users(services)
+    with pytest.raises(error, match=message):
+        accounts.open_account(services, actor(who), "eve", "Eve", partner, regions)
+    assert _users(services) == before
+    with services.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(SetupCode)) == 0
+
+
+def test_a_malformed_username_or_unknown_supervisor_is_invalid(services: Services, actor: Load) -> None:
+    with pytest.raises(InvalidInput, match="lower-case letters"):
+        accounts.open_account(services, actor("mike"), "Eve/../x", "Eve", "BJ", ["北京"])
+    with pytest.raises(InvalidInput, match="no user 'ghost' to report to"):
+        accounts.open_account(services, actor("mike"), "eve", "Eve", "BJ", ["北京"], "ghost")
+
+
+def test_closing_an_account_revokes_its_tokens_and_pools_its_customers(services: Services, actor: Load) -> None:
+    auth.set_password(services, "alice", PASSWORD, by="test")
+    token = auth.login(services, "alice", PASSWORD, "127.0.0.1", "laptop")["token"]
+    assert auth.authenticate(services, token).actor.username == "alice"
+    closed = accounts.close_account(services, actor("mike"), "alice", "left the company")
+    assert closed == {"username": "alice", "customers_to_pool": 1}
+    with pytest.raises(NotAuthenticated):
+        auth.authenticate(services, token)
+    with services.transaction() as session:
+        assert session.get(Customer, 1).owner is None  # type: ignore[union-attr]
+        change = session.scalars(select(OrgChange).where(OrgChange.username == "alice")
+                                 .order_by(OrgChange.id.desc())).first()
+        assert change is not None and (change.field, change.after, change.actor) == ("active", "False", "mike")
+    with pytest.raises(Refused, match="already closed"):
+        accounts.close_account(services, actor("mike"), "alice", "again")
+
+
+def test_an_account_outside_the_scope_answers_like_a_missing_one(services: Services, actor: Load) -> None:
+    before = _users(services)
+    with pytest.raises(NotFound) as outside:
+        accounts.close_account(services, actor("mary"), "bob", "left")
+    with pytest.raises(NotFound) as missing:
+        accounts.close_account(services, actor("mary"), "nobody", "left")
+    assert outside.value.message.replace("bob", "X") == missing.value.message.replace("nobody", "X")
+    with pytest.raises(NotPermitted, match="lacks the 'close_account' permission"):
+        accounts.close_account(services, actor("sam"), "bob", "left")
+    with pytest.raises(NotPermitted, match="only close accounts of agencies' sales reps"):
+        accounts.close_account(services, actor("dora"), "mike", "left")
+    assert _users(services) == before

@@ -1,0 +1,298 @@
+"""The orders service called directly, as the API calls it: a real worker on the dev server, moto's S3 and
+SQLite. Scope answers like missing, lists are scoped and paged, files are checked before they are received,
+and the Idempotency-Key is the update id."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+
+from activities.orders import OrderActivities
+from db.customer_repo import add_customer
+from db.engine import create_schema, make_engine, session_factory, unit_of_work
+from db.org_repo import load_actor, load_org
+from domain.errors import ErrorKind, InvalidInput, NotFound, NotPermitted, Refused
+from domain.fields import business_date
+from domain.order import Action, OrderStatus
+from domain.people import Actor, Role
+from orderflow.orgfile import read_org_file
+from orderflow.s3 import ensure_bucket, make_client
+from orderflow.settings import Settings
+from orderflow.temporal import init_namespace
+from services import orders
+from services.context import Services, build_services
+from services.failures import as_domain_error
+from tests.helpers import ASSISTANT, entry, pdf_bytes, record
+from worker import build_worker
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+async def client(dev_env: WorkflowEnvironment) -> Client:
+    """A namespace of this module's own: order numbers are workflow ids, never reused within a namespace."""
+    found = await Client.connect(dev_env.client.service_client.config.target_host,
+                                 namespace=f"svc-orders-{uuid.uuid4().hex[:10]}",
+                                 data_converter=pydantic_data_converter)
+    await init_namespace(found, retention_days=1)
+    return found
+
+
+def _settings(tmp_path: Path, s3_endpoint: str) -> Settings:
+    return Settings(data_dir=tmp_path, s3_endpoint_url=s3_endpoint, s3_bucket=f"svc-{uuid.uuid4().hex[:10]}",
+                    task_queue=f"svc-{uuid.uuid4().hex}", cli_wait_seconds=20,
+                    worker_max_concurrent_activities=8)
+
+
+def _database(settings: Settings) -> Any:
+    engine = make_engine(settings.db_url, create_sqlite_dir=True)
+    create_schema(engine)
+    sessions = session_factory(engine)
+    with unit_of_work(sessions) as session:
+        load_org(session, *read_org_file(ROOT / "examples" / "org.yaml"))
+        add_customer(session, entry("美来尔工程技术有限公司"), owner="alice", role=Role.SALES, partner="BJ",
+                     at=datetime.now(UTC))
+    return engine
+
+
+@pytest.fixture
+async def services(client: Client, s3_endpoint: str, tmp_path: Path) -> AsyncIterator[Services]:
+    settings = _settings(tmp_path, s3_endpoint)
+    engine = _database(settings)
+    s3 = make_client(settings)
+    ensure_bucket(s3, settings.s3_bucket)
+    built = build_services(settings, client=client, s3=s3)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        async with build_worker(client, settings, built.sessions, s3, pool):
+            yield built
+    engine.dispose()
+
+
+def who(services: Services, username: str) -> Actor:
+    with services.transaction() as session:
+        return load_actor(session, username)
+
+
+def file_source(path: Path, opened: list[Path] | None = None) -> orders.FileSource:
+    """What the API hands the service: the received body as a local file (here, one already on disk)."""
+
+    @asynccontextmanager
+    async def receive() -> AsyncIterator[Path]:
+        if opened is not None:
+            opened.append(path)
+        yield path
+
+    return receive
+
+
+def staged_keys(services: Services) -> list[str]:
+    listed = services.s3().list_objects_v2(Bucket=services.settings.s3_bucket, Prefix="staging/")
+    return [o["Key"] for o in listed.get("Contents", [])]
+
+
+async def _to_scan(services: Services, number: str) -> None:
+    amy, alice = who(services, "amy"), who(services, "alice")
+    await orders.issue(services, amy, "alice", number)
+    await orders.sign(services, alice, number, 1, "Yellow pages, 1 year", "new", "12000.00")
+    await orders.receive(services, amy, number)
+    await orders.review(services, amy, number)
+
+
+async def test_an_order_goes_from_issue_to_effective(services: Services, tmp_path: Path):
+    amy, alice, olga, fay = (who(services, u) for u in ("amy", "alice", "olga", "fay"))
+    today = business_date(datetime.now(UTC))
+    issued = await orders.issue(services, amy, "alice")  # --next: the lowest free number of amy's partners
+    number = issued.number
+    assert (number, issued.status, issued.pending_user) == ("BJ100000", OrderStatus.ISSUED, "alice")
+    signed = await orders.sign(services, alice, number, 1, "Yellow pages, 1 year", "new", "12000.00")
+    assert signed.fields.signed_on == today  # defaulted on the server, in Beijing's calendar
+    await orders.receive(services, amy, number, note="by courier")
+    returned = await orders.reject(services, amy, number, ["amount_mismatch"], "words say 8,000")
+    assert (returned.status, returned.fields.rounds) == (OrderStatus.RETURNED, 1)
+    await orders.correct(services, alice, number, "customer confirmed", amount="8000")
+    await orders.review(services, amy, number)
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(pdf_bytes(5000))
+    scanned = await orders.scan(services, amy, number, file_source(scan))
+    assert [s.key for s in scanned.scans] == [f"orders/BJ/{number}/scan-v1.pdf"]
+    with pytest.raises(InvalidInput, match="the second review records where the original is filed"):
+        await orders.review(services, olga, number)
+    await orders.modify(services, olga, number, "typo", product="Yellow pages, renewal")
+    await orders.review(services, olga, number, location="Cabinet 3")
+    with pytest.raises(InvalidInput, match="payment date 'yesterday' is not a date"):
+        await orders.pay(services, fay, number, "8000", "yesterday")
+    done = await orders.pay(services, fay, number, "8000", today.isoformat())
+    assert (done.status, done.fields.effective_on) == (OrderStatus.EFFECTIVE, today)
+    assert orders.show_order(services, alice, number) == done
+
+
+async def test_out_of_scope_answers_exactly_like_missing(services: Services, tmp_path: Path):
+    await _to_scan(services, "BJ100101")
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(pdf_bytes(3000))
+    await orders.scan(services, who(services, "amy"), "BJ100101", file_source(scan))
+
+    def refusal(read: Any, username: str, number: str) -> str:
+        with pytest.raises(NotFound) as caught:
+            read(services, who(services, username), number)
+        return caught.value.message
+
+    assert refusal(orders.show_order, "olga", "BJ100199") == "there is no order BJ100199"
+    # Another partner's rep and assistant, and another rep of the same partner: as if it did not exist.
+    for outsider in ("carol", "sue", "bob"):
+        for read in (orders.show_order, orders.file_link):
+            assert refusal(read, outsider, "BJ100101") == "there is no order BJ100101"
+            assert refusal(read, outsider, "BJ100199") == "there is no order BJ100199"
+    # A step on it too, before any rule about the step could say the order exists.
+    sue = who(services, "sue")
+    with pytest.raises(NotFound, match="^there is no order BJ100101$"):
+        await orders.review(services, sue, "BJ100101", location="x")
+    with pytest.raises(NotFound, match="^there is no order BJ100199$"):
+        await orders.review(services, sue, "BJ100199", location="x")
+    assert orders.show_order(services, who(services, "olga"), "BJ100101").status is OrderStatus.SECOND_REVIEW
+    # In scope: the link, and a missing version said as such.
+    link = orders.file_link(services, who(services, "alice"), "BJ100101")
+    assert (link["version"], link["key"], link["expires_in_seconds"]) == (1, "orders/BJ/BJ100101/scan-v1.pdf", 300)
+    assert link["url"].startswith(services.settings.s3_endpoint_url)
+    with pytest.raises(NotFound, match=r"has no remittance slip \(it has: none yet\)"):
+        orders.file_link(services, who(services, "amy"), "BJ100101", slip=True)
+    with pytest.raises(NotFound, match=r"has no scan v7 \(it has: v1\)"):
+        orders.file_link(services, who(services, "amy"), "BJ100101", version=7)
+    # Signing for a customer held outside the signer's scope names neither the company nor its holder.
+    bob = who(services, "bob")
+    await orders.issue(services, who(services, "amy"), "bob", "BJ100102")
+    with pytest.raises(Refused) as caught:
+        await orders.sign(services, bob, "BJ100102", 1, "p", "new", "100")
+    assert "held in another rep's warehouse (outside your scope)" in caught.value.message
+    assert "alice" not in caught.value.message and "美来尔" not in caught.value.message
+    with pytest.raises(NotFound, match="^there is no customer 99$"):
+        await orders.sign(services, bob, "BJ100102", 99, "p", "new", "100")
+    # A role without the permission to see orders is told so, whatever the number.
+    with pytest.raises(NotPermitted, match="lacks the 'see_orders' permission"):
+        orders.show_order(services, who(services, "gao"), "BJ100101")
+
+
+async def test_lists_are_scoped_filtered_and_paged(services: Services):
+    amy, sue = who(services, "amy"), who(services, "sue")
+    for number, rep in (("BJ100201", "alice"), ("BJ100202", "bob"), ("BJ100203", "alice")):
+        await orders.issue(services, amy, rep, number)
+    await orders.issue(services, sue, "carol", "SH200201")
+
+    def numbers(username: str, **filters: Any) -> list[str]:
+        return [r["number"] for r in orders.list_orders(services, who(services, username), **filters)]
+
+    assert numbers("alice") == ["BJ100203", "BJ100201"]  # a rep: their own, newest first
+    assert numbers("bob") == ["BJ100202"]
+    assert numbers("amy") == ["BJ100203", "BJ100202", "BJ100201"]  # an assistant: their partners
+    assert numbers("carol") == numbers("sue") == ["SH200201"]
+    assert numbers("olga") == ["SH200201", "BJ100203", "BJ100202", "BJ100201"]  # the order group: all
+    assert numbers("olga", limit=2) == ["SH200201", "BJ100203"]
+    assert numbers("olga", limit=2, offset=2) == ["BJ100202", "BJ100201"]
+    assert numbers("olga", limit=2, offset=4) == []
+    assert numbers("amy", status="issued", pending_role=None) == ["BJ100203", "BJ100202", "BJ100201"]
+    assert numbers("amy", status="EFFECTIVE") == []
+    row = orders.list_orders(services, who(services, "bob"))[0]
+    assert row == {"number": "BJ100202", "partner": "BJ", "rep": "bob", "status": "ISSUED", "pending": "bob",
+                   "customer": None, "amount": None, "updated_at": row["updated_at"]}
+    datetime.fromisoformat(row["updated_at"])
+    with pytest.raises(InvalidInput, match="status 'done' is not one of: ISSUED"):
+        orders.list_orders(services, who(services, "olga"), status="done")
+    with pytest.raises(NotPermitted, match="lacks the 'see_orders' permission"):
+        orders.list_orders(services, who(services, "gao"))
+
+
+async def test_a_scan_is_refused_before_its_file_is_received_or_staged(services: Services, tmp_path: Path):
+    amy = who(services, "amy")
+    await orders.issue(services, amy, "alice", "BJ100301")
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(pdf_bytes(3000))
+    opened: list[Path] = []
+    with pytest.raises(Refused, match="is ISSUED; 'rescan' needs it"):
+        await orders.scan(services, amy, "BJ100301", file_source(scan, opened))
+    with pytest.raises(NotFound, match="^there is no order BJ100301$"):
+        await orders.scan(services, who(services, "sue"), "BJ100301", file_source(scan, opened))
+    assert opened == []  # refused before a byte of the body was read
+    await orders.sign(services, who(services, "alice"), "BJ100301", 1, "p", "renewal", "3")
+    await orders.receive(services, amy, "BJ100301")
+    await orders.review(services, amy, "BJ100301")
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(b"not really a pdf")
+    with pytest.raises(Refused, match="not a PDF"):
+        await orders.scan(services, amy, "BJ100301", file_source(fake))
+    assert staged_keys(services) == []
+    assert orders.show_order(services, amy, "BJ100301").status is OrderStatus.AWAITING_SCAN
+
+
+async def test_a_step_retried_under_its_key_is_applied_once(services: Services):
+    amy, alice = who(services, "amy"), who(services, "alice")
+    await orders.issue(services, amy, "alice", "BJ100401")
+    await orders.sign(services, alice, "BJ100401", 1, "p", "new", "100")
+    first = await orders.receive(services, amy, "BJ100401", key="receive-BJ100401")
+    again = await orders.receive(services, amy, "BJ100401", key="receive-BJ100401")
+    assert again.timeline == first.timeline and first.status is OrderStatus.FIRST_REVIEW
+    # A new key is a new request: the workflow's validator refuses it, and the API says so as a refusal.
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await orders.receive(services, amy, "BJ100401", key="receive-BJ100401-b")
+    said = as_domain_error(services.settings, caught.value)
+    assert said is not None and said.kind is ErrorKind.REFUSED
+    assert "is FIRST_REVIEW; 'receive' needs it to be AWAITING_ORIGINAL" in said.message
+
+
+@dataclass
+class Recorded:
+    """A stand-in Temporal client: it records each update the desk sends, with its id."""
+
+    updates: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+    def get_workflow_handle_for(self, _run: Any, workflow_id: str) -> Any:
+        recorder = self
+
+        class Handle:
+            id = workflow_id
+
+            async def execute_update(self, update: Any, inp: Any, id: str | None = None) -> Any:  # noqa: A002
+                recorder.updates.append((workflow_id, update.__name__, id))
+                return {"answered": update.__name__}
+
+        return Handle()
+
+
+@pytest.fixture
+def standin(tmp_path: Path) -> Iterator[tuple[Services, Recorded]]:
+    settings = _settings(tmp_path, "http://127.0.0.1:9")
+    engine = _database(settings)
+    recorded = Recorded()
+    built = build_services(settings, client=recorded, s3=object())  # type: ignore[arg-type]
+    ActivityEnvironment().run(OrderActivities(built.sessions).record_step,
+                              record(1, Action.ISSUE, ASSISTANT, None, OrderStatus.ISSUED))
+    yield built, recorded
+    engine.dispose()
+
+
+async def test_the_idempotency_key_is_sent_as_the_update_id(standin: tuple[Services, Recorded]):
+    services, recorded = standin
+    alice = who(services, "alice")
+    await orders.sign(services, alice, "BJ100001", 1, "p", "new", "100", key="req-1")
+    await orders.report_lost(services, alice, "BJ100001", "lost", key="req-2")
+    await orders.sign(services, alice, "BJ100001", 1, "p", "new", "100")
+    assert recorded.updates == [("order-BJ100001", "sign", "req-1"), ("order-BJ100001", "report_lost", "req-2"),
+                                ("order-BJ100001", "sign", None)]
+    # The scope is checked first, key or no key: nothing is sent for an order outside it.
+    with pytest.raises(NotFound, match="^there is no order BJ100001$"):
+        await orders.receive(services, who(services, "sue"), "BJ100001", key="req-3")
+    assert len(recorded.updates) == 3
+    # Without a key, a step the order is not waiting for is refused here, before anything is sent.
+    with pytest.raises(Refused, match="'receive' needs it to be AWAITING_ORIGINAL"):
+        await orders.receive(services, who(services, "amy"), "BJ100001")
+    assert len(recorded.updates) == 3
