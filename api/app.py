@@ -6,14 +6,61 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import auth, customers, errors, orders, org, payments
+from domain.errors import ErrorKind
 from services.context import Services
 
 access_log = logging.getLogger("orderflow.api.access")
+# Pages that load the OpenAPI viewer's scripts and styles; every other answer is data and may load nothing.
+_DOC_PAGES = ("/docs", "/redoc")
+
+
+class BodyLimit:
+    """JSON bodies are small: every request but a file's PUT is cut off at the limit, whether it declares its
+    length or arrives chunked without one, so an endless body never fills the server's memory. Files stream
+    through their own limits (api/uploads.py). A NUL in the path or query is refused here too: no database
+    stores it, and PostgreSQL fails on it."""
+
+    def __init__(self, app: ASGIApp, limit: Callable[[], int]) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope["query_string"] or b"\x00" in scope["query_string"]:
+            await _answer(scope, receive, send, 422, ErrorKind.INVALID.value, "the URL contains a NUL character")
+            return
+        if scope["method"] == "PUT":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit()
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await _answer(scope, receive, send, 413, ErrorKind.TOO_LARGE.value,
+                          f"the body is {int(declared):,} bytes; the limit is {limit:,}")
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:  # raised inside the route, so the one error handler answers it
+                    raise HTTPException(413, f"the body is over the limit of {limit:,} bytes")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _answer(scope: Scope, receive: Receive, send: Send, status: int, kind: str, message: str) -> None:
+    await JSONResponse(errors.error_body(kind, message), status_code=status)(scope, receive, send)
 
 
 def create_app(services: Services) -> FastAPI:
@@ -26,27 +73,27 @@ def create_app(services: Services) -> FastAPI:
     errors.install(app)
     for module in (auth, orders, customers, payments, org):
         app.include_router(module.router)
+    # Innermost first: the body limit, then CORS, then the log and headers around everything.
+    app.add_middleware(BodyLimit, limit=lambda: settings.api_max_body_bytes)
     if settings.api_cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.api_cors_origins), allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
 
     @app.middleware("http")
-    async def limits_and_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        # JSON bodies are small; files stream through their own limit (api/uploads.py) on PUT.
-        declared = request.headers.get("content-length", "")
-        if request.method == "POST" and declared.isdigit() and int(declared) > settings.api_max_body_bytes:
-            response: Response = JSONResponse(errors.error_body(
-                "too_large", f"the body is {int(declared):,} bytes; the limit is {settings.api_max_body_bytes:,}"),
-                status_code=413)
-        else:
-            started = time.perf_counter()
-            response = await call_next(request)
-            # Method, path, status and user: never a header, a query string or a body, so no token or password.
-            access_log.info("%s %s %s %s %.0fms", request.method, request.url.path, response.status_code,
-                            getattr(request.state, "username", "-"), (time.perf_counter() - started) * 1000)
+    async def log_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        # Method, path, status and user: never a header, a query string or a body, so no token or password.
+        access_log.info("%s %s %s %s %.0fms", request.method, errors.printable(request.url.path),
+                        response.status_code, getattr(request.state, "username", "-"),
+                        (time.perf_counter() - started) * 1000)
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.url.path not in _DOC_PAGES:
+            response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         return response
 
     @app.get("/health", tags=["ops"], include_in_schema=False)

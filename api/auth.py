@@ -5,24 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from api.deps import Auth, Svc
+from api.deps import DB_INT_MAX, Auth, Body, Svc
 from api.errors import ERROR_RESPONSES
 from services import auth
 
 router = APIRouter(prefix="/auth", tags=["sign-in"], responses=ERROR_RESPONSES)
 
 
-class Login(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Login(Body):
     username: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=1024)
     label: str = Field(default="orderflow CLI", max_length=100, description="Shown in `orderflow tokens list`.")
 
 
-class Setup(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Setup(Body):
     username: str = Field(min_length=1, max_length=200)
     code: str = Field(min_length=1, max_length=64, description="The one-time code printed when the account opened.")
     password: str = Field(min_length=1, max_length=1024)
@@ -68,6 +66,6 @@ def tokens(who: Auth, services: Svc) -> list[dict[str, Any]]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke one of your tokens")
-def revoke(token_id: Annotated[int, Path(ge=1)], who: Auth, request: Request, services: Svc) -> Response:
+def revoke(token_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)], who: Auth, request: Request, services: Svc) -> Response:
     auth.revoke_token(services, who, token_id, _address(request))
     return Response(status_code=204)

@@ -5,20 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from api.deps import CurrentActor, Page, Svc, paged
+from api.deps import DB_INT_MAX, Body, CurrentActor, Page, Svc, paged
 from api.errors import ERROR_RESPONSES
 from orderflow.customer_contracts import ApplicationView
 from services import customers, transfers, warehouse
 
 router = APIRouter(tags=["customers"], responses=ERROR_RESPONSES)
 
-CustomerId = Annotated[int, Path(ge=1, le=2**62, description="The customer's id.")]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+CustomerId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The customer's id.")]
 
 
 class NewCustomer(Body):

@@ -1,12 +1,15 @@
-"""What an endpoint can ask for: the services, the signed-in actor, a page, an idempotency key."""
+"""What an endpoint can ask for: the services, the signed-in actor, a page, an idempotency key; and the bounds
+every request body, id and date shares, so that odd input is a 422 and never a 500 from the database."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
 from domain.errors import InvalidInput, NotAuthenticated
 from domain.people import Actor
@@ -59,8 +62,12 @@ class PageParams:
         return self.limit + 1
 
 
+# The largest id or offset any column or query here takes (PostgreSQL's INTEGER): beyond it the driver fails.
+DB_INT_MAX = 2**31 - 1
+
+
 def page_params(limit: Annotated[int, Query(ge=1, le=500, description="Rows per page.")] = 100,
-                offset: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0) -> PageParams:
+                offset: Annotated[int, Query(ge=0, le=DB_INT_MAX, description="Rows to skip.")] = 0) -> PageParams:
     return PageParams(limit, offset)
 
 
@@ -79,12 +86,54 @@ def paged(rows: list[Any], page: PageParams, request: Request, response: Respons
 _KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
-def idempotency_key(key: Annotated[str | None, Header(alias="Idempotency-Key",
+def idempotency_key(actor: CurrentActor,
+                    key: Annotated[str | None, Header(alias="Idempotency-Key",
                                                       description="A retried step with the same key applies once.")]
                     = None) -> str | None:
-    if key is not None and not _KEY.fullmatch(key):
+    """The key as the Temporal update id, in the signed-in user's own namespace: one user's key can never
+    answer another's request with the first one's result, nor take an id the server sends its own steps under
+    (`pay-line-...`), which would make a later payment a silent no-op."""
+    if key is None:
+        return None
+    if not _KEY.fullmatch(key):
         raise InvalidInput("Idempotency-Key must be 1-64 letters, digits, '.', '_', ':' or '-'")
-    return key
+    return f"key/{actor.username}/{key}"
 
 
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+
+
+def _refuse_unstorable(value: Any) -> None:
+    """NUL and lone surrogates pass JSON but no database can store them (PostgreSQL fails on them)."""
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+            raise ValueError("a text field contains a NUL or an unpaired surrogate character")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _refuse_unstorable(k)
+            _refuse_unstorable(v)
+    elif isinstance(value, list):
+        for v in value:
+            _refuse_unstorable(v)
+
+
+class Body(BaseModel):
+    """Every request body: unknown fields are refused (an `actor` or `as` in a body is a 422, never obeyed), and
+    so is text no database can store."""
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        _refuse_unstorable(data)
+        return data
+
+
+def _plausible_day(day: date | None) -> date | None:
+    """Dates far outside the business's life overflow date arithmetic (the day after 9999-12-31)."""
+    if day is not None and not date(1900, 1, 1) <= day <= date(9000, 12, 31):
+        raise ValueError("the date must lie between 1900-01-01 and 9000-12-31")
+    return day
+
+
+Day = Annotated[date | None, AfterValidator(_plausible_day)]

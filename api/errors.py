@@ -29,6 +29,11 @@ BAD_REQUEST = "bad_request"
 INTERNAL = "internal"
 
 
+def printable(text: str) -> str:
+    """A request's path as it may be logged: a control character (a %0A in a URL, say) cannot forge a line."""
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+
+
 def error_body(kind: str, message: str) -> dict[str, str]:
     return {"error": kind, "message": message}
 
@@ -74,12 +79,22 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body(kinds.get(err.status_code, BAD_REQUEST), str(err.detail)),
                             status_code=err.status_code, headers=getattr(err, "headers", None))
 
-    @app.exception_handler(Exception)
     async def any_error(request: Request, err: Exception) -> JSONResponse:
         known = as_domain_error(request.app.state.services.settings, err)
         if known is not None:
             return error_response(known)
         # A bug: logged with its traceback (no request body or headers, so no secret), answered without details.
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, printable(request.url.path))
         return JSONResponse(error_body(INTERNAL, "the server failed on this request; it has been logged"),
                             status_code=500)
+
+    # The failures of the servers a step needs, and a workflow's own refusal (a validator's, say), are answered
+    # here, inside the app: a handler for `Exception` alone runs in Starlette's outermost layer, which answers
+    # and then re-raises, so every refused step would also be logged as a crash.
+    from botocore.exceptions import BotoCoreError, ClientError
+    from sqlalchemy.exc import SQLAlchemyError
+    from temporalio.exceptions import TemporalError
+
+    for known_kind in (TemporalError, SQLAlchemyError, BotoCoreError, ClientError, OSError):
+        app.add_exception_handler(known_kind, any_error)
+    app.add_exception_handler(Exception, any_error)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from api.deps import CurrentActor, IdempotencyKey, Page, Svc, paged
+from api.deps import DB_INT_MAX, Body, CurrentActor, IdempotencyKey, Page, Svc, paged
 from api.errors import ERROR_RESPONSES
 from api.uploads import received_file, safe_filename
 from domain.errors import InvalidInput
@@ -28,10 +28,6 @@ Amount = Annotated[str, Field(max_length=64, description="A decimal amount, e.g.
 Day = Annotated[str, Field(max_length=64, description="YYYY-MM-DD.")]
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class Issue(Body):
     rep: Text = Field(description="The sales rep the blank form is handed to.")
     number: str | None = Field(default=None, max_length=32,
@@ -39,7 +35,7 @@ class Issue(Body):
 
 
 class Sign(Body):
-    customer: int = Field(description="Customer id, from the rep's warehouse.")
+    customer: int = Field(ge=1, le=DB_INT_MAX, description="Customer id, from the rep's warehouse.")
     product: Text
     kind: str = Field(max_length=64, description="new (新签) or renewal (续签).")
     amount: Amount
@@ -175,7 +171,8 @@ async def upload_scan(number: Number, request: Request, actor: CurrentActor, ser
 @router.get("/{number}/scan-url", response_model=FileLink,
             summary="A short-lived link to a scan or remittance slip of the order, and its legal hold")
 def scan_url(number: Number, actor: CurrentActor, services: Svc,
-             version: Annotated[int | None, Query(ge=1, description="Which version; default the latest.")] = None,
+             version: Annotated[int | None, Query(ge=1, le=DB_INT_MAX,
+                                                  description="Which version; default the latest.")] = None,
              slip: Annotated[bool, Query(description="A remittance slip instead of a scan.")] = False,
              ) -> dict[str, Any]:
     return orders.file_link(services, actor, number, slip=slip, version=version)

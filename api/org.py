@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentActor, Page, Svc, paged
+from api.deps import Body, CurrentActor, Day, Page, Svc, paged
 from api.errors import ERROR_RESPONSES
 from api.uploads import received_file, safe_filename
 from domain.errors import InvalidInput
@@ -23,8 +22,7 @@ YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yam
               "application/octet-stream"}
 
 
-class OpenAccount(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OpenAccount(Body):
     username: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     partner: str = Field(min_length=1, max_length=16, description="The agency (channel partner) the rep sells for.")
@@ -40,8 +38,7 @@ class OpenedAccount(BaseModel):
     setup_code_days: int
 
 
-class CloseAccount(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CloseAccount(Body):
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -74,7 +71,7 @@ class SavedQuery(BaseModel):
 
 @router.get("/team", summary="Your subordinates' contact counts and latest sales notes")
 def team(actor: CurrentActor, services: Svc,
-         since: Annotated[date | None, Query(description="YYYY-MM-DD; default 30 days ago.")] = None) -> Any:
+         since: Annotated[Day, Query(description="YYYY-MM-DD; default 30 days ago.")] = None) -> Any:
     return accounts.team(services, actor, since)
 
 
@@ -112,7 +109,8 @@ def inbox(actor: CurrentActor, services: Svc) -> Any:
 @router.get("/credits", response_model=list[CreditRow], summary="Commission credits of effective orders in scope")
 def credits(actor: CurrentActor, services: Svc, page: Page, request: Request, response: Response,
             rep: Annotated[str | None, Query(max_length=64, description="Only this rep's credits.")] = None,
-            month: Annotated[str | None, Query(max_length=7, description="YYYY-MM, by effective date.")] = None,
+            month: Annotated[str | None, Query(pattern=r"^(19|[2-8][0-9])[0-9]{2}-[0-9]{2}$",
+                                               description="YYYY-MM, by effective date.")] = None,
             ) -> Any:
     rows = views.credits(services, actor, rep, month, limit=page.fetch, offset=page.offset)
     return paged(rows, page, request, response)
@@ -131,7 +129,7 @@ def ops_queries(actor: CurrentActor, services: Svc, page: Page, request: Request
             summary="Counts by status and partner, ageing, the oldest orders and SLA breaches, in your scope")
 def ops_report(actor: CurrentActor, services: Svc,
                partner: Annotated[str | None, Query(max_length=16, description="Only this partner's orders.")] = None,
-               as_of: Annotated[date | None, Query(description="YYYY-MM-DD: the end of that day, Beijing time.")]
+               as_of: Annotated[Day, Query(description="YYYY-MM-DD: the end of that day, Beijing time.")]
                = None,
                html: Annotated[bool, Query(description="Also the self-contained HTML page, under `html`.")] = False,
                ) -> Any:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from api.deps import CurrentActor, IdempotencyKey, Page, Svc, paged
+from api.deps import Body, CurrentActor, IdempotencyKey, Page, Svc, paged
 from api.errors import ERROR_RESPONSES
 from api.uploads import received_file, safe_filename
 from domain.errors import InvalidInput
@@ -33,10 +33,6 @@ FileName = Annotated[str, Query(min_length=1, max_length=200, description="The f
 STATEMENT_TYPES = {"application/octet-stream", "text/csv", "text/plain", "application/csv",
                    "application/vnd.ms-excel"}
 SLIP_TYPES = {"application/octet-stream", "application/pdf", "image/jpeg", "image/png", "image/tiff"}
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Match(Body):

@@ -33,7 +33,8 @@ def token_for(api_url: str) -> str | None:
     if env:
         return env.strip()
     data = stored()
-    if data and data.get("api_url", "").rstrip("/") == api_url.rstrip("/"):
+    saved_for = data.get("api_url") if data else None
+    if data and isinstance(saved_for, str) and saved_for.rstrip("/") == api_url.rstrip("/"):
         return str(data["token"])
     return None
 
@@ -43,11 +44,11 @@ def save(api_url: str, username: str, token: str, token_id: int, expires_at: str
     path = token_file()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    os.fchmod(fd, 0o600)  # a leftover file keeps its old mode under O_CREAT: narrow it before the token is written
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump({"api_url": api_url.rstrip("/"), "username": username, "token": token, "token_id": token_id,
                    "expires_at": expires_at}, fh)
-    os.chmod(tmp, 0o600)
     os.replace(tmp, path)
     return path
 

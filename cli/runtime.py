@@ -40,6 +40,9 @@ def path(*segments: object) -> str:
 
 class Api:
     def __init__(self, base_url: str, token: str | None) -> None:
+        # httpcore imports trio whenever it is installed (the test tools bring it) in case it runs on a trio event
+        # loop; this client is synchronous, so it declines the ~50 ms import.
+        sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
         import httpx  # imported here: `orderflow --help` needs none of it
 
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -105,10 +108,13 @@ class Api:
 
 
 def _next_link(header: str) -> str | None:
+    """The next page's path. Only a path on this same API is followed: an absolute or scheme-relative URL
+    (`//elsewhere`) would carry the token to another host."""
     for part in header.split(","):
         target, _, rel = part.partition(";")
         if 'rel="next"' in rel:
-            return target.strip().strip("<>")
+            found = target.strip().strip("<>")
+            return found if found.startswith("/") and not found.startswith("//") else None
     return None
 
 
@@ -151,8 +157,6 @@ def run(cli: Cli, work: Callable[[], T]) -> T:
     except typer.Exit:
         raise
     except ApiError as err:
-        if err.kind == "unauthenticated" and "login" not in err.message:
-            err.message += " (sign in with `orderflow login USER`)"
         fail(cli, EXIT_CODES.get(err.kind, 1), err.message, err.kind)
     except OSError as err:  # a local file the command reads or writes
         fail(cli, 2, f"{err.filename or 'file'}: {err.strerror or err}", "invalid")

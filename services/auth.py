@@ -6,6 +6,7 @@ password and an unknown user get the same answer after the same work, so the API
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -72,7 +73,21 @@ def _policies(services: Services) -> dict[str, LockPolicy]:
 
 
 def _keys(username: str, address: str | None) -> dict[str, str]:
-    return {"user": f"user:{username.strip().lower()[:64]}", "addr": f"addr:{address or 'unknown'}"}
+    return {"user": f"user:{username.strip().lower()[:64]}", "addr": f"addr:{_network(address)}"}
+
+
+def _network(address: str | None) -> str:
+    """What one client controls: an IPv4 address, or an IPv6 /64 (one host is handed a whole /64, so counting
+    single IPv6 addresses would let it try billions of them)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return (address or "unknown")[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def _refuse_if_locked(services: Services, keys: dict[str, str], username: str, address: str | None) -> None:

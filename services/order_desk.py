@@ -256,13 +256,28 @@ class OrderDesk:
         staged = await asyncio.to_thread(upload_staging, self._s3, self._settings.s3_bucket, path, number,
                                          sse_args(self._settings))
         try:
-            return await self._send(self._handle(number), update, make_input(staged))
+            view = await self._send(self._handle(number), update, make_input(staged))
         except (WorkflowUpdateFailedError, DomainError) as err:
             if isinstance(err, Unavailable):
                 raise  # no answer yet: the step may still run, and it needs the staged file
             # Nothing half-written: a refused file leaves no staged object behind.
             await asyncio.to_thread(self._s3.delete_object, Bucket=self._settings.s3_bucket, Key=staged.key)
             raise
+        if self._request_id is not None:
+            await asyncio.to_thread(self._drop_if_unfiled, staged.key, what)
+        return view
+
+    def _drop_if_unfiled(self, staging_key: str, what: str) -> None:
+        """A retried upload (same Idempotency-Key) is answered with the first attempt's result, and its own staged
+        copy is never filed: remove it. A filed upload's staged object is already gone (`promote_scan`)."""
+        from db.models import Scan, Slip
+        from db.order_repo import file_by_staging_key
+
+        with unit_of_work(self._sessions) as session:
+            row = (file_by_staging_key(session, Slip, staging_key) if what == "slip"
+                   else file_by_staging_key(session, Scan, staging_key))
+        if row is None:
+            self._s3.delete_object(Bucket=self._settings.s3_bucket, Key=staging_key)
 
     async def pay(self, actor: Actor, number: str, amount: str, paid_on: date) -> OrderView:
         inp = PayInput(actor=actor_ref(actor), amount=parse_amount(amount, "payment amount"), paid_on=paid_on)

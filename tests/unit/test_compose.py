@@ -73,3 +73,14 @@ def test_the_server_takes_update_with_start():
     dynamic = next(Path(ROOT / src) for src, dst, *_ in mounts if dst.endswith("dynamicconfig/docker.yaml"))
     config = yaml.safe_load(dynamic.read_text(encoding="utf-8"))
     assert config["frontend.enableExecuteMultiOperation"] == [{"value": True}]
+
+
+def test_the_image_holds_every_package_the_project_installs():
+    """A package left out of the Dockerfile installs nothing and fails only when the container starts."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = set(re.findall(r"^COPY (\w+) \1$", (ROOT / "Dockerfile").read_text(encoding="utf-8"), re.M))
+    assert packages <= copied, f"not in the image: {packages - copied}"
+    assert SERVICES["api"]["command"] == ["orderflow", "serve"] and "ports" not in SERVICES["api"]
