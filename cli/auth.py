@@ -9,7 +9,7 @@ import sys
 import typer
 
 from cli import config
-from cli.runtime import fail, get, path, run
+from cli.runtime import ApiError, fail, get, path, run
 
 tokens_app = typer.Typer(no_args_is_help=True, help="Your API tokens: list them, revoke one.")
 
@@ -47,11 +47,18 @@ def logout(ctx: typer.Context) -> None:
     cli = get(ctx)
 
     def work() -> None:
-        if config.token_for(cli.api_url) is None:
+        token = config.token_for(cli.api_url)
+        if token is None:
             cli.emit({"signed_out": False}, lambda: print("not signed in"))
             return
-        cli.api().post("/auth/logout")
-        config.forget()
+        try:
+            cli.api().post("/auth/logout")  # revokes exactly the token sent: ORDERFLOW_TOKEN's, or the file's
+        except ApiError as err:
+            if err.kind != "unauthenticated":
+                raise
+            # Already expired or revoked on the server: nothing to revoke, but still forget it here.
+        if config.stored_token_for(cli.api_url) == token:
+            config.forget()
         cli.emit({"signed_out": True}, lambda: print("signed out; the token is revoked"))
 
     run(cli, work)

@@ -28,10 +28,30 @@ def stored() -> dict[str, Any] | None:
     return data if isinstance(data, dict) and isinstance(data.get("token"), str) else None
 
 
+def unsafe_url(api_url: str) -> str | None:
+    """Passwords and tokens cross the network in the clear over plain http: allowed to this machine only, or
+    when ORDERFLOW_API_INSECURE=1 says so (a private network, a test)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"ORDERFLOW_API_URL {api_url!r} is not an http(s) address such as https://orderflow.example.com"
+    loopback = parts.hostname in ("localhost", "::1") or parts.hostname.startswith("127.")
+    if parts.scheme == "http" and not loopback and os.environ.get("ORDERFLOW_API_INSECURE") != "1":
+        return (f"ORDERFLOW_API_URL {api_url} is plain http to another machine: your password and token would "
+                "cross the network readable; use https, or set ORDERFLOW_API_INSECURE=1 on a network you trust")
+    return None
+
+
 def token_for(api_url: str) -> str | None:
     env = os.environ.get("ORDERFLOW_TOKEN")
     if env:
         return env.strip()
+    return stored_token_for(api_url)
+
+
+def stored_token_for(api_url: str) -> str | None:
+    """The token in the file, if it was issued by this API address."""
     data = stored()
     saved_for = data.get("api_url") if data else None
     if data and isinstance(saved_for, str) and saved_for.rstrip("/") == api_url.rstrip("/"):

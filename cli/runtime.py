@@ -18,12 +18,12 @@ from urllib.parse import quote
 import typer
 
 from cli import config
+from domain.errors import EXIT_CODES as DOMAIN_EXIT_CODES
 
 T = TypeVar("T")
 
-# The API's error kinds (domain.errors.ErrorKind, plus the API's own two) and the exit code each one means.
-EXIT_CODES = {"invalid": 2, "refused": 3, "forbidden": 4, "not_found": 5, "unavailable": 1,
-              "unauthenticated": 4, "throttled": 4, "too_large": 2, "bad_request": 2, "internal": 1}
+# Each of the API's error kinds, and the API's own two (a body that is not JSON, a server bug), as an exit code.
+EXIT_CODES = {kind.value: code for kind, code in DOMAIN_EXIT_CODES.items()} | {"bad_request": 2, "internal": 1}
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 
 
@@ -127,6 +127,9 @@ class Cli:
 
     def api(self) -> Api:
         if self._api is None:
+            problem = config.unsafe_url(self.api_url)
+            if problem:
+                raise ApiError(0, "invalid", problem)
             self._api = Api(self.api_url, config.token_for(self.api_url))
         return self._api
 

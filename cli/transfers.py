@@ -40,7 +40,7 @@ def decide(
 
 @app.command("applications")
 def applications(ctx: typer.Context, status: str = typer.Option("FILED", help="FILED, APPROVED or REJECTED.")) -> None:
-    """Transfer-in applications in your scope, open ones first."""
+    """Transfer-in applications in your scope with one status (FILED: the open ones), oldest first."""
     cli = get(ctx)
 
     def work() -> None:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
 
 from cli import config
 from cli.runtime import Cli, fail, get, run
+from domain.errors import InvalidInput
+from domain.fields import parse_day
 
 
 def check_day(cli: Cli, text: str | None, option: str) -> str | None:
-    """A YYYY-MM-DD option checked here, so a typo fails with the same message and exit code as before."""
+    """A YYYY-MM-DD option checked here, so a typo fails with the same message and exit code as before.
+    (domain.fields is pure standard library, so the CLI may read the server's own rule.)"""
     if text is None:
         return None
     try:
-        return date.fromisoformat(text.strip()).isoformat()
-    except ValueError:
-        fail(cli, 2, f"{option} '{text}' is not a date in the form YYYY-MM-DD", "invalid")
+        return parse_day(text, option).isoformat()
+    except InvalidInput as err:
+        fail(cli, 2, err.message, "invalid")
 
 
 def signed_in_as(cli: Cli) -> str:

@@ -13,6 +13,7 @@ from db.models import Customer, CustomerKey, Ownership, User, UserPartner
 from domain.collisions import Entry, Hit, Match, check_cap, decide_entry
 from domain.order import CustomerHolding
 from domain.people import Role
+from domain.permissions import Scope
 
 NAME, TEL = "name:", "tel:"
 
@@ -114,10 +115,27 @@ def add_customer(
     return customer
 
 
-def list_customers(session: Session, owner: str | None = None, partners: set[str] | None = None) -> list[Customer]:
-    stmt = select(Customer).order_by(Customer.id)
-    if owner is not None:
-        stmt = stmt.where(Customer.owner == owner)
-    if partners is not None:
-        stmt = stmt.where(Customer.partner_code.in_(partners))
+def list_customers(session: Session, scope: Scope, limit: int | None = None, offset: int = 0) -> list[Customer]:
+    """The customers in the scope by id: a rep's own warehouse, or the customers of the partners in scope."""
+    stmt = select(Customer).order_by(Customer.id).limit(limit).offset(offset)
+    if scope.own_only:
+        stmt = stmt.where(Customer.owner == scope.own_only)
+    elif not scope.everything:
+        stmt = stmt.where(Customer.partner_code.in_(scope.partners))
     return list(session.scalars(stmt))
+
+
+def holding(session: Session, customer_id: int) -> tuple[str | None, str | None] | None:
+    """The customer's owner and partner, or None if there is no such customer. Columns only, never the entity:
+    a write that follows locks and loads the row itself, and must see what a concurrent claim committed
+    meanwhile, not a copy cached in the session."""
+    found = session.execute(select(Customer.owner, Customer.partner_code).where(Customer.id == customer_id)).first()
+    return None if found is None else (found[0], found[1])
+
+
+def partners_of(session: Session, customer_ids: set[int]) -> dict[int, str | None]:
+    """Each customer's partner, by id."""
+    if not customer_ids:
+        return {}
+    rows = session.execute(select(Customer.id, Customer.partner_code).where(Customer.id.in_(customer_ids)))
+    return {cid: partner for cid, partner in rows}

@@ -96,9 +96,10 @@ def write_step(session: Session, event: EventRow, order: OrderWrite, payment: Pa
 
 def list_orders(
     session: Session, *, status: str | None = None, partners: set[str] | None = None,
-    rep: str | None = None, pending_role: str | None = None, limit: int = 500,
+    rep: str | None = None, pending_role: str | None = None, limit: int = 500, offset: int = 0,
 ) -> list[Order]:
-    stmt = select(Order).order_by(Order.updated_at.desc()).limit(limit)
+    """Newest first; the number breaks ties, so that pages neither repeat nor skip an order."""
+    stmt = select(Order).order_by(Order.updated_at.desc(), Order.number).offset(offset).limit(limit)
     if status:
         stmt = stmt.where(Order.status == status)
     if partners is not None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from db.auth_repo import revoke_user_tokens
+from db.auth_repo import end_sign_in
 from db.models import NumberRangeRow, OrgChange, Partner, User, UserPartner
 from domain.errors import NotFound
 from domain.numbers import NumberRange
@@ -107,8 +107,9 @@ def set_active(session: Session, user: User, active: bool, actor: str, at: datet
                           actor=actor, at=at))
     user.active = active
     if not active:
-        # The one place a user is deactivated (org reload, account closed): their tokens die in the same transaction.
-        revoke_user_tokens(session, user.username, at, f"deactivated by {actor}")
+        # The one place a user is deactivated (org reload, account closed): their tokens, password and setup code
+        # go in the same transaction, so reactivating the user later revives none of them.
+        end_sign_in(session, user.username, at, f"deactivated by {actor}")
     return 1
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, and_, exists, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.customer_repo import NAME
 from db.models import CustomerKey, LineEvent, Order, Payment, Slip, StatementLine
 from domain.errors import NotFound, Refused
 from domain.payments import Candidate, Decision, LineStatus, check_line_open
+from domain.permissions import Scope
 from domain.statements import LineError
 from domain.statements import StatementLine as ParsedLine
 
@@ -68,12 +70,60 @@ def get_line(session: Session, bank_ref: str) -> StatementLine:
     return row
 
 
-def open_lines(session: Session, refs: list[str] | None = None) -> list[StatementLine]:
-    """Lines no order has taken yet, oldest first; only `refs` when given."""
-    query = select(StatementLine).where(StatementLine.status != LineStatus.MATCHED.value)
-    if refs is not None:
-        query = query.where(StatementLine.bank_ref.in_(refs))
-    return list(session.scalars(query.order_by(StatementLine.value_date, StatementLine.id)))
+def open_lines(session: Session, scope: Scope, limit: int | None = None, offset: int = 0) -> list[StatementLine]:
+    """Lines no order has taken yet, in the scope, oldest first."""
+    query = _lines_in_scope(select(StatementLine).where(StatementLine.status != LineStatus.MATCHED.value), scope)
+    return list(session.scalars(query.order_by(StatementLine.value_date, StatementLine.id).limit(limit)
+                                .offset(offset)))
+
+
+def line_in_scope(session: Session, scope: Scope, bank_ref: str) -> StatementLine | None:
+    """The line by its bank reference, if the scope covers it."""
+    return session.scalar(_lines_in_scope(select(StatementLine).where(StatementLine.bank_ref == bank_ref), scope))
+
+
+def orders_in_scope(session: Session, scope: Scope, numbers: Iterable[str | None]) -> dict[str, Order]:
+    """Those of the orders that exist and that the scope covers, by number."""
+    wanted = {n for n in numbers if n is not None}
+    if not wanted:
+        return {}
+    query = select(Order).where(Order.number.in_(wanted))
+    covered = _order_numbers(scope)
+    if covered is not None:
+        query = query.where(Order.number.in_(covered))
+    return {o.number: o for o in session.scalars(query)}
+
+
+def credit_balances(session: Session, scope: Scope, limit: int | None = None, offset: int = 0) -> list[Order]:
+    """Overpaid orders in the scope, flagged until finance settles the balance."""
+    query = select(Order).where(Order.credit_balance > Decimal("0.00"))
+    covered = _order_numbers(scope)
+    if covered is not None:
+        query = query.where(Order.number.in_(covered))
+    return list(session.scalars(query.order_by(Order.number).limit(limit).offset(offset)))
+
+
+def _order_numbers(scope: Scope) -> Select[str] | None:
+    """The numbers of the orders the scope covers, as a subquery; None when it covers everything."""
+    if scope.everything:
+        return None
+    query = select(Order.number)
+    if scope.own_only:
+        return query.where(Order.rep == scope.own_only)
+    return query.where(Order.partner_code.in_(scope.partners))
+
+
+def _lines_in_scope(query: Select[StatementLine], scope: Scope) -> Select[StatementLine]:
+    """A line is in scope when it is matched to an order in scope, or still open with an order in scope waiting
+    for its payer's money (the same join as `candidates`)."""
+    covered = _order_numbers(scope)
+    if covered is None:
+        return query
+    waiting = exists(select(Order.number).join(CustomerKey, CustomerKey.customer_id == Order.customer_id).where(
+        CustomerKey.key == literal(NAME) + StatementLine.payer_key, Order.status == "AWAITING_PAYMENT",
+        Order.number.in_(covered)))
+    return query.where(or_(StatementLine.order_number.in_(covered),
+                           and_(StatementLine.status != LineStatus.MATCHED.value, waiting)))
 
 
 def candidates(session: Session, payer_key: str) -> list[Candidate]:
@@ -147,9 +197,3 @@ def slips_for(session: Session, order_numbers: list[str]) -> dict[str, list[Slip
                                 .order_by(Slip.order_number, Slip.version)):
         found[slip.order_number].append(slip)
     return found
-
-
-def credit_balances(session: Session) -> list[Order]:
-    """Overpaid orders, flagged until finance settles the balance."""
-    return list(session.scalars(select(Order).where(Order.credit_balance > Decimal("0.00")).order_by(Order.number)))
-

@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.customer_repo import held_by, holder_label
-from db.models import Customer, CustomerNote, Ownership
+from db.models import Application, Customer, CustomerNote, Ownership, UserPartner
 from db.org_repo import load_actor
 from domain.collisions import check_cap
 from domain.errors import NotFound, NotPermitted
 from domain.fields import BUSINESS_TZ
 from domain.people import Actor, Role
-from domain.permissions import Perm, require
+from domain.permissions import Scope
 from domain.warehouse import ClaimRules, PoolCustomer, check_claim, check_hand_over
 
 
@@ -76,8 +76,8 @@ def hand_over(session: Session, customer_id: int, actor: Actor, to: str, at: dat
 
 
 def add_note(session: Session, customer_id: int, actor: Actor, text: str, at: datetime) -> CustomerNote:
-    """销售小记: only the holder follows a customer up, and a note counts as contact."""
-    require(actor, Perm.NOTE, "write sales notes")
+    """销售小记: only the holder follows a customer up, and a note counts as contact. The 'note' permission is the
+    caller's to check (services.warehouse.note), before it looks the customer up."""
     customer = lock_customer(session, customer_id)
     if customer.owner != actor.username:
         raise NotPermitted(f"{actor.describe()} may not note customer {customer_id}: it is held by "
@@ -99,6 +99,29 @@ def contact_counts(session: Session, authors: list[str], since: datetime) -> dic
     rows = session.execute(select(CustomerNote.author, func.count()).where(
         CustomerNote.author.in_(authors), CustomerNote.at >= since).group_by(CustomerNote.author))
     return {author: int(n) for author, n in rows}
+
+
+def latest_notes(session: Session, authors: list[str], since: datetime, limit: int) -> list[CustomerNote]:
+    """The newest follow-up notes of these reps since a date, newest first."""
+    return list(session.scalars(select(CustomerNote).where(CustomerNote.author.in_(authors), CustomerNote.at >= since)
+                                .order_by(CustomerNote.at.desc()).limit(limit)))
+
+
+def held_customers(session: Session, owner: str) -> list[Customer]:
+    return list(session.scalars(select(Customer).where(Customer.owner == owner).order_by(Customer.id)))
+
+
+def transfer_applications(session: Session, scope: Scope, status: str, limit: int | None = None,
+                          offset: int = 0) -> list[Application]:
+    """Transfer-in applications with a status in the scope, oldest first: a rep's own, or those of the reps of
+    the partners in scope."""
+    stmt = select(Application).where(Application.status == status)
+    if scope.own_only:
+        stmt = stmt.where(Application.rep == scope.own_only)
+    elif not scope.everything:
+        stmt = stmt.where(Application.rep.in_(select(UserPartner.username)
+                                              .where(UserPartner.partner_code.in_(scope.partners))))
+    return list(session.scalars(stmt.order_by(Application.filed_at, Application.id).limit(limit).offset(offset)))
 
 
 def stale_customers(session: Session, contact_before: datetime, limit: int = 1000) -> list[Customer]:

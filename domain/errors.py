@@ -18,6 +18,13 @@ class ErrorKind(StrEnum):
     TOO_LARGE = "too_large"  # a body or file over its limit: 413, exit 2
 
 
+# The CLI's exit code for each kind (the API answers the kind; the CLI and the admin commands exit with this).
+EXIT_CODES: dict[ErrorKind, int] = {
+    ErrorKind.INVALID: 2, ErrorKind.REFUSED: 3, ErrorKind.FORBIDDEN: 4, ErrorKind.NOT_FOUND: 5,
+    ErrorKind.UNAVAILABLE: 1, ErrorKind.UNAUTHENTICATED: 4, ErrorKind.THROTTLED: 4, ErrorKind.TOO_LARGE: 2,
+}
+
+
 class DomainError(Exception):
     kind: ErrorKind = ErrorKind.REFUSED
 

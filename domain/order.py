@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from domain.errors import CustomerNotOwned, NotFound, NotPermitted, Refused, WrongState
+from domain.errors import CustomerNotOwned, NotPermitted, Refused, WrongState
 from domain.numbers import NumberRange
 from domain.people import ROLE_LABELS, Actor, Role
 
@@ -236,20 +236,22 @@ def check_issue(
     number: str, owning: NumberRange | None, actor: Actor, rep: Actor | None, rep_name: str,
     existing_status: str | None,
 ) -> NumberRange:
-    """A blank form is issued once, from its partner's range, by that partner's assistant, to that partner's rep."""
-    if owning is None:
-        raise Refused(f"order number {number} is outside every partner's number range")
+    """A blank form is issued once, from its partner's range, by that partner's assistant, to that partner's rep.
+
+    The role comes first, so no other role can map the number ranges; and every rep the form cannot go to
+    (missing, deactivated, not a sales rep, another partner's) gets the same answer, so an assistant cannot
+    list other partners' staff by trying names."""
+    check_role(Action.ISSUE, actor, f"order {number}")
+    if owning is None or owning.partner not in actor.partners:
+        # Another partner's range reads like no range at all: an assistant learns only its own partners' ranges.
+        raise Refused(f"order number {number} is not in a number range of your partners "
+                      f"({', '.join(sorted(actor.partners)) or 'none'})")
     check_actor(Action.ISSUE, actor, OrderParties(number, owning.partner, rep_name))
     if existing_status == S.VOID:
         raise Refused(f"order number {number} was voided and can never be issued again")
     if existing_status is not None:
         raise Refused(f"order number {number} has already been issued; a number is never issued twice")
-    if rep is None:
-        raise NotFound(f"there is no user '{rep_name}' to issue order {number} to")
-    if rep.role is not Role.SALES or not rep.active:
-        raise Refused(f"order {number} can only go to an active sales rep; {rep.describe()} is not one")
-    if owning.partner not in rep.partners:
-        raise Refused(
-            f"order {number} is from partner {owning.partner}'s range but {rep_name} is not that partner's rep"
-        )
+    if rep is None or rep.role is not Role.SALES or not rep.active or owning.partner not in rep.partners:
+        raise Refused(f"order {number} can only go to an active sales rep of partner {owning.partner}; "
+                      f"'{rep_name}' is not one")
     return owning

@@ -25,6 +25,7 @@ class Perm(StrEnum):
     CLOSE_ACCOUNT = "close_account"
     OPS_REPORT = "ops_report"
     PAYMENTS = "payments"  # import statements, match and unmatch bank lines
+    RELOAD_ORG = "reload_org"  # replace the org from its file (the first load is the server host's admin)
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
@@ -36,7 +37,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
                              Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT}),
     Role.HQ_REP: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT}),
     Role.DIRECTOR: frozenset({Perm.OPEN_ACCOUNT, Perm.CLOSE_ACCOUNT, Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS,
-                              Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT}),
+                              Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT, Perm.RELOAD_ORG}),
     Role.ASSISTANT: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS}),
     Role.ORDER_GROUP: frozenset({Perm.SEE_ORDERS, Perm.OPS_REPORT}),
     Role.APPROVAL_GROUP: frozenset({Perm.DECIDE_APPLICATION, Perm.SEE_CUSTOMERS}),

@@ -84,9 +84,6 @@ class LockPolicy:
         doubling = min(failures - self.threshold, 20)
         return min(self.base * (1 << doubling), self.cap)
 
-
-def counts_after(previous: int, last_failure: datetime | None, now: datetime, policy: LockPolicy) -> int:
-    """The failure count once a new failure is added: an old streak is forgotten, not held forever."""
-    if last_failure is None or now - last_failure > policy.forget_after:
-        return 1
-    return previous + 1
+    def counts_since(self, now: datetime) -> datetime:
+        """Failures last counted before this are an old streak: the next attempt starts the count again at 1."""
+        return now - self.forget_after

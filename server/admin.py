@@ -12,8 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import typer
 
 T = TypeVar("T")
-EXIT = {"invalid": 2, "refused": 3, "forbidden": 4, "not_found": 5, "unavailable": 1, "unauthenticated": 4,
-        "throttled": 4, "too_large": 2}
+
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="orderflow on the server host: these commands use the server's own credentials.")
@@ -39,7 +38,7 @@ def _run(work: Callable[[], Any]) -> Any:
     import asyncio
     import inspect
 
-    from domain.errors import DomainError
+    from domain.errors import EXIT_CODES, DomainError
     from orderflow.settings import Settings
     from services.failures import as_domain_error
 
@@ -49,10 +48,10 @@ def _run(work: Callable[[], Any]) -> Any:
     except typer.Exit:
         raise
     except Exception as err:  # noqa: BLE001 - every failure becomes one clear line
-        known: DomainError | None = as_domain_error(Settings(), err)
+        known: DomainError | None = as_domain_error(Settings(), err, detailed=True)
         if known is None:
             _fail(1, f"{type(err).__name__}: {err}", "error")
-        _fail(EXIT.get(known.kind.value, 1), known.message, known.kind.value)
+        _fail(EXIT_CODES[known.kind], known.message, known.kind.value)
 
 
 def _services() -> Any:

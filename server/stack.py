@@ -96,7 +96,8 @@ class Stack:
         s = self.settings
         s3_port = int((s.s3_endpoint_url or "http://127.0.0.1:9000").rsplit(":", 1)[1].split("/")[0])
         temporal_port = _port_of(s.temporal_address)
-        for port, what in ((temporal_port, "Temporal"), (s.temporal_ui_port, "the Web UI"), (s3_port, "S3")):
+        for port, what in ((temporal_port, "Temporal"), (s.temporal_ui_port, "the Web UI"), (s3_port, "S3"),
+                           (s.api_port, "the API")):
             if _port_busy(port):
                 raise StackError(f"127.0.0.1:{port} ({what}) is already in use: is another `make up` running?")
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -122,8 +123,6 @@ class Stack:
         self._prepare_data()
         self._spawn("worker", [sys.executable, "-m", "worker"], to_console=True)
         self._ensure_schedules()
-        if _port_busy(s.api_port):
-            raise StackError(f"127.0.0.1:{s.api_port} (the API) is already in use")
         api = self._spawn("api", [_tool("orderflow"), "serve"])
         _wait_port(s.api_port, "the API", api)
         self.passwords = self._demo_passwords()
@@ -188,9 +187,14 @@ class Stack:
         _, users = read_org_file(PROJECT_ROOT / "examples" / "org.yaml")
         services = build_services(self.settings)
         passwords = {u.username: _random_password(u.username) for u in users}
+        # Written aside first and put in place once every password is set: a start that dies halfway makes new
+        # ones next time, and the file never names passwords that were not set.
+        pending = path.with_suffix(".pending")
+        pending.unlink(missing_ok=True)
+        _private_file(pending, lambda: "\n".join(f"{u} {p}" for u, p in passwords.items()))
         for user, password in passwords.items():
             set_password(services, user, password, by="make up (demo org)")
-        _private_file(path, lambda: "\n".join(f"{u} {p}" for u, p in passwords.items()))
+        pending.replace(path)
         return passwords
 
     def stop(self) -> None:

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from db.models import Customer, CustomerNote, User
+from db.models import User
 from db.org_repo import UserSpec, load_actor, partner_codes, save_user, scope_for, set_active, subordinates
-from db.warehouse_repo import contact_counts, move
+from db.warehouse_repo import contact_counts, held_customers, latest_notes, move
 from domain.errors import InvalidInput, NotFound, Refused
 from domain.fields import BUSINESS_TZ, clean_text
 from domain.people import Actor, Role
@@ -32,8 +32,7 @@ def team(services: Services, actor: Actor, since: date | None = None) -> dict[st
         reps = subordinates(session, actor, scope_for(session, actor))
         names = [u.username for u in reps]
         counts = contact_counts(session, names, start)
-        notes = session.scalars(select(CustomerNote).where(CustomerNote.author.in_(names), CustomerNote.at >= start)
-                                .order_by(CustomerNote.at.desc()).limit(TEAM_NOTES))
+        notes = latest_notes(session, names, start, TEAM_NOTES)
         return {"since": start.isoformat(),
                 "reps": [{"rep": u.username, "name": u.name, "active": u.active,
                           "contacts": counts.get(u.username, 0)} for u in reps],
@@ -46,21 +45,32 @@ def open_account(services: Services, actor: Actor, username: str, name: str, par
     """Open an agency sales account in the actor's scope, with its regions, and issue its one-time setup code.
 
     The code is returned here and nowhere else (the store keeps only its hash): the manager hands it to the rep,
-    who sets a first password with it."""
+    who sets a first password with it.
+
+    An existing username is taken, except a closed sales account of a partner in the actor's scope, which this
+    reopens (with a new setup code). A rep sees what is held or signed under their name, so reopening any other
+    name would hand its new holder orders and credits the actor has no say over. Taken because it is active or
+    because it lies outside the scope: the answer is the same, so it tells nothing about other partners' staff."""
+    require(actor, Perm.OPEN_ACCOUNT, "open accounts")  # before any lookup: no permission, nothing learnt
     if not USERNAME.fullmatch(username):
         raise InvalidInput(f"username '{username}' must be 2-32 lower-case letters, digits, '.', '_' or '-'")
     if not regions:
         raise InvalidInput("an account needs at least one region")
     chosen = sorted(set(regions))
     with services.transaction() as session:
+        scope = scope_for(session, actor)
+        check_account_change(actor, scope, Role.SALES, partner, chosen, opening=True)
         if partner not in partner_codes(session):
             raise InvalidInput(f"there is no partner {partner}")
-        check_account_change(actor, scope_for(session, actor), Role.SALES, partner, chosen, opening=True)
-        if reports_to is not None and session.get(User, reports_to) is None:
-            raise InvalidInput(f"there is no user '{reports_to}' to report to")
-        existing = session.get(User, username)
-        if existing is not None and existing.active:
-            raise Refused(f"user {username} already exists and is active")
+        if session.get(User, username) is not None:
+            held = load_actor(session, username)
+            if held.active or held.role is not Role.SALES or not held.partners or not all(
+                    scope.covers(p) for p in held.partners):
+                raise Refused(f"username {username} is taken")
+        if reports_to is not None and not _supervises(session, reports_to, partner):
+            # A rep reports to a supervisor of their own agency: anyone else would see the rep's notes and
+            # contacts in their team view. Every other name gets this one answer, so nothing is learned.
+            raise InvalidInput(f"'{reports_to}' is not an active sales supervisor of partner {partner}")
         save_user(session, UserSpec(username, clean_text(name, "name"), Role.SALES, [partner], reports_to, chosen),
                   actor.username, datetime.now(UTC))
         session.flush()  # the setup code refers to the user row
@@ -89,7 +99,15 @@ def close_account(services: Services, actor: Actor, username: str, reason: str) 
             raise Refused(f"account {username} is already closed")
         set_active(session, user, False, actor.username, now)
         released = 0
-        for customer in session.scalars(select(Customer).where(Customer.owner == username)):
+        for customer in held_customers(session, username):
             move(session, customer, None, reason=f"account closed: {why}", actor=actor.username, at=now)
             released += 1
     return {"username": username, "customers_to_pool": released}
+
+
+def _supervises(session: Session, username: str, partner: str) -> bool:
+    try:
+        boss = load_actor(session, username)
+    except NotFound:
+        return False
+    return boss.active and boss.role is Role.SUPERVISOR and partner in boss.partners

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -15,11 +16,10 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db import auth_repo
-from db.auth_models import ApiToken, Credential, SetupCode, SignInFailures
+from db.auth_models import ApiToken, Credential, SetupCode
 from db.models import User
 from db.org_repo import load_actor
 from domain.errors import NotAuthenticated, NotFound, Throttled
@@ -28,7 +28,6 @@ from domain.people import Actor
 from domain.signin import (
     LockPolicy,
     check_password,
-    counts_after,
     new_setup_code,
     new_token,
     normalise_code,
@@ -40,6 +39,9 @@ from services.context import Services
 WRONG = "wrong username or password"
 BAD_TOKEN = "the token is not valid: it may be mistyped, expired or revoked; sign in again with `orderflow login`"
 USED_EVERY = timedelta(minutes=1)  # last use is written at most this often: a busy client costs no write per call
+# Each argon2id hash or verify takes 64 MiB and tens of milliseconds of a core, and anyone can ask for one without
+# a token (the login and setup routes, on a 40-thread pool): at most this many run at once in a process.
+_ARGON2 = threading.BoundedSemaphore(4)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def _hasher() -> PasswordHasher:
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """Verified against when the user is unknown, so that answer takes as long as a wrong password."""
-    return _hasher().hash("not a password of anyone's")
+    return _hash("not a password of anyone's")
 
 
 def _now() -> datetime:
@@ -90,84 +92,101 @@ def _network(address: str | None) -> str:
     return str(ip)
 
 
-def _refuse_if_locked(services: Services, keys: dict[str, str], username: str, address: str | None) -> None:
-    now = _now()
-    wait = 0
-    with services.transaction() as session:
-        for key in keys.values():
-            row = auth_repo.failures(session, key)
-            if row is not None and row.locked_until is not None and row.locked_until > now:
-                wait = max(wait, int((row.locked_until - now).total_seconds()) + 1)
-                auth_repo.audit(session, now, "refused_locked", username, address, key.split(":")[0])
-    if wait:  # raised after the commit, so the refusal stays in the audit
-        raise Throttled(f"too many failed sign-ins: try again in {wait} seconds", wait)
+class _Refused(Exception):
+    def __init__(self, until: dict[str, datetime]) -> None:
+        super().__init__()
+        self.until = until  # kind of key -> the end of its lock
 
 
-def _record_failure(services: Services, keys: dict[str, str], username: str, address: str | None,
-                    event: str) -> None:
-    """Count the failure under each key with one atomic update, and lock the key when it has earned it."""
+def _admit(services: Services, keys: dict[str, str], username: str, address: str | None) -> frozenset[str]:
+    """Count this attempt under each key before anything is verified, and answer the kinds of key it locked.
+
+    Counted first, in one transaction that starts with the write, concurrent attempts are counted one after
+    another: once one of them reaches the threshold and locks, the rest are refused, however many arrive at
+    once. A locked key refuses the attempt, which then counts under no key. Keys go in one order (account,
+    then address), so two attempts never wait on each other's rows in a cycle."""
     now = _now()
     policies = _policies(services)
-    with services.transaction() as session:
-        auth_repo.audit(session, now, event, username, address)
-        for kind, key in keys.items():
-            row = _bump(session, key, now, policies[kind])
-            lock = policies[kind].lock_for(row.failures)
-            if lock is not None:
-                row.locked_until = now + lock
-                auth_repo.audit(session, now, "locked", username, address,
-                                f"{kind} after {row.failures} failures, {int(lock.total_seconds())}s")
+    locked: set[str] = set()
+    try:
+        with services.transaction() as session:
+            refused: dict[str, datetime] = {}
+            for kind, key in keys.items():
+                count, until = auth_repo.count_attempt(session, key, now, policies[kind].counts_since(now))
+                if until is not None and until > now:
+                    refused[kind] = until
+                    continue
+                lock = policies[kind].lock_for(count)
+                if lock is not None:
+                    auth_repo.lock(session, key, now + lock)
+                    auth_repo.audit(session, now, "locked", username, address,
+                                    f"{kind} after {count} attempts, {int(lock.total_seconds())}s")
+                    locked.add(kind)
+            if refused:
+                raise _Refused(refused)  # rolls back what this attempt counted under its other key
+    except _Refused as refusal:
+        with services.transaction() as session:
+            for kind in refusal.until:
+                auth_repo.audit(session, now, "refused_locked", username, address, kind)
+        # raised after the commit, so the refusal stays in the audit
+        wait = max(int((until - now).total_seconds()) + 1 for until in refusal.until.values())
+        raise Throttled(f"too many failed sign-ins: try again in {wait} seconds", wait) from None
+    return frozenset(locked)
 
 
-def _bump(session: Session, key: str, now: datetime, policy: LockPolicy) -> SignInFailures:
-    row = auth_repo.failures(session, key, for_update=True)
-    if row is None:
-        try:
-            with session.begin_nested():
-                row = SignInFailures(key=key, failures=0)
-                session.add(row)
-        except IntegrityError:  # another replica counted the first failure at the same moment
-            row = auth_repo.failures(session, key, for_update=True)
-            assert row is not None
-    row.failures = counts_after(row.failures, row.last_failure_at, now, policy)
-    row.last_failure_at = now
-    return row
+def _succeeded(session: Session, services: Services, keys: dict[str, str], locked: frozenset[str]) -> str:
+    """A right password or setup code: the account's streak ends, and the address gets this attempt back (it
+    keeps the failures of others). Answers a note for the audit when this attempt had set a lock."""
+    auth_repo.forget(session, keys["user"])
+    auth_repo.take_back(session, keys["addr"], _policies(services)["addr"].threshold, release="addr" in locked)
+    return f"; lifted the lock it had set ({', '.join(sorted(locked))})" if locked else ""
+
+
+def _failed(services: Services, username: str, address: str | None, event: str) -> None:
+    with services.transaction() as session:  # the attempt is counted already, in _admit
+        auth_repo.audit(session, _now(), event, username, address)
+
+
+def _hash(password: str) -> str:
+    with _ARGON2:
+        return _hasher().hash(password)
 
 
 def _verify(stored: str | None, password: str) -> bool:
+    against = stored or _dummy_hash()  # outside the semaphore: the first call hashes, and takes it itself
     try:
-        return _hasher().verify(stored or _dummy_hash(), password) and stored is not None
+        with _ARGON2:
+            right = _hasher().verify(against, password)
     except (VerificationError, InvalidHashError):
         return False
+    return right and stored is not None
 
 
 def login(services: Services, username: str, password: str, address: str | None, label: str) -> dict[str, Any]:
-    """A password for a new API token. Locked keys are refused before the password is even looked at."""
+    """A password for a new API token. The attempt is counted before the password is looked at, and a locked
+    account or address is refused without looking at it."""
     label = clean_text(label or "orderflow CLI", "token label", max_len=100)
     keys = _keys(username, address)
-    _refuse_if_locked(services, keys, username, address)
+    locked = _admit(services, keys, username, address)
     with services.transaction() as session:
         user = session.get(User, username) if len(username) <= 64 else None
         credential = session.get(Credential, username) if user is not None and user.active else None
         stored = credential.password_hash if credential is not None else None
-    if not _verify(stored, password[:1024]):
-        _record_failure(services, keys, username, address, "login_failed")
+    if not _verify(stored, password[:1024]) or stored is None:
+        _failed(services, username, address, "login_failed")
         raise NotAuthenticated(WRONG)
+    rehashed = _hash(password) if _hasher().check_needs_rehash(stored) else None  # before the write transaction
     now = _now()
     token = new_token()
     with services.transaction() as session:
-        failures = auth_repo.failures(session, keys["user"])
-        if failures is not None:
-            session.delete(failures)  # a success ends the account's streak; the address keeps its own
+        lifted = _succeeded(session, services, keys, locked)
         row = ApiToken(token_hash=token_hash(token), hint=token[:8], username=username, label=label,
                        created_at=now, expires_at=now + timedelta(days=services.settings.token_days))
         session.add(row)
-        if _hasher().check_needs_rehash(stored or ""):
-            credential = session.get(Credential, username)
-            if credential is not None:
-                credential.password_hash = _hasher().hash(password)
+        if rehashed is not None and (credential := session.get(Credential, username)) is not None:
+            credential.password_hash = rehashed
         session.flush()
-        auth_repo.audit(session, now, "login", username, address, f"token {row.id} ({label})")
+        auth_repo.audit(session, now, "login", username, address, f"token {row.id} ({label}){lifted}")
         return {"token": token, "token_id": row.id, "username": username, "label": label,
                 "expires_at": row.expires_at.isoformat()}
 
@@ -235,7 +254,7 @@ def set_password(services: Services, username: str, password: str, by: str) -> N
     """On the server host (`orderflow admin set-password`): set or reset a password; live tokens are revoked,
     since a reset usually means the old password, and what it signed in, can no longer be trusted."""
     check_password(password, username)
-    digest = _hasher().hash(password)
+    digest = _hash(password)
     now = _now()
     with services.transaction() as session:
         if session.get(User, username) is None:
@@ -267,24 +286,29 @@ def issue_setup_code(session: Session, username: str, by: str, days: int) -> str
 
 
 def complete_setup(services: Services, username: str, code: str, password: str, address: str | None) -> None:
-    """The setup code and a first password; a wrong code counts as a failed sign-in."""
+    """The setup code and a new password; a wrong code counts as a failed sign-in. A code issued for an account
+    that has a password is a reset, so the user's live tokens are revoked as by `set_password`."""
+    check_password(password, username)  # first: a weak password spends neither the code nor an attempt
     keys = _keys(username, address)
-    _refuse_if_locked(services, keys, username, address)
-    check_password(password, username)
+    locked = _admit(services, keys, username, address)
+    digest = token_hash(normalise_code(code))
     now = _now()
-    digest = _hasher().hash(password)
     with services.transaction() as session:
         row = session.get(SetupCode, username) if len(username) <= 64 else None
         user = session.get(User, username) if row is not None else None
         good = (row is not None and user is not None and user.active and row.expires_at > now
-                and hmac.compare_digest(row.code_hash, token_hash(normalise_code(code))))
-        if good:
-            assert row is not None
-            _store(session, username, digest, "setup code", now)
-            session.delete(row)
-            auth_repo.audit(session, now, "password_set", username, address, "with the setup code")
-            return
-    _record_failure(services, keys, username, address, "setup_failed")
+                and hmac.compare_digest(row.code_hash, digest))
+    if good:
+        new_hash = _hash(password)  # only for a right code: a wrong one costs no argon2 work
+        now = _now()
+        with services.transaction() as session:
+            if auth_repo.spend_setup_code(session, username, digest, now):  # not spent meanwhile by another use
+                _store(session, username, new_hash, "setup code", now)
+                revoked = auth_repo.revoke_user_tokens(session, username, now, "password set with a setup code")
+                lifted = _succeeded(session, services, keys, locked)
+                auth_repo.audit(session, now, "password_set", username, address,
+                                f"with the setup code; {revoked} tokens revoked{lifted}")
+                return
+    _failed(services, username, address, "setup_failed")
     raise NotAuthenticated("wrong username or setup code, or the code has expired: ask your channel manager "
                            "for a new one")
-

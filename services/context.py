@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,7 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from db.engine import make_engine, session_factory, unit_of_work
+from domain.errors import Unavailable
 from orderflow.settings import Settings
+
+log = logging.getLogger("orderflow.services")
 
 
 @dataclass
@@ -34,9 +38,14 @@ class Services:
         if self._client is None:
             async with self._connecting:
                 if self._client is None:
-                    from orderflow.temporal import connect
+                    from orderflow.temporal import TemporalUnreachable, connect
 
-                    self._client = await connect(self.settings)
+                    try:
+                        self._client = await connect(self.settings)
+                    except TemporalUnreachable as err:
+                        # Its address is for the operators' log, not for every caller of the API.
+                        log.warning("Temporal unavailable: %s", err.message)
+                        raise Unavailable("Temporal is not reachable; try again shortly") from None
         return self._client
 
     def s3(self) -> Any:

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.customer_repo import add_customer, entry_hits, find_hits
-from db.models import Customer
+from db.customer_repo import add_customer, entry_hits, find_hits, holding, partners_of
+from db.customer_repo import list_customers as repo_list_customers
 from db.org_repo import scope_for
 from domain.collisions import Hit, Match, check_entry, decide_entry
 from domain.customers import name_key, parse_phone
@@ -42,10 +41,8 @@ def missing(customer_id: int) -> NotFound:
 
 def check_customer_visible(session: Session, actor: Actor, customer_id: int, *, pool: bool = False) -> None:
     """Pass if the caller may see the customer (with `pool`, any customer in the public pool too: claims and
-    transfer-ins take from the pool across partners); else `NotFound`, word for word as for a missing id.
-    Only columns are read, never the entity: a write that follows locks and loads the row itself, and must see
-    what a concurrent claim committed meanwhile, not a copy cached in the session."""
-    found = session.execute(select(Customer.owner, Customer.partner_code).where(Customer.id == customer_id)).first()
+    transfer-ins take from the pool across partners); else `NotFound`, word for word as for a missing id."""
+    found = holding(session, customer_id)
     if found is None:
         raise missing(customer_id)
     owner, partner = found
@@ -70,10 +67,8 @@ def _as_seen(session: Session, actor: Actor, hits: list[Hit]) -> list[tuple[Hit,
     to claim or transfer in that very customer, so the rep needs its id."""
     scope = scope_for(session, actor)
     partners: dict[int, str | None] = {}
-    if not scope.everything and not scope.own_only and hits:
-        rows = session.execute(select(Customer.id, Customer.partner_code)
-                               .where(Customer.id.in_({h.customer_id for h in hits})))
-        partners = {cid: partner for cid, partner in rows}
+    if not scope.everything and not scope.own_only:
+        partners = partners_of(session, {h.customer_id for h in hits})
     return [(h, h.owner is None or visible(scope, h.owner, partners.get(h.customer_id))) for h in hits]
 
 
@@ -135,10 +130,5 @@ def list_customers(services: Services, actor: Actor, *, limit: int, offset: int 
     """The customers in the caller's scope by id: a rep's own warehouse, or the partners in scope."""
     require(actor, Perm.SEE_CUSTOMERS, "see customers")
     with services.transaction() as session:
-        scope = scope_for(session, actor)
-        stmt = select(Customer).order_by(Customer.id).limit(limit).offset(offset)
-        if scope.own_only:
-            stmt = stmt.where(Customer.owner == scope.own_only)
-        elif not scope.everything:
-            stmt = stmt.where(Customer.partner_code.in_(scope.partners))
-        return [{"id": c.id, "name": c.name, "region": c.region, "owner": c.owner} for c in session.scalars(stmt)]
+        return [{"id": c.id, "name": c.name, "region": c.region, "owner": c.owner}
+                for c in repo_list_customers(session, scope_for(session, actor), limit, offset)]

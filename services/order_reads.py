@@ -54,13 +54,10 @@ def show_order(services: Services, actor: Actor, number: str) -> OrderView:
         return order_view(session, visible_number(session, actor, number))
 
 
-# The old name, for callers that read one visible order.
-visible_order = show_order
-
-
 def list_orders(services: Services, actor: Actor, status: str | None = None, pending_role: str | None = None,
                 limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-    """Orders within the actor's scope (a rep's own, the partners in scope, or all), newest first, as rows."""
+    """Orders within the actor's scope (a rep's own, the partners in scope, or all), newest first, as rows.
+    The scope and the page are applied in the query."""
     require(actor, Perm.SEE_ORDERS, "see orders")
     if status is not None:
         if status.upper() not in OrderStatus.__members__:
@@ -73,9 +70,9 @@ def list_orders(services: Services, actor: Actor, status: str | None = None, pen
             limits["rep"] = scope.own_only
         elif not scope.everything:
             limits["partners"] = set(scope.partners)
-        # The repository pages by limit only: fetch through the page's end and skip its start here.
-        found = stored_orders(session, **limits, status=status, pending_role=pending_role, limit=offset + limit)
-        return [order_row(o) for o in found[offset:]]
+        found = stored_orders(session, **limits, status=status, pending_role=pending_role, limit=limit,
+                              offset=offset)
+        return [order_row(o) for o in found]
 
 
 def order_row(o: Order) -> dict[str, Any]:

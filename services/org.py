@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 from db.org_repo import PartnerSpec, UserSpec, load_org
-from domain.errors import InvalidInput, NotPermitted
-from domain.people import Actor, Role
+from domain.errors import InvalidInput
+from domain.people import Actor
+from domain.permissions import Perm, require
 from orderflow.orgfile import read_org_file
 from services.context import Services
+
+# Opens the received org file (a temporary copy of a request body) and removes it afterwards.
+Upload = Callable[[], AbstractAsyncContextManager[Path]]
 
 
 def _read(source: Path | str, shown_as: str | None) -> tuple[list[PartnerSpec], list[UserSpec]]:
@@ -41,8 +48,16 @@ def load_org_file(services: Services, source: Path | str, loader: str, shown_as:
 
 
 def reload_org(services: Services, actor: Actor, source: Path | str, shown_as: str | None = None) -> dict[str, Any]:
-    """Reload an established org: only an active channel director may (the first load is the admin's, on the
-    server host). The file is read and checked before anything is written."""
-    if actor.role is not Role.DIRECTOR or not actor.active:
-        raise NotPermitted(f"{actor.describe()} may not reload the org: that needs an active channel director")
+    """Reload an established org: only an actor with 'reload_org' (the channel director) may; the first load is
+    the admin's, on the server host. The file is read and checked before anything is written."""
+    require(actor, Perm.RELOAD_ORG, "reload the org")
     return load_org_file(services, source, actor.username, shown_as)
+
+
+async def receive_org(services: Services, actor: Actor, upload: Upload, shown_as: str | None = None) -> dict[str, Any]:
+    """`reload_org` for a file sent over HTTP: the permission is checked before the body is received, so a
+    caller who may not reload the org never gets to send (or be told the size limit of) a file."""
+    require(actor, Perm.RELOAD_ORG, "reload the org")
+    async with upload() as path:
+        # Parsing and writing the whole org is slow work for the event loop: a worker thread does it.
+        return await asyncio.to_thread(reload_org, services, actor, path, shown_as)

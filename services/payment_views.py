@@ -8,19 +8,17 @@ orders that passed that check.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select
 from sqlalchemy.orm import Session
 
-from db.customer_repo import NAME
-from db.models import CustomerKey, Order, StatementLine
+from db.models import StatementLine
 from db.org_repo import scope_for
-from db.payment_repo import line_events, slips_for
+from db.payment_repo import credit_balances as repo_credit_balances
+from db.payment_repo import line_events, line_in_scope, open_lines, orders_in_scope, slips_for
 from domain.errors import NotFound
 from domain.fields import clean_text
 from domain.numbers import parse_number
@@ -78,23 +76,16 @@ def unmatched_lines(services: Services, actor: Actor, limit: int, offset: int = 
     require(actor, Perm.PAYMENTS, "see the payments queue")
     with services.transaction() as session:
         scope = scope_for(session, actor)
-        query = select(StatementLine).where(StatementLine.status != LineStatus.MATCHED.value)
-        rows = session.scalars(_in_scope(query, scope).order_by(StatementLine.value_date, StatementLine.id)
-                               .limit(limit).offset(offset)).all()
-        return [open_line(services, session, scope, row) for row in rows]
+        return [open_line(services, session, scope, row) for row in open_lines(session, scope, limit, offset)]
 
 
 def credit_balances(services: Services, actor: Actor, limit: int, offset: int = 0) -> list[CreditBalance]:
     """Overpaid orders in scope, flagged until finance settles the balance."""
     require(actor, Perm.PAYMENTS, "see the payments queue")
     with services.transaction() as session:
-        query = select(Order).where(Order.credit_balance > Decimal("0.00"))
-        orders = _orders_in_scope(scope_for(session, actor))
-        if orders is not None:
-            query = query.where(Order.number.in_(orders))
         return [CreditBalance(number=o.number, customer=o.customer_name, amount=o.amount, paid=o.paid_total,
                               credit_balance=o.credit_balance)
-                for o in session.scalars(query.order_by(Order.number).limit(limit).offset(offset))]
+                for o in repo_credit_balances(session, scope_for(session, actor), limit, offset)]
 
 
 def show_line(services: Services, actor: Actor, bank_ref: str) -> LineDetail:
@@ -103,25 +94,24 @@ def show_line(services: Services, actor: Actor, bank_ref: str) -> LineDetail:
     with services.transaction() as session:
         scope = scope_for(session, actor)
         row = visible_line(session, scope, bank_ref)
-        seen = _visible_numbers(session, scope, [e.order_number for e in line_events(session, row)])
+        events = line_events(session, row)
+        seen = orders_in_scope(session, scope, [e.order_number for e in events])
         # An event about an order outside the scope is left out rather than shown with its number.
         history = [{"at": e.at, "action": e.action, "order": e.order_number, "actor": e.actor, "note": e.note}
-                   for e in line_events(session, row) if e.order_number is None or e.order_number in seen]
+                   for e in events if e.order_number is None or e.order_number in seen]
         return LineDetail(line=open_line(services, session, scope, row), matched_to=row.order_number,
                           history=history)
 
 
 def open_refs(session: Session, scope: Scope) -> list[str]:
     """The bank references of the open lines in scope, oldest first: what an import tries to match."""
-    query = select(StatementLine).where(StatementLine.status != LineStatus.MATCHED.value)
-    return [row.bank_ref for row in session.scalars(
-        _in_scope(query, scope).order_by(StatementLine.value_date, StatementLine.id))]
+    return [row.bank_ref for row in open_lines(session, scope)]
 
 
 def visible_line(session: Session, scope: Scope, bank_ref: str) -> StatementLine:
     """The line by its bank reference, if the scope covers it; otherwise the answer for a missing line."""
     bank_ref = clean_text(bank_ref, "bank reference", max_len=64)
-    row = session.scalar(_in_scope(select(StatementLine).where(StatementLine.bank_ref == bank_ref), scope))
+    row = line_in_scope(session, scope, bank_ref)
     if row is None:
         raise NotFound(f"there is no bank line with reference {bank_ref}; import its statement first")
     return row
@@ -130,15 +120,14 @@ def visible_line(session: Session, scope: Scope, bank_ref: str) -> StatementLine
 def visible_order_number(session: Session, scope: Scope, number_text: str) -> str:
     """The order's number, if the scope covers it; otherwise the answer for a missing order."""
     number = str(parse_number(number_text))
-    if not _visible_numbers(session, scope, [number]):
+    if not orders_in_scope(session, scope, [number]):
         raise NotFound(f"there is no order {number}")
     return number
 
 
 def open_line(services: Services, session: Session, scope: Scope, row: StatementLine) -> OpenLine:
     numbers = list(row.candidates or [])
-    orders = {o.number: o for o in session.scalars(select(Order).where(
-        Order.number.in_(_visible_numbers(session, scope, numbers))))}
+    orders = orders_in_scope(session, scope, numbers)
     slips = _slips(services, session, list(orders))
     found = [CandidateOrder(number=n, customer=orders[n].customer_name, amount=orders[n].amount,
                             paid=orders[n].paid_total,
@@ -166,38 +155,3 @@ def _slips(services: Services, session: Session, numbers: list[str]) -> dict[str
                               url=presigned_get(s3, settings.s3_bucket, s.key, settings.presign_seconds))
                      for s in slips]
             for number, slips in found.items()}
-
-
-def _orders_in_scope(scope: Scope) -> Select[str] | None:
-    """The numbers of the orders the scope covers, as a subquery; None when it covers everything."""
-    if scope.everything:
-        return None
-    query = select(Order.number)
-    if scope.own_only:
-        return query.where(Order.rep == scope.own_only)
-    return query.where(Order.partner_code.in_(scope.partners))
-
-
-def _visible_numbers(session: Session, scope: Scope, numbers: Sequence[str | None]) -> set[str]:
-    wanted = {n for n in numbers if n is not None}
-    if not wanted:
-        return set()
-    query = select(Order.number).where(Order.number.in_(wanted))
-    orders = _orders_in_scope(scope)
-    if orders is not None:
-        query = query.where(Order.number.in_(orders))
-    return set(session.scalars(query))
-
-
-def _in_scope(query: Select[StatementLine], scope: Scope) -> Select[StatementLine]:
-    orders = _orders_in_scope(scope)
-    if orders is None:
-        return query
-    # The same join that finds a line's candidates (db.payment_repo.candidates), limited to the scope.
-    waiting = exists(select(Order.number).join(CustomerKey, CustomerKey.customer_id == Order.customer_id).where(
-        CustomerKey.key == literal(NAME) + StatementLine.payer_key, Order.status == "AWAITING_PAYMENT",
-        Order.number.in_(orders)))
-    covered: ColumnElement[bool] = or_(
-        StatementLine.order_number.in_(orders),
-        and_(StatementLine.status != LineStatus.MATCHED.value, waiting))
-    return query.where(covered)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -25,7 +26,7 @@ from db.org_repo import scope_for
 from db.payment_repo import Stored, candidates, get_line, leave_open, line_events, match_count, store_lines
 from domain.errors import DomainError, TooLarge, Unavailable
 from domain.fields import business_date, check_day, clean_text, parse_amount, parse_day
-from domain.order import Action, check_step
+from domain.order import Action, check_role, check_step
 from domain.payments import Decision, LineStatus, MatchKind, check_line_open, check_unmatch, decide_match
 from domain.people import Actor
 from domain.permissions import Perm, require
@@ -76,8 +77,9 @@ class Matched(BaseModel):
 
 
 async def _desk(services: Services, request_id: str | None = None, s3: bool = False) -> OrderDesk:
-    return OrderDesk(await services.temporal(), services.sessions, services.settings,
-                     services.s3() if s3 else None, request_id=request_id)
+    # The first S3 client of the process is built from files and the environment: not on the event loop.
+    client = await asyncio.to_thread(services.s3) if s3 else None
+    return OrderDesk(await services.temporal(), services.sessions, services.settings, client, request_id=request_id)
 
 
 # --- statements --------------------------------------------------------------------------------------
@@ -86,11 +88,9 @@ async def import_statement(services: Services, actor: Actor, upload: Upload) -> 
     require(actor, Perm.PAYMENTS, "import bank statements")
     now = datetime.now(UTC)
     async with upload() as path:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:  # refuse before reading a byte of it into memory
-            raise TooLarge(f"the statement file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
-        # Parsing and storing a large file would hold up every other request of this process: off the loop.
-        statement = await asyncio.to_thread(parse_statement, path.read_bytes(), business_date(now))
+        # Reading, parsing and storing a large file would hold up every other request of this process: the
+        # database and the disk are reached from worker threads throughout this module, never from the loop.
+        statement = await asyncio.to_thread(_parse, path, business_date(now))
         stored = await asyncio.to_thread(_store, services, statement, actor, path.name, now)
         name = path.name
     errors = sorted([LineIssue(line=e.line_no, reason=e.reason) for e in [*statement.errors, *stored.conflicts]],
@@ -110,6 +110,13 @@ async def import_statement(services: Services, actor: Actor, upload: Upload) -> 
     return report
 
 
+def _parse(path: Path, today: date) -> Statement:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:  # refuse before reading a byte of it into memory
+        raise TooLarge(f"the statement file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    return parse_statement(path.read_bytes(), today)
+
+
 def _store(services: Services, statement: Statement, actor: Actor, source: str, now: datetime) -> Stored:
     for _ in range(3):  # an overlapping import committing at the same moment: the next pass sees its lines
         try:
@@ -123,14 +130,22 @@ def _store(services: Services, statement: Statement, actor: Actor, source: str, 
 async def _auto_match(services: Services, actor: Actor, outcomes: list[LineOutcome]) -> None:
     """Match the open lines in the actor's scope (finance: all) that fit exactly one order; each outcome is
     added as it is known, so a report cut short still says what was done."""
-    with services.transaction() as session:
-        refs = open_refs(session, scope_for(session, actor))
+    refs = await asyncio.to_thread(_open_refs, services, actor)
     desk = await _desk(services)
     for bank_ref in refs:
-        with services.transaction() as session:
-            row = get_line(session, bank_ref)
-            decision = decide_match(row.amount, candidates(session, row.payer_key))
+        decision = await asyncio.to_thread(_decide, services, bank_ref)
         outcomes.append(await _settle(services, desk, actor, bank_ref, decision))
+
+
+def _open_refs(services: Services, actor: Actor) -> list[str]:
+    with services.transaction() as session:
+        return open_refs(session, scope_for(session, actor))
+
+
+def _decide(services: Services, bank_ref: str) -> Decision:
+    with services.transaction() as session:
+        row = get_line(session, bank_ref)
+        return decide_match(row.amount, candidates(session, row.payer_key))
 
 
 async def _settle(services: Services, desk: OrderDesk, actor: Actor, bank_ref: str,
@@ -145,21 +160,29 @@ async def _settle(services: Services, desk: OrderDesk, actor: Actor, bank_ref: s
         except (DomainError, WorkflowUpdateFailedError) as err:
             note = f"order {decision.order_number} fits but refused the payment: {_failure(err)}"
             decision = Decision(LineStatus.UNMATCHED, None, decision.candidates)
+    await asyncio.to_thread(_leave_open, services, actor, bank_ref, decision, note)
+    return LineOutcome(bank_ref=bank_ref, status=decision.status, candidates=list(decision.candidates), note=note)
+
+
+def _leave_open(services: Services, actor: Actor, bank_ref: str, decision: Decision, note: str | None) -> None:
     with services.transaction() as session:
         leave_open(session, get_line(session, bank_ref), decision, note, actor.username, datetime.now(UTC))
-    return LineOutcome(bank_ref=bank_ref, status=decision.status, candidates=list(decision.candidates), note=note)
 
 
 async def _pay(services: Services, desk: OrderDesk, actor: Actor, bank_ref: str, number: str,
                how: MatchKind) -> OrderView:
-    with services.transaction() as session:
-        row = get_line(session, bank_ref)
-        check_line_open(bank_ref, row.status, row.order_number)
-        attempt = match_count(session, row)
-        amount, value_date = row.amount, row.value_date
+    amount, value_date, attempt = await asyncio.to_thread(_open_line, services, bank_ref)
     inp = PayInput(actor=actor_ref(actor), amount=amount, paid_on=value_date, line_ref=bank_ref, match=how)
     # The same line to the same order after an unmatch is a new request; a retry of this one is not.
     return await desk.checked_send(number, Action.PAY, actor, OrderWorkflow.pay, inp, f"pay-line-{bank_ref}-{attempt}")
+
+
+def _open_line(services: Services, bank_ref: str) -> tuple[Decimal, date, int]:
+    """The line's amount and value date, and how often it was matched before; refused unless it is open."""
+    with services.transaction() as session:
+        row = get_line(session, bank_ref)
+        check_line_open(bank_ref, row.status, row.order_number)
+        return row.amount, row.value_date, match_count(session, row)
 
 
 def _failure(err: BaseException) -> str:
@@ -173,42 +196,54 @@ def _failure(err: BaseException) -> str:
 async def match_line(services: Services, actor: Actor, bank_ref: str, number: str) -> Matched:
     """Match a line to an order by hand: partial payments add up, an overpayment is flagged (audited)."""
     require(actor, Perm.PAYMENTS, "match bank lines")
+    bank_ref, number = await asyncio.to_thread(_visible_pair, services, actor, bank_ref, number)
+    view = await _pay(services, await _desk(services), actor, bank_ref, number, MatchKind.MANUAL)
+    slips = await asyncio.to_thread(_order_slips, services, view.number)
+    return Matched(order=view, bank_ref=bank_ref, slips=slips)
+
+
+def _visible_pair(services: Services, actor: Actor, bank_ref: str, number: str) -> tuple[str, str]:
     with services.transaction() as session:
         scope = scope_for(session, actor)
-        bank_ref = visible_line(session, scope, bank_ref).bank_ref
-        number = visible_order_number(session, scope, number)
-    view = await _pay(services, await _desk(services), actor, bank_ref, number, MatchKind.MANUAL)
+        return visible_line(session, scope, bank_ref).bank_ref, visible_order_number(session, scope, number)
+
+
+def _order_slips(services: Services, number: str) -> list[SlipLink]:
     with services.transaction() as session:
-        slips = order_slips(services, session, view.number)
-    return Matched(order=view, bank_ref=bank_ref, slips=slips)
+        return order_slips(services, session, number)
 
 
 async def unmatch_line(services: Services, actor: Actor, bank_ref: str, reason: str) -> OrderView:
     """Undo a wrong match before its order takes effect; the line goes back to the queue."""
     require(actor, Perm.PAYMENTS, "unmatch bank lines")
     reason = clean_text(reason, "reason for unmatching", max_len=1000)
-    with services.transaction() as session:
-        row = visible_line(session, scope_for(session, actor), bank_ref)
-        bank_ref, number = row.bank_ref, row.order_number
-        check_unmatch(bank_ref, row.status, number, order_status(session, number) if number else None)
-        undone = len([e for e in line_events(session, row) if e.action == "unmatch"])
-    assert number is not None  # check_unmatch refused a line matched to nothing
+    bank_ref, number, undone = await asyncio.to_thread(_matched_line, services, actor, bank_ref)
     inp = UnmatchInput(actor=actor_ref(actor), line_ref=bank_ref, reason=reason)
     desk = await _desk(services)
     return await desk.checked_send(number, Action.UNMATCH, actor, OrderWorkflow.unmatch, inp,
                                    f"unmatch-line-{bank_ref}-{undone}")
 
 
+def _matched_line(services: Services, actor: Actor, bank_ref: str) -> tuple[str, str, int]:
+    """The line in scope, the order it may be unmatched from, and how often it was unmatched before."""
+    with services.transaction() as session:
+        row = visible_line(session, scope_for(session, actor), bank_ref)
+        number = row.order_number
+        check_unmatch(row.bank_ref, row.status, number, order_status(session, number) if number else None)
+        assert number is not None  # check_unmatch refused a line matched to nothing
+        return row.bank_ref, number, len([e for e in line_events(session, row) if e.action == "unmatch"])
+
+
 async def attach_slip(services: Services, actor: Actor, number: str, upload: Upload, amount: str, paid_on: str,
                       request_id: str | None = None) -> OrderView:
     """底单: the rep files the customer's remittance slip against the order, with what it claims.
-    Everything that needs no file is checked before the file is received."""
+    Everything that needs no file is checked before the file is received; the role before anything else."""
+    check_role(Action.SLIP, actor, f"order {number}")
     claimed = parse_amount(amount, "amount on the slip")
     day = parse_day(paid_on, "date on the slip")
-    with services.transaction() as session:
-        number = visible_order_number(session, scope_for(session, actor), number)
+    number = await asyncio.to_thread(_visible_number, services, actor, number)
     desk = await _desk(services, request_id, s3=True)
-    now = desk.standing(number)
+    now = await asyncio.to_thread(desk.standing, number)
     check_step(Action.SLIP, now.status, actor, now.parties)
     check_day(day, "date on the slip", not_before=now.signed_on, today=business_date(datetime.now(UTC)))
     async with upload() as path:
@@ -217,3 +252,8 @@ async def attach_slip(services: Services, actor: Actor, number: str, upload: Upl
             lambda staged: SlipInput(actor=actor_ref(actor), staging_key=staged.key, size=staged.size,
                                      sha256=staged.sha256, filename=path.name, claimed_amount=claimed,
                                      claimed_on=day))
+
+
+def _visible_number(services: Services, actor: Actor, number: str) -> str:
+    with services.transaction() as session:
+        return visible_order_number(session, scope_for(session, actor), number)

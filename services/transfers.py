@@ -12,9 +12,9 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from db.models import Application, User, UserPartner
+from db.models import User
 from db.org_repo import scope_for
-from db.warehouse_repo import lock_customer, pool_view
+from db.warehouse_repo import lock_customer, pool_view, transfer_applications
 from domain.errors import InvalidInput, NotFound, Refused
 from domain.fields import clean_text
 from domain.people import Actor, Role
@@ -100,13 +100,6 @@ def applications(services: Services, actor: Actor, *, status: str = "FILED", lim
     if wanted not in STATUSES:
         raise InvalidInput(f"status '{status}' is not one of: {', '.join(STATUSES)}")
     with services.transaction() as session:
-        scope = scope_for(session, actor)
-        stmt = select(Application).where(Application.status == wanted)
-        if scope.own_only:
-            stmt = stmt.where(Application.rep == scope.own_only)
-        elif not scope.everything:
-            stmt = stmt.where(Application.rep.in_(select(UserPartner.username)
-                                                  .where(UserPartner.partner_code.in_(scope.partners))))
-        rows = session.scalars(stmt.order_by(Application.filed_at, Application.id).limit(limit).offset(offset))
         return [{"application": a.id, "customer": a.customer_id, "rep": a.rep, "reason": a.reason,
-                 "status": a.status, "decision": a.decision} for a in rows]
+                 "status": a.status, "decision": a.decision}
+                for a in transfer_applications(session, scope_for(session, actor), wanted, limit, offset)]

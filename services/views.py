@@ -39,18 +39,23 @@ def inbox(services: Services, actor: Actor) -> dict[str, Any]:
 
 
 def parse_month(text: str) -> tuple[int, int]:
+    """(year, month) of a YYYY-MM text, in the years every date input accepts (api.deps.Day: 1900..9000), which
+    both databases store and compare alike; the month after December 9999 would not be a date at all."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise InvalidInput(f"month '{text}' is not in the form YYYY-MM")
-    return int(match.group(1)), int(match.group(2))
+    year = int(match.group(1))
+    if not 1900 <= year <= 9000:
+        raise InvalidInput(f"month '{text}' must lie between 1900-01 and 9000-12")
+    return year, int(match.group(2))
 
 
 def credits(services: Services, actor: Actor, rep: str | None = None, month: str | None = None,
             limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     """Commission credits of effective orders in the actor's scope, oldest effective first: a rep sees only their
     own (whatever `rep` says), a scoped role its partners', the all-partner roles everyone's."""
-    period = parse_month(month) if month else None
     require(actor, Perm.SEE_CREDITS, "see commission credits")
+    period = parse_month(month) if month else None
     with services.transaction() as session:
         visible = scope_for(session, actor)
         stmt = select(Credit).order_by(Credit.effective_on, Credit.order_number)

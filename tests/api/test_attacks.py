@@ -166,8 +166,6 @@ async def test_guessed_customer_ids_answer_like_missing_ones(world: ApiHarness) 
     assert _store(api) == before
 
 
-@pytest.mark.xfail(strict=True, reason="services/orders.py:_check_signing_customer answers 409 for a customer held "
-                                       "outside the signer's scope and 404 for a missing one: an existence oracle")
 async def test_signing_for_a_guessed_customer_answers_like_a_missing_one(world: ApiHarness) -> None:
     alice = world.client("alice")
     before = _store(world)

@@ -70,11 +70,15 @@ async def test_tokens_list_and_revoke_only_ones_own(api: ApiHarness) -> None:
 
 async def test_secrets_stay_out_of_logs_and_bodies(api: ApiHarness, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    token = api.token("amy")
+    api.token("amy")  # sets amy's password
     anon = api.client()
-    await anon.post("/auth/login", json={"username": "amy", "password": PASSWORD})
-    await anon.post("/auth/login", json={"username": "amy", "password": "a wrong one, typed"})
-    await api.client("amy").get("/auth/whoami")
+    # The token checked is the one the app itself issued and answered, then carried back in by the client.
+    issued = await anon.post("/auth/login", json={"username": "amy", "password": PASSWORD})
+    token = issued.json()["token"]
+    assert issued.status_code == 200 and token.startswith("oft_")
+    assert (await anon.post("/auth/login", json={"username": "amy", "password": "a wrong one, typed"})
+            ).status_code == 401
+    assert (await api.client(token=token).get("/auth/whoami")).status_code == 200
     logged = caplog.text
     assert token not in logged and PASSWORD not in logged and "a wrong one, typed" not in logged
     assert "GET /auth/whoami 200 amy" in logged

@@ -81,3 +81,58 @@ async def test_orders_over_http(api: ApiHarness):
     assert (await api.client().get("/orders")).status_code == 401
     openapi = (await api.client().get("/openapi.json")).json()
     assert "/orders/{number}/scan" in openapi["paths"]
+
+
+async def test_a_step_retried_under_its_key_answers_as_the_first_attempt(api: ApiHarness):
+    """A reply lost after the step succeeded: the retry, under the same key, gets the same answer even though
+    the order has moved on since (its own checks would now refuse it), and a scan is not received again."""
+    amy, alice, olga, fay = (api.client(u) for u in ("amy", "alice", "olga", "fay"))
+    assert (await amy.post("/orders", json={"rep": "alice", "number": "BJ100011"})).status_code == 201
+    signed = await alice.post("/orders/BJ100011/sign", json={"customer": 1, "product": "p", "kind": "new",
+                                                            "amount": "100"})
+    assert signed.status_code == 200, signed.text
+    assert (await amy.post("/orders/BJ100011/receive")).status_code == 200
+    approved = await amy.post("/orders/BJ100011/approve", headers={"Idempotency-Key": "approve-1"})
+    assert approved.status_code == 200 and approved.json()["status"] == "AWAITING_SCAN", approved.text
+    scanned = await amy.put("/orders/BJ100011/scan", params={"filename": "s.pdf"}, content=pdf_bytes(3000),
+                            headers={"Content-Type": "application/pdf", "Idempotency-Key": "scan-1"})
+    assert scanned.status_code == 200 and scanned.json()["status"] == "SECOND_REVIEW", scanned.text
+    again = await amy.post("/orders/BJ100011/approve", headers={"Idempotency-Key": "approve-1"})
+    assert again.status_code == 200 and again.json() == approved.json(), again.text
+    assert (await olga.post("/orders/BJ100011/approve", json={"location": "Cabinet 1"})).status_code == 200
+    today = business_date(datetime.now(UTC)).isoformat()
+    paid = await fay.post("/orders/BJ100011/pay", json={"amount": "100", "paid_on": today})
+    assert paid.status_code == 200 and paid.json()["status"] == "EFFECTIVE", paid.text
+    for _ in range(2):
+        again = await amy.put("/orders/BJ100011/scan", params={"filename": "s.pdf"}, content=pdf_bytes(3000),
+                              headers={"Content-Type": "application/pdf", "Idempotency-Key": "scan-1"})
+        assert again.status_code == 200 and again.json() == scanned.json(), again.text
+        again = await amy.post("/orders/BJ100011/approve", headers={"Idempotency-Key": "approve-1"})
+        assert again.status_code == 200 and again.json() == approved.json(), again.text
+    listed = api.services.s3().list_objects_v2(Bucket=api.services.settings.s3_bucket, Prefix="staging/")
+    assert listed.get("KeyCount", 0) == 0, listed.get("Contents")
+    # A new key is a new request, checked against the order as it stands.
+    fresh = await amy.post("/orders/BJ100011/approve", headers={"Idempotency-Key": "approve-2"})
+    assert fresh.status_code == 409 and "is EFFECTIVE" in fresh.json()["message"], fresh.text
+    assert (await alice.get("/orders/BJ100011")).json()["scans"] == paid.json()["scans"]
+
+
+async def test_a_role_that_may_not_take_a_step_learns_nothing_of_the_order(api: ApiHarness):
+    """The approval group's scope is everything, but it takes no step: the role is refused before the order is
+    looked up, so an order that exists and one that does not get the same 403."""
+    amy, gao = api.client("amy"), api.client("gao")
+    assert (await amy.post("/orders", json={"rep": "alice", "number": "BJ100021"})).status_code == 201
+    for method, step, kwargs in (
+            ("POST", "/receive", {}), ("POST", "/approve", {}),
+            ("POST", "/reject", {"json": {"reasons": ["missing_stamp"], "note": "x"}}),
+            ("POST", "/sign", {"json": {"customer": 1, "product": "p", "kind": "new", "amount": "1"}}),
+            ("POST", "/lost", {"json": {"note": "x"}}), ("POST", "/reissue", {"json": {"new_number": "BJ100500"}}),
+            ("PUT", "/scan", {"params": {"filename": "s.pdf"}, "content": pdf_bytes(3000)})):
+        there = await gao.request(method, f"/orders/BJ100021{step}", **kwargs)
+        gone = await gao.request(method, f"/orders/BJ100999{step}", **kwargs)
+        assert there.status_code == gone.status_code == 403, (step, there.text, gone.text)
+        assert there.text == gone.text.replace("BJ100999", "BJ100021"), (step, there.text, gone.text)
+    # Issuing: no mapping of the number ranges by a role that may not issue.
+    for number in ("BJ100022", "BJ999999"):
+        answer = await gao.post("/orders", json={"rep": "alice", "number": number})
+        assert answer.status_code == 403 and f"may not issue order {number}" in answer.json()["message"], answer.text

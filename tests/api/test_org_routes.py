@@ -38,9 +38,11 @@ def test_accounts_over_http(signed_in: SignedIn) -> None:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_org_file_is_a_yaml_body_for_a_director(signed_in: SignedIn) -> None:
     body = ORG_FILE.read_bytes()
-    dora = signed_in("dora")
-    assert signed_in("mike").put("/org", content=body, headers={"Content-Type": "application/yaml"}
-                                 ).status_code == 403
+    dora, mike = signed_in("dora"), signed_in("mike")
+    assert mike.put("/org", content=body, headers={"Content-Type": "application/yaml"}).status_code == 403
+    # The role is checked before the body is received: no size limit is told to who may not send the file.
+    refused = mike.put("/org", content=b"#" * (1024 * 1024 + 1), headers={"Content-Type": "application/yaml"})
+    assert (refused.status_code, refused.json()["error"]) == (403, "forbidden")
     loaded = dora.put("/org", content=body, params={"filename": "../../etc/org.yaml"},
                       headers={"Content-Type": "application/yaml"})
     assert loaded.json() == {"partners": 2, "users": 16, "deactivated": []}
@@ -61,6 +63,12 @@ def test_views_and_ops_over_http(signed_in: SignedIn) -> None:
     assert report["counts"] == [] and "Status funnel" in report["html"]
     assert signed_in("hank").get("/ops/report", params={"partner": "SH"}).json() == {
         "error": "not_found", "message": "there is no partner SH"}
-    assert olga.get("/credits", params={"month": "2026-13"}).status_code == 422
+    fay = signed_in("fay")
+    for month in ("2026-13", "abc", "9999-12"):  # the service's own words, not the query parser's
+        bad = fay.get("/credits", params={"month": month})
+        assert (bad.status_code, bad.json()["error"]) == (422, "invalid")
+        assert bad.json()["message"].startswith(f"month '{month}' "), bad.json()
+    assert fay.get("/credits", params={"month": "2026-0" + "1" * 20}).status_code == 422  # max_length
+    assert olga.get("/credits", params={"month": "abc"}).status_code == 403  # the permission comes first
     assert signed_in("alice").get("/credits").json() == []
     assert signed_in("amy").get("/credits").status_code == 403

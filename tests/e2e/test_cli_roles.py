@@ -70,7 +70,7 @@ def test_accounts_teams_and_deactivation(stack: Stack):
     inbox = stack.json("inbox", user="sam")
     assert [(r["number"], r["pending"]) for r in inbox["orders"]] == [("BJ100005", "bob (deactivated)")]
     # Reloading the org file keeps the history and reactivates only who it lists.
-    assert "needs an active channel director" in stack.run("org", "load", str(ROOT / "examples" / "org.yaml"),
+    assert "lacks the 'reload_org' permission" in stack.run("org", "load", str(ROOT / "examples" / "org.yaml"),
                                                            user="mike", expect=4).stderr
     reloaded = stack.json("org", "load", str(ROOT / "examples" / "org.yaml"), user="dora")
     assert "dan" in reloaded["deactivated"]

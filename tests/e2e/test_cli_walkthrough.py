@@ -109,7 +109,7 @@ def test_the_cli_exit_codes(stack: Stack, tmp_path: Path):
     again = stack.run("order", "issue", "BJ100002", "--to", "alice", user="amy", expect=3)
     assert "already been issued" in again.stderr
     outside = stack.run("order", "issue", "BJ999999", "--to", "alice", user="amy", expect=3)
-    assert "outside every partner's number range" in outside.stderr
+    assert "not in a number range of your partners" in outside.stderr
     early = stack.run("order", "receive", "BJ100002", user="amy", expect=3)
     assert "is ISSUED; 'receive' needs it to be AWAITING_ORIGINAL" in early.stderr
     # 4: not permitted (the wrong role), or not signed in
@@ -150,7 +150,7 @@ def test_the_cli_exit_codes(stack: Stack, tmp_path: Path):
     try:
         done = subprocess.run([CLI, "order", "receive", "BJ100002"], env=_via(stack, down, "amy"), capture_output=True,
                               text=True, timeout=60)
-        assert done.returncode == 1 and "Temporal is not reachable at" in done.stderr, done.stderr
+        assert done.returncode == 1 and "Temporal is not reachable" in done.stderr, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
         # Showing an order reads the read model, so it still answers while Temporal is down.
         shown = subprocess.run([CLI, "--json", "order", "show", "BJ100002"], env=_via(stack, down, "olga"),

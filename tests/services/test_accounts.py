@@ -4,6 +4,7 @@ one-time setup code, and closing an account (its tokens die, its customers go to
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.auth_models import SetupCode
 from db.engine import unit_of_work
 from db.models import Customer, OrgChange, User
+from db.org_repo import set_active
 from db.warehouse_repo import add_note
 from domain.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted, Refused
 from domain.people import Actor
@@ -57,7 +59,7 @@ def test_opening_an_account_answers_a_setup_code_once_that_sets_the_first_passwo
                              ).actor.username == "dan"
     with pytest.raises(NotAuthenticated):  # the code was for one use
         auth.complete_setup(services, "dan", code, "another good password", "127.0.0.1")
-    with pytest.raises(Refused, match="already exists and is active"):
+    with pytest.raises(Refused, match="^username dan is taken$"):
         accounts.open_account(services, actor("mike"), "dan", "Dan", "BJ", ["天津"])
 
 
@@ -65,24 +67,57 @@ def test_opening_an_account_answers_a_setup_code_once_that_sets_the_first_passwo
     ("mary", "BJ", ["北京"], NotPermitted, "partner BJ: outside the user's scope"),
     ("sam", "BJ", ["北京"], NotPermitted, "lacks the 'open_account' permission"),
     ("mike", "BJ", ["上海"], NotPermitted, "regions outside its own: 上海"),
-    ("mike", "XX", ["北京"], InvalidInput, "there is no partner XX"),
+    # The permission and the scope are checked before any lookup: no partner's existence is told to those who
+    # may not open accounts for it.
+    ("mike", "XX", ["北京"], NotPermitted, "partner XX: outside the user's scope"),
+    ("sam", "XX", ["北京"], NotPermitted, "lacks the 'open_account' permission"),
+    ("fay+open_account", "XX", ["北京"], InvalidInput, "there is no partner XX"),  # scope: every partner
 ])
 def test_opening_outside_the_rules_is_refused_and_changes_nothing(services: Services, actor: Load, who: str,
                                                                   partner: str, regions: list[str],
                                                                   error: type[Exception], message: str) -> None:
     before = _users(services)
+    name, _, grant = who.partition("+")
+    opener = replace(actor(name), grants=frozenset({grant} - {""}))
     with pytest.raises(error, match=message):
-        accounts.open_account(services, actor(who), "eve", "Eve", partner, regions)
+        accounts.open_account(services, opener, "eve", "Eve", partner, regions)
     assert _users(services) == before
     with services.transaction() as session:
         assert session.scalar(select(func.count()).select_from(SetupCode)) == 0
 
 
+def test_only_a_closed_rep_of_a_partner_in_scope_is_reopened_and_any_other_name_is_taken(
+        services: Services, actor: Load, sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as session:
+        for name in ("carol", "bob", "hank"):  # SH's rep, BJ's rep, BJ's HQ representative: all closed
+            user = session.get(User, name)
+            assert user is not None
+            set_active(session, user, False, "dora", datetime.now(UTC))
+    before = _users(services)
+    # A rep's scope is their own name: taking over another partner's closed rep would show its orders and credits.
+    for who, name, partner, region in [("mike", "carol", "BJ", "北京"), ("mary", "bob", "SH", "上海"),
+                                       ("mike", "hank", "BJ", "北京"), ("mike", "alice", "BJ", "北京"),
+                                       ("mike", "mary", "BJ", "北京")]:
+        with pytest.raises(Refused) as taken:
+            accounts.open_account(services, actor(who), name, "Someone", partner, [region])
+        assert taken.value.message == f"username {name} is taken", (who, name)
+    assert _users(services) == before
+    with services.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(SetupCode)) == 0
+
+    reopened = accounts.open_account(services, actor("mike"), "bob", "Bob Li", "BJ", ["北京"], "sam")
+    assert reopened["setup_code"] and dict(_users(services))["bob"] is True
+    with services.transaction() as session:
+        assert session.get(SetupCode, "bob") is not None
+
+
 def test_a_malformed_username_or_unknown_supervisor_is_invalid(services: Services, actor: Load) -> None:
     with pytest.raises(InvalidInput, match="lower-case letters"):
         accounts.open_account(services, actor("mike"), "Eve/../x", "Eve", "BJ", ["北京"])
-    with pytest.raises(InvalidInput, match="no user 'ghost' to report to"):
-        accounts.open_account(services, actor("mike"), "eve", "Eve", "BJ", ["北京"], "ghost")
+    # A rep reports to an active supervisor of their own partner; any other name gets the same answer.
+    for boss in ("ghost", "carol", "mike", "alice"):
+        with pytest.raises(InvalidInput, match=f"'{boss}' is not an active sales supervisor of partner BJ"):
+            accounts.open_account(services, actor("mike"), "eve", "Eve", "BJ", ["北京"], boss)
 
 
 def test_closing_an_account_revokes_its_tokens_and_pools_its_customers(services: Services, actor: Load) -> None:

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2.exceptions import VerifyMismatchError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.auth_models import ApiToken, AuthEvent, Credential, SignInFailures
+from db.auth_models import ApiToken, AuthEvent, Credential, SetupCode, SignInFailures
 from db.engine import unit_of_work
 from db.models import User
-from db.org_repo import set_active
+from db.org_repo import save_user, set_active
 from domain.errors import InvalidInput, NotAuthenticated, NotFound, Throttled
 from domain.signin import LockPolicy, new_token, well_formed
+from orderflow.orgfile import read_org_file
 from orderflow.settings import Settings
 from services import auth
 from services.context import Services
+from tests.integration.conftest import ORG_FILE
 
 PASSWORD = "correct horse battery"
 
@@ -194,3 +201,158 @@ def test_an_expired_setup_code_is_refused(services: Services) -> None:
         session.get(SetupCode, "gao").expires_at = datetime.now(UTC) - timedelta(seconds=1)  # type: ignore[union-attr]
     with pytest.raises(NotAuthenticated):
         auth.complete_setup(services, "gao", code, "a long new passphrase", None)
+
+
+def _at_once(count: int, attempt: Callable[[int], object]) -> list[object]:
+    """`attempt(0) ... attempt(count - 1)`, each on its own thread, released together; what each answered or raised."""
+    start = threading.Barrier(count)
+
+    def run(i: int) -> object:
+        start.wait()
+        try:
+            return attempt(i)
+        except Exception as err:  # noqa: BLE001 - the answer under test
+            return err
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def test_concurrent_guesses_get_no_more_verdicts_than_the_threshold(services: Services) -> None:
+    threshold = services.settings.signin_account_failures
+    answers = _at_once(2 * threshold, lambda i: auth.login(services, "alice", f"guess number {i}", "10.0.0.1", "x"))
+    kinds = [type(a) for a in answers]
+    assert kinds.count(NotAuthenticated) == threshold and kinds.count(Throttled) == threshold, answers
+    with services.transaction() as session:
+        row = session.get(SignInFailures, "user:alice")
+        assert row is not None and row.failures == threshold and row.locked_until is not None
+        address = session.get(SignInFailures, "addr:10.0.0.1")
+        assert address is not None and address.failures == threshold  # refused attempts count under no key
+    assert _events(services, "alice").count("login_failed") == threshold
+    assert _events(services, "alice").count("refused_locked") == threshold
+
+
+def test_a_right_password_takes_its_attempt_back_from_the_address(services: Services) -> None:
+    for i in range(5):  # one short of the address's threshold (6)
+        with pytest.raises(NotAuthenticated):
+            auth.login(services, f"user{i}", "guess", "10.6.6.6", "x")
+    auth.login(services, "bob", PASSWORD, "10.6.6.6", "x")  # the 6th attempt locked the address, then was right
+    with services.transaction() as session:
+        row = session.get(SignInFailures, "addr:10.6.6.6")
+        assert row is not None and (row.failures, row.locked_until) == (5, None)
+        detail = session.scalars(select(AuthEvent.detail).where(AuthEvent.event == "login")).one()
+        assert "lifted the lock it had set (addr)" in (detail or "")
+    auth.login(services, "amy", PASSWORD, "10.6.6.6", "x")  # so the address is still open to the right password
+    auth.login(services, "amy", PASSWORD, "10.8.8.8", "x")
+    with services.transaction() as session:
+        assert session.get(SignInFailures, "addr:10.8.8.8") is None  # a right password leaves nothing behind
+    with pytest.raises(NotAuthenticated):  # and a 6th failure locks it
+        auth.login(services, "user5", "guess", "10.6.6.6", "x")
+    with pytest.raises(Throttled):
+        auth.login(services, "bob", PASSWORD, "10.6.6.6", "x")
+
+
+class _SlowHasher:
+    """Stands in for argon2: counts hashes and how many run at once."""
+
+    def __init__(self) -> None:
+        self.guard = threading.Lock()
+        self.running = self.most = self.hashes = 0
+
+    def _work(self) -> None:
+        with self.guard:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.2)
+        with self.guard:
+            self.running -= 1
+
+    def hash(self, password: str) -> str:
+        with self.guard:
+            self.hashes += 1
+        self._work()
+        return f"$fake${password}"
+
+    def verify(self, stored: str, password: str) -> bool:
+        self._work()
+        if stored != f"$fake${password}":
+            raise VerifyMismatchError
+        return True
+
+    def check_needs_rehash(self, stored: str) -> bool:
+        return False
+
+
+@pytest.fixture
+def slow_hasher(monkeypatch: pytest.MonkeyPatch) -> _SlowHasher:
+    fake = _SlowHasher()
+    monkeypatch.setattr(auth, "_hasher", lambda: fake)
+    monkeypatch.setattr(auth, "_dummy_hash", lambda: "$fake$dummy")  # leaves the real one's cache alone
+    return fake
+
+
+def test_argon2_runs_at_most_four_at_once_whoever_asks(services: Services, slow_hasher: _SlowHasher) -> None:
+    resetting = ("sam", "mary", "carol", "dora")
+
+    def attempt(i: int) -> object:
+        if i < len(resetting):
+            return auth.set_password(services, resetting[i], "a long new passphrase", by="admin")
+        return auth.login(services, f"ghost{i}", "a guess", f"10.2.{i}.1", "x")
+
+    answers = _at_once(12, attempt)
+    assert [type(a) for a in answers[4:]] == [NotAuthenticated] * 8
+    assert 2 <= slow_hasher.most <= 4
+
+
+def test_a_wrong_setup_code_costs_no_password_hash(services: Services, slow_hasher: _SlowHasher) -> None:
+    with services.transaction() as session:
+        code = auth.issue_setup_code(session, "olga", by="dora", days=7)
+    with pytest.raises(NotAuthenticated):
+        auth.complete_setup(services, "olga", "AAAA-BBBB-CCCC", "a long new passphrase", None)
+    assert slow_hasher.hashes == 0
+    auth.complete_setup(services, "olga", code, "a long new passphrase", None)
+    assert slow_hasher.hashes == 1
+
+
+def test_a_setup_code_used_as_a_reset_revokes_the_live_tokens(services: Services) -> None:
+    issued = auth.login(services, "amy", PASSWORD, None, "x")
+    with services.transaction() as session:
+        code = auth.issue_setup_code(session, "amy", by="admin", days=1)
+    auth.complete_setup(services, "amy", code, "a brand new passphrase", None)
+    with pytest.raises(NotAuthenticated):
+        auth.authenticate(services, issued["token"])
+    with services.transaction() as session:
+        row = session.get(ApiToken, issued["token_id"])
+        assert row is not None and row.revoked_reason == "password set with a setup code"
+        detail = session.scalars(select(AuthEvent.detail).where(AuthEvent.event == "password_set",
+                                                                AuthEvent.username == "amy")
+                                 .order_by(AuthEvent.id.desc())).first()
+        assert "1 tokens revoked" in (detail or "")
+    auth.login(services, "amy", "a brand new passphrase", None, "x")
+
+
+def test_deactivation_ends_every_way_in_and_reactivation_revives_none(services: Services) -> None:
+    issued = auth.login(services, "bob", PASSWORD, None, "x")
+    with services.transaction() as session:
+        code = auth.issue_setup_code(session, "bob", by="admin", days=1)
+    with unit_of_work(services.sessions) as session:
+        user = session.get(User, "bob")
+        assert user is not None
+        set_active(session, user, False, "mike", datetime.now(UTC))
+    with pytest.raises(NotAuthenticated):
+        auth.authenticate(services, issued["token"])
+    with services.transaction() as session:
+        assert session.get(Credential, "bob") is None and session.get(SetupCode, "bob") is None
+        event = session.scalars(select(AuthEvent).where(AuthEvent.event == "deactivated")).one()
+        assert (event.username, event.detail) == ("bob", "deactivated by mike: 1 tokens revoked, password and "
+                                                         "setup code removed")
+    _, users = read_org_file(ORG_FILE)
+    with unit_of_work(services.sessions) as session:  # reactivated, as an org reload or a reopening does
+        save_user(session, next(u for u in users if u.username == "bob"), "mike", datetime.now(UTC))
+    with pytest.raises(NotAuthenticated) as old_password:
+        auth.login(services, "bob", PASSWORD, None, "x")
+    assert old_password.value.message == auth.WRONG
+    with pytest.raises(NotAuthenticated):
+        auth.complete_setup(services, "bob", code, "a long new passphrase", None)
+    auth.set_password(services, "bob", "a long new passphrase", by="admin")
+    auth.login(services, "bob", "a long new passphrase", None, "x")

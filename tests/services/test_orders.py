@@ -4,8 +4,10 @@ and the Idempotency-Key is the update id."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,13 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.client import Client, WorkflowUpdateFailedError
+from sqlalchemy import select
+from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.orders import OrderActivities
 from db.customer_repo import add_customer
 from db.engine import create_schema, make_engine, session_factory, unit_of_work
+from db.models import Order, User
+from db.order_repo import list_orders as stored_orders
 from db.org_repo import load_actor, load_org
 from domain.errors import ErrorKind, InvalidInput, NotFound, NotPermitted, Refused
 from domain.fields import business_date
@@ -32,7 +38,6 @@ from orderflow.settings import Settings
 from orderflow.temporal import init_namespace
 from services import orders
 from services.context import Services, build_services
-from services.failures import as_domain_error
 from tests.helpers import ASSISTANT, entry, pdf_bytes, record
 from worker import build_worker
 
@@ -126,8 +131,12 @@ async def test_an_order_goes_from_issue_to_effective(services: Services, tmp_pat
     scan.write_bytes(pdf_bytes(5000))
     scanned = await orders.scan(services, amy, number, file_source(scan))
     assert [s.key for s in scanned.scans] == [f"orders/BJ/{number}/scan-v1.pdf"]
-    with pytest.raises(InvalidInput, match="the second review records where the original is filed"):
+    # Said for every client of the API, not in one client's flags.
+    with pytest.raises(InvalidInput, match="^the second review records where the original is filed: give its "
+                                           "location$"):
         await orders.review(services, olga, number)
+    with pytest.raises(InvalidInput, match="^a modification changes the amount or the product: give at least one$"):
+        await orders.modify(services, olga, number, "typo")
     await orders.modify(services, olga, number, "typo", product="Yellow pages, renewal")
     await orders.review(services, olga, number, location="Cabinet 3")
     with pytest.raises(InvalidInput, match="payment date 'yesterday' is not a date"):
@@ -210,6 +219,16 @@ async def test_lists_are_scoped_filtered_and_paged(services: Services):
         orders.list_orders(services, who(services, "olga"), status="done")
     with pytest.raises(NotPermitted, match="lacks the 'see_orders' permission"):
         orders.list_orders(services, who(services, "gao"))
+    # Orders updated at the same moment keep one order, by number, so pages neither repeat nor skip one; and
+    # the page is cut in the query, not after fetching everything before it.
+    await orders.issue(services, amy, "alice", "BJ100200")
+    with services.transaction() as session:
+        for order in session.scalars(select(Order).where(Order.partner_code == "BJ")):
+            order.updated_at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert numbers("amy") == ["BJ100200", "BJ100201", "BJ100202", "BJ100203"]
+    assert numbers("amy", limit=2, offset=1) == ["BJ100201", "BJ100202"]
+    with services.transaction() as session:
+        assert [o.number for o in stored_orders(session, partners={"BJ"}, limit=1, offset=3)] == ["BJ100203"]
 
 
 async def test_a_scan_is_refused_before_its_file_is_received_or_staged(services: Services, tmp_path: Path):
@@ -234,19 +253,38 @@ async def test_a_scan_is_refused_before_its_file_is_received_or_staged(services:
     assert orders.show_order(services, amy, "BJ100301").status is OrderStatus.AWAITING_SCAN
 
 
-async def test_a_step_retried_under_its_key_is_applied_once(services: Services):
+async def test_a_step_retried_under_its_key_is_applied_once(services: Services, tmp_path: Path):
     amy, alice = who(services, "amy"), who(services, "alice")
     await orders.issue(services, amy, "alice", "BJ100401")
     await orders.sign(services, alice, "BJ100401", 1, "p", "new", "100")
     first = await orders.receive(services, amy, "BJ100401", key="receive-BJ100401")
     again = await orders.receive(services, amy, "BJ100401", key="receive-BJ100401")
     assert again.timeline == first.timeline and first.status is OrderStatus.FIRST_REVIEW
-    # A new key is a new request: the workflow's validator refuses it, and the API says so as a refusal.
-    with pytest.raises(WorkflowUpdateFailedError) as caught:
+    # A new key is a new request: refused, as the workflow's validator would refuse it.
+    with pytest.raises(Refused) as caught:
         await orders.receive(services, amy, "BJ100401", key="receive-BJ100401-b")
-    said = as_domain_error(services.settings, caught.value)
-    assert said is not None and said.kind is ErrorKind.REFUSED
-    assert "is FIRST_REVIEW; 'receive' needs it to be AWAITING_ORIGINAL" in said.message
+    assert caught.value.kind is ErrorKind.REFUSED
+    assert "is FIRST_REVIEW; 'receive' needs it to be AWAITING_ORIGINAL" in caught.value.message
+    # Steps whose own checks the first attempt's success would fail answer the retry as the first attempt too:
+    # the review, the scan (without receiving the file again) and the reissue.
+    first = await orders.review(services, amy, "BJ100401", key="review-BJ100401")
+    assert first.status is OrderStatus.AWAITING_SCAN
+    assert await orders.review(services, amy, "BJ100401", key="review-BJ100401") == first
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(pdf_bytes(3000))
+    opened: list[Path] = []
+    first = await orders.scan(services, amy, "BJ100401", file_source(scan, opened), key="scan-BJ100401")
+    assert await orders.scan(services, amy, "BJ100401", file_source(scan, opened), key="scan-BJ100401") == first
+    assert opened == [scan] and staged_keys(services) == []  # the retry received and staged nothing
+    await orders.issue(services, amy, "alice", "BJ100402")
+    await orders.sign(services, alice, "BJ100402", 1, "p", "new", "100")
+    await orders.report_lost(services, alice, "BJ100402", "lost in the post")
+    first = await orders.reissue(services, amy, "BJ100402", "BJ100403", key="reissue-BJ100402")
+    assert first.status is OrderStatus.REISSUED
+    assert await orders.reissue(services, amy, "BJ100402", "BJ100403", key="reissue-BJ100402") == first
+    # A step refused by the workflow's validator leaves no update behind: its retry is checked afresh.
+    with pytest.raises(Refused, match="is REISSUED"):
+        await orders.receive(services, amy, "BJ100402", key="reissue-BJ100402-b")
 
 
 @dataclass
@@ -264,6 +302,17 @@ class Recorded:
             async def execute_update(self, update: Any, inp: Any, id: str | None = None) -> Any:  # noqa: A002
                 recorder.updates.append((workflow_id, update.__name__, id))
                 return {"answered": update.__name__}
+
+            def get_update_handle(self, update_id: str, result_type: Any = None) -> Any:
+                sent = [name for wid, name, uid in recorder.updates if (wid, uid) == (workflow_id, update_id)]
+
+                class Update:
+                    async def result(self) -> Any:
+                        if not sent:
+                            raise RPCError(f'update "{update_id}" not found', RPCStatusCode.NOT_FOUND, b"")
+                        return {"answered": sent[0]}
+
+                return Update()
 
         return Handle()
 
@@ -288,6 +337,9 @@ async def test_the_idempotency_key_is_sent_as_the_update_id(standin: tuple[Servi
     await orders.sign(services, alice, "BJ100001", 1, "p", "new", "100")
     assert recorded.updates == [("order-BJ100001", "sign", "req-1"), ("order-BJ100001", "report_lost", "req-2"),
                                 ("order-BJ100001", "sign", None)]
+    # A known key is answered from Temporal's record of its update, and nothing is sent again.
+    assert await orders.sign(services, alice, "BJ100001", 1, "p", "new", "100", key="req-1") == {"answered": "sign"}
+    assert len(recorded.updates) == 3
     # The scope is checked first, key or no key: nothing is sent for an order outside it.
     with pytest.raises(NotFound, match="^there is no order BJ100001$"):
         await orders.receive(services, who(services, "sue"), "BJ100001", key="req-3")
@@ -296,3 +348,108 @@ async def test_the_idempotency_key_is_sent_as_the_update_id(standin: tuple[Servi
     with pytest.raises(Refused, match="'receive' needs it to be AWAITING_ORIGINAL"):
         await orders.receive(services, who(services, "amy"), "BJ100001")
     assert len(recorded.updates) == 3
+
+
+async def test_the_role_is_checked_before_the_order_is_looked_up(services: Services, tmp_path: Path):
+    """The approval group's scope is everything but it takes no step: an order that exists and one that does
+    not get the same refusal, word for word; and a role that may not issue cannot map the number ranges."""
+    amy, gao = who(services, "amy"), who(services, "gao")
+    await orders.issue(services, amy, "alice", "BJ100501")
+    opened: list[Path] = []
+    today = business_date(datetime.now(UTC)).isoformat()
+    steps: dict[str, Callable[[str], Awaitable[Any]]] = {
+        "sign": lambda n: orders.sign(services, gao, n, 1, "p", "new", "1"),
+        "receive": lambda n: orders.receive(services, gao, n),
+        "review": lambda n: orders.review(services, gao, n, location="x"),
+        "reject": lambda n: orders.reject(services, gao, n, ["missing_stamp"], "x"),
+        "scan": lambda n: orders.scan(services, gao, n, file_source(tmp_path / "s.pdf", opened)),
+        "pay": lambda n: orders.pay(services, gao, n, "1", today),
+        "correct": lambda n: orders.correct(services, gao, n, "x", amount="1"),
+        "resend": lambda n: orders.resend(services, gao, n, "x"),
+        "modify": lambda n: orders.modify(services, gao, n, "x", amount="1"),
+        "escalation": lambda n: orders.decide_escalation(services, gao, n, False, "x"),
+        "lost": lambda n: orders.report_lost(services, gao, n, "x"),
+        "reissue": lambda n: orders.reissue(services, gao, n, "BJ100599"),
+    }
+    for name, step in steps.items():
+        said = []
+        for number in ("BJ100501", "BJ100598"):
+            with pytest.raises(NotPermitted) as caught:
+                await step(number)
+            said.append(caught.value.message.replace(number, "N"))
+        assert said[0] == said[1] and "may not" in said[0], (name, said)
+    assert opened == []
+    for number in ("BJ100502", "BJ999999", "SH200001"):
+        with pytest.raises(NotPermitted, match=f"^gao .*may not issue order {number}: that needs the"):
+            await orders.issue(services, gao, "alice", number)
+    with pytest.raises(NotPermitted, match="may not issue the next order number"):
+        await orders.issue(services, gao, "alice")
+    assert orders.show_order(services, amy, "BJ100501").status is OrderStatus.ISSUED
+
+
+async def test_every_rep_a_form_cannot_go_to_gets_the_same_answer(services: Services):
+    """Missing, deactivated, not a sales rep, another partner's: an assistant cannot list other staff by name."""
+    amy = who(services, "amy")
+    with services.transaction() as session:
+        session.get(User, "bob").active = False  # type: ignore[union-attr]
+    for number in ("BJ100701", None):
+        said = {}
+        for rep in ("zed", "bob", "fay", "sam", "carol"):
+            with pytest.raises(Refused) as caught:
+                await orders.issue(services, amy, rep, number)
+            said[rep] = caught.value.message
+        shown = number or "BJ100000"
+        assert said == {rep: f"order {shown} can only go to an active sales rep of partner BJ; '{rep}' is not one"
+                        for rep in said}
+    assert orders.list_orders(services, who(services, "olga")) == []
+
+
+async def test_signing_for_a_customer_of_another_partner_answers_like_a_missing_one(services: Services):
+    with services.transaction() as session:
+        theirs = add_customer(session, entry("浦江贸易有限公司", "021-66660007", "021-66660008", region="上海"),
+                              owner="carol", role=Role.SALES, partner="SH", at=datetime.now(UTC)).id
+    await orders.issue(services, who(services, "amy"), "alice", "BJ100801")
+    alice = who(services, "alice")
+    for customer in (theirs, 999999):
+        with pytest.raises(NotFound, match=f"^there is no customer {customer}$"):
+            await orders.sign(services, alice, "BJ100801", customer, "p", "new", "100")
+    assert orders.show_order(services, alice, "BJ100801").status is OrderStatus.ISSUED
+
+
+def _off_the_loop(sessions: Any) -> Any:
+    """A session factory that fails when a session is opened on the event loop's thread."""
+
+    def opened(**kwargs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return sessions(**kwargs)
+        raise AssertionError("a database session was opened on the event loop")
+
+    return opened
+
+
+async def test_the_database_is_never_used_on_the_event_loop(services: Services, tmp_path: Path):
+    """The API's async routes await these: a blocking query on the loop would stall every other request."""
+    guarded = dataclasses.replace(services, sessions=_off_the_loop(services.sessions))
+    amy, alice, olga, fay = (who(services, u) for u in ("amy", "alice", "olga", "fay"))
+    with pytest.raises(Refused, match="'zed' is not one"):
+        await orders.issue(guarded, amy, "zed")  # the next free number: looked up, then the rep refused
+    number = (await orders.issue(guarded, amy, "alice", "BJ100901")).number
+    await orders.issue(guarded, amy, "alice", "BJ100902")
+    await orders.sign(guarded, alice, number, 1, "p", "new", "100")
+    await orders.receive(guarded, amy, number, key="k1")
+    await orders.reject(guarded, amy, number, ["amount_mismatch"], "x")
+    await orders.correct(guarded, alice, number, "fixed", amount="90")
+    await orders.review(guarded, amy, number, key="k2")
+    await orders.review(guarded, amy, number, key="k2")
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(pdf_bytes(3000))
+    await orders.scan(guarded, amy, number, file_source(scan))
+    await orders.modify(guarded, olga, number, "typo", product="q")
+    await orders.review(guarded, olga, number, location="Cabinet 1")
+    assert (await orders.pay(guarded, fay, number, "90", business_date(datetime.now(UTC)).isoformat())
+            ).status is OrderStatus.EFFECTIVE
+    await orders.sign(guarded, alice, "BJ100902", 1, "p", "new", "100")
+    await orders.report_lost(guarded, alice, "BJ100902", "lost")
+    await orders.reissue(guarded, amy, "BJ100902", "BJ100903")

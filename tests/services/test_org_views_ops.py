@@ -3,7 +3,8 @@ only what lies in the actor's scope, and a partner outside it answers like a mis
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -55,7 +56,7 @@ def orders(sessions: sessionmaker[Session]) -> None:
 
 def test_only_an_active_director_reloads_the_org(services: Services, actor: Load) -> None:
     text = ORG_FILE.read_text(encoding="utf-8").replace("  - {username: carol", "  # carol left\n  - {username: xavier")
-    with pytest.raises(NotPermitted, match="needs an active channel director"):
+    with pytest.raises(NotPermitted, match="may not reload the org: a channel manager lacks the 'reload_org'"):
         org.reload_org(services, actor("mike"), text)
     loaded = org.reload_org(services, actor("dora"), text, "org.yaml")
     assert (loaded["partners"], loaded["deactivated"]) == (2, ["carol"])
@@ -63,6 +64,23 @@ def test_only_an_active_director_reloads_the_org(services: Services, actor: Load
         assert session.get(User, "xavier") is not None
     # The bootstrap entry point (the server's admin command) takes a path and needs no actor.
     assert org.load_org_file(services, ORG_FILE, "admin")["deactivated"] == ["xavier"]
+
+
+async def test_an_org_upload_is_refused_before_its_body_is_received(services: Services, actor: Load,
+                                                                   tmp_path: Path) -> None:
+    opened: list[Path] = []
+
+    @asynccontextmanager
+    async def receive() -> AsyncIterator[Path]:
+        opened.append(ORG_FILE)
+        yield ORG_FILE
+
+    for who in ("mike", "alice", "olga"):
+        with pytest.raises(NotPermitted, match="lacks the 'reload_org' permission"):
+            await org.receive_org(services, actor(who), receive, "org.yaml")
+    assert opened == []
+    assert (await org.receive_org(services, actor("dora"), receive, "org.yaml"))["partners"] == 2
+    assert opened == [ORG_FILE]
 
 
 def test_a_bad_org_file_is_named_as_sent_and_changes_nothing(services: Services, actor: Load,
@@ -114,8 +132,15 @@ def test_credits_are_scoped_filtered_by_month_and_paged(services: Services, acto
     assert numbers("fay", limit=1, offset=1) == ["SH200002"]
     with pytest.raises(InvalidInput, match="not in the form YYYY-MM"):
         views.credits(services, actor("fay"), month="2026-13")
+    # The years the database's dates hold: no 500 for the month after December 9999.
+    for month in ("9999-12", "0001-01", "9001-01"):
+        with pytest.raises(InvalidInput, match=f"^month '{month}' must lie between 1900-01 and 9000-12$"):
+            views.credits(services, actor("fay"), month=month)
+    assert numbers("fay", month="9000-12") == numbers("fay", month="1900-01") == []
     with pytest.raises(NotPermitted, match="lacks the 'see_credits' permission"):
         views.credits(services, actor("amy"))
+    with pytest.raises(NotPermitted):  # the permission first: a bad month tells nothing to who may not ask
+        views.credits(services, actor("amy"), month="abc")
 
 
 @pytest.mark.usefixtures("orders")

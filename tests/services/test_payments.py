@@ -5,8 +5,9 @@ the caller's scope answering exactly as a missing one."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -66,9 +67,10 @@ class StandInClient:
 @dataclass
 class StandInS3:
     objects: dict[str, bytes] = field(default_factory=dict)
+    uploaded: dict[str, bytes] = field(default_factory=dict)  # every upload, whether deleted since or not
 
     def upload_file(self, path: str, _bucket: str, key: str, ExtraArgs: Any = None) -> None:  # noqa: N803
-        self.objects[key] = Path(path).read_bytes()
+        self.objects[key] = self.uploaded[key] = Path(path).read_bytes()
 
     def delete_object(self, Bucket: str, Key: str) -> None:  # noqa: N803
         self.objects.pop(Key, None)
@@ -106,6 +108,36 @@ def orders(sessions: sessionmaker[Session]) -> None:
                               pending_role="finance", customer_id=customer, customer_name=name, product="Yellow pages",
                               kind="new", amount=Decimal(amount), signed_on=TODAY - timedelta(days=5), issue_id="i",
                               status_since=now, issued_at=now, updated_at=now))
+
+
+@pytest.fixture
+def on_loop(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What a service does on the event loop's own thread that blocks it (a transaction, reading a whole file):
+    every other request of the API process would wait for it."""
+    blocked: list[str] = []
+
+    def where(what: str) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # a worker thread: fine
+        blocked.append(what)
+
+    transaction, read_bytes = services.transaction, Path.read_bytes
+
+    @contextmanager
+    def guarded() -> Iterator[Session]:
+        where("a transaction")
+        with transaction() as session:
+            yield session
+
+    def guarded_read(self: Path) -> bytes:
+        where(f"reading {self.name}")
+        return read_bytes(self)
+
+    monkeypatch.setattr(services, "transaction", guarded)
+    monkeypatch.setattr(Path, "read_bytes", guarded_read)
+    return blocked
 
 
 def upload(path: Path) -> tuple[Callable[[], Any], list[bool]]:
@@ -309,6 +341,13 @@ async def test_a_slip_is_checked_before_its_file_arrives_and_a_refused_one_leave
             await payments.attach_slip(services, actor("alice"), "BJ100001", receive, amount, day)
         assert opened == []
 
+    # A role that never files slips is told so before any lookup or parsing: not "no such order", not "bad amount".
+    for who, number, amount in [("sue", "BJ100001", "12000"), ("fay", "BJ100001", "-5"), ("sue", "SH200999", "1")]:
+        receive, opened = upload(slip)
+        with pytest.raises(NotPermitted, match="that needs the channel sales role"):
+            await payments.attach_slip(services, actor(who), number, receive, amount, TODAY.isoformat())
+        assert opened == []
+
     view = await payments.attach_slip(services, actor("alice"), "BJ100001", upload(slip)[0], "12000", TODAY.isoformat(),
                                       request_id="req-1")
     assert view.number == "BJ100001"
@@ -316,10 +355,30 @@ async def test_a_slip_is_checked_before_its_file_arrives_and_a_refused_one_leave
     assert (number, update, update_id) == ("BJ100001", "attach_slip", "req-1")
     assert isinstance(inp, SlipInput) and (inp.filename, inp.claimed_amount, inp.claimed_on) == (
         "slip.jpg", Decimal("12000.00"), TODAY)
-    assert list(s3.objects) == [inp.staging_key] and s3.objects[inp.staging_key] == JPEG
+    assert s3.uploaded == {inp.staging_key: JPEG}
+    # The stand-in workflow files nothing, so under an Idempotency-Key the staged copy counts as a retry's
+    # and is dropped (a filed one is promoted by the workflow's activity).
+    assert s3.objects == {}
 
     s3.objects.clear()
     temporal.refuse = Refused("the slip was refused by the order")
     with pytest.raises(Refused):
         await payments.attach_slip(services, actor("alice"), "BJ100001", upload(slip)[0], "12000", TODAY.isoformat())
     assert s3.objects == {}  # the staged copy went with the refusal
+
+
+async def test_no_transaction_or_file_read_runs_on_the_event_loop(
+        services: Services, actor: Callable[[str], Actor], temporal: StandInClient, orders: None,
+        sessions: sessionmaker[Session], tmp_path: Path, on_loop: list[str]) -> None:
+    path = statement(tmp_path, f"{TODAY},12000.00,美来尔工程技术有限公司,1,R1,", f"{TODAY},300.00,张三,4,R2,")
+    report = await payments.import_statement(services, actor("fay"), upload(path)[0])
+    assert [(o.bank_ref, o.status.value) for o in report.outcomes] == [("R1", "matched"), ("R2", "unmatched")]
+    with unit_of_work(sessions) as session:  # what the workflow's activity records once the payment is applied
+        claim_line(session, "R1", "BJ100001", "fay", "auto", datetime.now(UTC))
+    await payments.unmatch_line(services, actor("fay"), "R1", "wrong customer")
+    await payments.match_line(services, actor("fay"), "R2", "BJ100001")
+    slip = tmp_path / "slip.jpg"
+    slip.write_bytes(JPEG)
+    await payments.attach_slip(services, actor("alice"), "BJ100001", upload(slip)[0], "12000", TODAY.isoformat())
+    assert [update for _, update, _, _ in temporal.sent] == ["pay", "unmatch", "pay", "attach_slip"]
+    assert on_loop == []

@@ -84,3 +84,11 @@ def test_the_image_holds_every_package_the_project_installs():
     copied = set(re.findall(r"^COPY (\w+) \1$", (ROOT / "Dockerfile").read_text(encoding="utf-8"), re.M))
     assert packages <= copied, f"not in the image: {packages - copied}"
     assert SERVICES["api"]["command"] == ["orderflow", "serve"] and "ports" not in SERVICES["api"]
+
+
+def test_only_the_gateway_is_believed_about_client_addresses():
+    """Sign-in throttling counts client addresses: a forwarded address is taken from the gateway alone."""
+    api, gateway = SERVICES["api"], SERVICES["gateway"]
+    trusted = api["environment"]["ORDERFLOW_API_FORWARDED_ALLOW_IPS"]
+    assert trusted == gateway["networks"]["edge"]["ipv4_address"] and "*" not in trusted
+    assert "edge" in api["networks"] and list(gateway["networks"]) == ["edge"]

@@ -21,7 +21,7 @@ EXPECTED = {
                    "ops_report"},
     Role.HQ_REP: {"see_orders", "see_customers", "see_team", "see_credits", "ops_report"},
     Role.DIRECTOR: {"open_account", "close_account", "see_orders", "see_customers", "see_team", "see_credits",
-                    "ops_report"},
+                    "ops_report", "reload_org"},
     Role.ASSISTANT: {"see_orders", "see_customers"},
     Role.ORDER_GROUP: {"see_orders", "ops_report"},
     Role.APPROVAL_GROUP: {"decide_application", "see_customers"},
