@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from domain.collisions import Entry, check_entry
 from domain.fields import business_date
@@ -129,3 +129,20 @@ def pdf_bytes(size: int = 4096) -> bytes:
     body = b"%PDF-1.4\n1 0 obj<<>>endobj\n"
     trailer = b"\ntrailer<<>>\n%%EOF\n"
     return body + b"%" + b"x" * max(0, size - len(body) - len(trailer) - 2) + b"\n" + trailer
+
+
+def seed_demo(sessions: Any) -> None:
+    """The demo org, and alice's customer 1 (美来尔工程技术有限公司): what most tests start from."""
+    from pathlib import Path
+
+    from db.customer_repo import add_customer
+    from db.engine import unit_of_work
+    from db.org_repo import load_org
+    from domain.people import Role
+    from orderflow.orgfile import read_org_file
+
+    with unit_of_work(sessions) as session:
+        load_org(session, *read_org_file(Path(__file__).resolve().parents[1] / "examples" / "org.yaml"))
+    with unit_of_work(sessions) as session:
+        add_customer(session, entry("美来尔工程技术有限公司"), owner="alice", role=Role.SALES, partner="BJ",
+                     at=datetime.now(UTC))

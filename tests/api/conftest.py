@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +21,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from db.customer_repo import add_customer
-from db.engine import create_schema, make_engine, session_factory, unit_of_work
-from db.org_repo import load_org
-from domain.people import Role
-from orderflow.orgfile import read_org_file
+from db.engine import create_schema, make_engine, session_factory
 from orderflow.s3 import ensure_bucket, make_client
 from orderflow.settings import Settings
 from orderflow.temporal import connect, init_namespace
 from services import auth
 from services.context import Services
-from tests.helpers import entry
+from tests.helpers import seed_demo
 from tests.integration.conftest import sessions  # noqa: F401 - the fixture, shared
 from worker import build_worker
 
@@ -77,12 +72,7 @@ async def harness(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path
     engine = make_engine(settings.db_url, create_sqlite_dir=True)
     create_schema(engine)
     sessions = session_factory(engine)
-    partners, users = read_org_file(ORG_FILE)
-    with unit_of_work(sessions) as session:
-        load_org(session, partners, users)
-    with unit_of_work(sessions) as session:
-        add_customer(session, entry("美来尔工程技术有限公司"), owner="alice", role=Role.SALES, partner="BJ",
-                     at=datetime.now(UTC))
+    seed_demo(sessions)
     s3 = make_client(settings)
     ensure_bucket(s3, settings.s3_bucket)
     client = await connect(settings)

@@ -14,19 +14,16 @@ from urllib.parse import quote
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from db.customer_repo import add_customer
 from db.engine import create_schema, make_engine, session_factory, unit_of_work
-from db.org_repo import load_actor, load_org
+from db.org_repo import load_actor
 from domain.fields import business_date
-from domain.people import Role
 from orderflow.ops.html import render_html
 from orderflow.ops.report import load_report
-from orderflow.orgfile import read_org_file
 from orderflow.s3 import ensure_bucket, make_client
 from orderflow.settings import Settings
 from services.orders import OrderDesk
 from tests.e2e.browser import chromium, dom, order_details, screenshot
-from tests.helpers import entry, eventually, pdf_bytes
+from tests.helpers import eventually, pdf_bytes, seed_demo
 from worker import build_worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,10 +37,7 @@ async def desk(dev_env: WorkflowEnvironment, s3_endpoint: str, tmp_path: Path) -
     engine = make_engine(settings.db_url)
     create_schema(engine)
     sessions = session_factory(engine)
-    with unit_of_work(sessions) as session:
-        load_org(session, *read_org_file(ROOT / "examples" / "org.yaml"))
-        add_customer(session, entry("美来尔工程技术有限公司"), owner="alice", role=Role.SALES, partner="BJ",
-                     at=datetime.now(UTC))
+    seed_demo(sessions)
     s3 = make_client(settings)
     ensure_bucket(s3, settings.s3_bucket)
     with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as pool:

@@ -1,18 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.customer_repo import add_customer
-from db.engine import create_schema, make_engine, session_factory, unit_of_work
-from db.org_repo import load_org
-from domain.people import Role
-from orderflow.orgfile import read_org_file
-from tests.helpers import entry
+from db.engine import create_schema, make_engine, session_factory
+from tests.helpers import seed_demo
 
 ORG_FILE = Path(__file__).resolve().parents[2] / "examples" / "org.yaml"
 
@@ -23,11 +18,6 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(db_url, create_sqlite_dir=True)
     create_schema(engine)
     factory = session_factory(engine)
-    partners, users = read_org_file(ORG_FILE)
-    with unit_of_work(factory) as session:
-        load_org(session, partners, users)
-    with unit_of_work(factory) as session:
-        add_customer(session, entry("美来尔工程技术有限公司"), owner="alice", role=Role.SALES, partner="BJ",
-                     at=datetime.now(UTC))
+    seed_demo(factory)
     yield factory
     engine.dispose()

@@ -146,12 +146,16 @@ def test_revoked_expired_and_deactivated_tokens_stop_at_once(services: Services)
         auth.authenticate(services, third["token"])
 
 
-def test_deactivating_a_user_revokes_their_tokens_in_the_same_transaction(services: Services) -> None:
-    issued = auth.login(services, "bob", PASSWORD, None, "x")
+def _deactivate(services: Services, username: str) -> None:
     with unit_of_work(services.sessions) as session:
-        user = session.get(User, "bob")
+        user = session.get(User, username)
         assert user is not None
         set_active(session, user, False, "mike", datetime.now(UTC))
+
+
+def test_deactivating_a_user_revokes_their_tokens_in_the_same_transaction(services: Services) -> None:
+    issued = auth.login(services, "bob", PASSWORD, None, "x")
+    _deactivate(services, "bob")
     with pytest.raises(NotAuthenticated):
         auth.authenticate(services, issued["token"])
     with services.transaction() as session:
@@ -335,10 +339,7 @@ def test_deactivation_ends_every_way_in_and_reactivation_revives_none(services: 
     issued = auth.login(services, "bob", PASSWORD, None, "x")
     with services.transaction() as session:
         code = auth.issue_setup_code(session, "bob", by="admin", days=1)
-    with unit_of_work(services.sessions) as session:
-        user = session.get(User, "bob")
-        assert user is not None
-        set_active(session, user, False, "mike", datetime.now(UTC))
+    _deactivate(services, "bob")
     with pytest.raises(NotAuthenticated):
         auth.authenticate(services, issued["token"])
     with services.transaction() as session:

@@ -24,21 +24,20 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.orders import OrderActivities
 from db.customer_repo import add_customer
-from db.engine import create_schema, make_engine, session_factory, unit_of_work
+from db.engine import create_schema, make_engine, session_factory
 from db.models import Order, User
 from db.order_repo import list_orders as stored_orders
-from db.org_repo import load_actor, load_org
+from db.org_repo import load_actor
 from domain.errors import ErrorKind, InvalidInput, NotFound, NotPermitted, Refused
 from domain.fields import business_date
 from domain.order import Action, OrderStatus
 from domain.people import Actor, Role
-from orderflow.orgfile import read_org_file
 from orderflow.s3 import ensure_bucket, make_client
 from orderflow.settings import Settings
 from orderflow.temporal import init_namespace
 from services import orders
 from services.context import Services, build_services
-from tests.helpers import ASSISTANT, entry, pdf_bytes, record
+from tests.helpers import ASSISTANT, entry, pdf_bytes, record, seed_demo
 from worker import build_worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,11 +62,7 @@ def _settings(tmp_path: Path, s3_endpoint: str) -> Settings:
 def _database(settings: Settings) -> Any:
     engine = make_engine(settings.db_url, create_sqlite_dir=True)
     create_schema(engine)
-    sessions = session_factory(engine)
-    with unit_of_work(sessions) as session:
-        load_org(session, *read_org_file(ROOT / "examples" / "org.yaml"))
-        add_customer(session, entry("美来尔工程技术有限公司"), owner="alice", role=Role.SALES, partner="BJ",
-                     at=datetime.now(UTC))
+    seed_demo(session_factory(engine))
     return engine
 
 
