@@ -13,8 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import DB_INT_MAX, Body, CurrentActor, IdempotencyKey, Page, Svc, paged
 from api.errors import ERROR_RESPONSES
-from api.uploads import received_file, safe_filename
-from domain.errors import InvalidInput
+from api.uploads import FILE_TYPES, check_content_type, received_file, safe_filename
 from orderflow.contracts import OrderView
 from services import orders
 
@@ -150,19 +149,12 @@ async def reject(number: Number, body: Reject, actor: CurrentActor, services: Sv
     return await orders.reject(services, actor, number, body.reasons, body.note, key)
 
 
-# A scan's bytes as the body; anything else (a form, JSON) is refused before a byte is kept.
-SCAN_TYPES = {"application/octet-stream", "application/pdf", "image/jpeg", "image/png", "image/tiff"}
-
-
 @router.put("/{number}/scan", response_model=OrderView,
             summary="Upload the scan of the original, or a new version of it (the body is the file)")
 async def upload_scan(number: Number, request: Request, actor: CurrentActor, services: Svc, key: IdempotencyKey,
                       filename: Annotated[str, Query(min_length=1, max_length=200,
                                                      description="The file's name, e.g. scan.pdf.")]) -> OrderView:
-    sent = request.headers.get("content-type", "application/octet-stream").split(";")[0].strip().lower()
-    if sent not in SCAN_TYPES:
-        raise InvalidInput(f"a scan is sent as the raw file, not {sent}: use Content-Type "
-                           "application/octet-stream or the file's own type")
+    check_content_type(request, FILE_TYPES, "scan", "application/octet-stream")
     name = safe_filename(filename, "scan")
     limit = services.settings.scan_max_bytes
     return await orders.scan(services, actor, number, lambda: received_file(request, name, limit, "scan"), key)

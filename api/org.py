@@ -9,16 +9,13 @@ from pydantic import BaseModel, Field
 
 from api.deps import Body, CurrentActor, Day, Page, Svc, paged
 from api.errors import ERROR_RESPONSES
-from api.uploads import received_file, safe_filename
-from domain.errors import InvalidInput
+from api.uploads import YAML_TYPES, check_content_type, received_file, safe_filename
 from services import accounts, ops, org, views
 
 router = APIRouter(tags=["organisation"], responses=ERROR_RESPONSES)
 
 Username = Annotated[str, Path(min_length=1, max_length=64)]
 # What an org file may be sent as; anything else (a form, an image) is refused before it is read.
-YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain",
-              "application/octet-stream"}
 
 
 class OpenAccount(Body):
@@ -92,9 +89,7 @@ def close_account(username: Username, body: CloseAccount, actor: CurrentActor, s
                 "schema": {"type": "string"}}}}})
 async def reload_org(request: Request, actor: CurrentActor, services: Svc,
                      filename: Annotated[str | None, Query(max_length=200)] = None) -> Any:
-    kind = request.headers.get("content-type", "application/yaml").split(";")[0].strip().lower()
-    if kind not in YAML_TYPES:
-        raise InvalidInput(f"the org file is sent as YAML text (application/yaml), not {kind}")
+    check_content_type(request, YAML_TYPES, "org file", "application/yaml")
     name = safe_filename(filename, "org.yaml")
     return await org.receive_org(
         services, actor, lambda: received_file(request, name, services.settings.api_max_body_bytes, "org file"), name)

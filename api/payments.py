@@ -15,8 +15,7 @@ from pydantic import Field
 
 from api.deps import Body, CurrentActor, IdempotencyKey, Page, Svc, paged
 from api.errors import ERROR_RESPONSES
-from api.uploads import received_file, safe_filename
-from domain.errors import InvalidInput
+from api.uploads import FILE_TYPES, STATEMENT_TYPES, check_content_type, received_file, safe_filename
 from domain.statements import MAX_FILE_BYTES
 from orderflow.contracts import OrderView
 from services import payment_views, payments
@@ -29,10 +28,6 @@ BankRef = Annotated[str, Path(min_length=1, max_length=64, description="The line
 Number = Annotated[str, Path(min_length=1, max_length=32, description="The order form's number, e.g. BJ100001.")]
 FileName = Annotated[str, Query(min_length=1, max_length=200, description="The file's name, e.g. statement.csv.")]
 
-# The body is the file itself; a form or JSON is refused before a byte of it is kept.
-STATEMENT_TYPES = {"application/octet-stream", "text/csv", "text/plain", "application/csv",
-                   "application/vnd.ms-excel"}
-SLIP_TYPES = {"application/octet-stream", "application/pdf", "image/jpeg", "image/png", "image/tiff"}
 
 
 class Match(Body):
@@ -43,18 +38,11 @@ class Unmatch(Body):
     reason: str = Field(min_length=1, max_length=1000, description="Why the match was wrong (audited).")
 
 
-def _content_type(request: Request, allowed: set[str], what: str) -> None:
-    sent = request.headers.get("content-type", "application/octet-stream").split(";")[0].strip().lower()
-    if sent not in allowed:
-        raise InvalidInput(f"a {what} is sent as the raw file, not {sent}: use Content-Type "
-                           "application/octet-stream or the file's own type")
-
-
 @router.put("/payments/statements", response_model=ImportReport,
             summary="Import a bank statement (the body is the CSV export) and match what fits one order")
 async def import_statement(request: Request, actor: CurrentActor, services: Svc,
                            filename: FileName = "statement.csv") -> ImportReport:
-    _content_type(request, STATEMENT_TYPES, "statement")
+    check_content_type(request, STATEMENT_TYPES, "statement", "application/octet-stream")
     name = safe_filename(filename, "statement.csv")
     return await payments.import_statement(
         services, actor, lambda: received_file(request, name, MAX_FILE_BYTES, "statement"))
@@ -105,7 +93,7 @@ async def upload_slip(number: Number, request: Request, actor: CurrentActor, ser
                       paid_on: Annotated[str, Query(min_length=1, max_length=32,
                                                     description="The date on the slip, YYYY-MM-DD.")],
                       ) -> OrderView:
-    _content_type(request, SLIP_TYPES, "slip")
+    check_content_type(request, FILE_TYPES, "slip", "application/octet-stream")
     name = safe_filename(filename, "slip")
     limit = services.settings.scan_max_bytes
     return await payments.attach_slip(services, actor, number, lambda: received_file(request, name, limit, "slip"),

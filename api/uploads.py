@@ -16,6 +16,22 @@ from fastapi import Request
 
 from domain.errors import InvalidInput, TooLarge
 
+# What each upload may be sent as: the file's bytes with its own type, or as plain bytes. A form or JSON is
+# refused before a byte is kept; the content itself is checked by its magic bytes later (domain/scans.py).
+FILE_TYPES = frozenset({"application/octet-stream", "application/pdf", "image/jpeg", "image/png", "image/tiff"})
+STATEMENT_TYPES = frozenset({"application/octet-stream", "text/csv", "text/plain", "application/csv",
+                             "application/vnd.ms-excel"})
+YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain",
+                        "application/octet-stream"})
+
+
+def check_content_type(request: Request, allowed: frozenset[str], what: str, default: str) -> None:
+    sent = request.headers.get("content-type", default).split(";")[0].strip().lower()
+    if sent not in allowed:
+        raise InvalidInput(f"a {what} is sent as the raw file, not {sent}: use Content-Type {default} "
+                           "or the file's own type")
+
+
 # A file's name as the person chose it: kept for the record, never used as a path on this server.
 _NAME = re.compile(r"[^\\/\x00-\x1f\x7f]{1,200}")
 
