@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from temporalio.testing import WorkflowEnvironment
 
 from db.customer_repo import add_customer
-from db.models import Base, Customer, Order, User
+from db.models import Application, Base, Customer, Order, User
 from db.warehouse_repo import move
 from domain.fields import business_date
 from domain.order import STEPS, Action
@@ -25,7 +25,7 @@ from domain.people import Role
 from domain.permissions import ROLE_PERMS, Perm
 from domain.timers import Policy
 from tests.api.conftest import ApiHarness, harness
-from tests.helpers import entry, pdf_bytes
+from tests.helpers import entry, eventually, pdf_bytes
 
 USERS = {Role.SALES: "alice", Role.SUPERVISOR: "sam", Role.PARTNER: "bjpartner", Role.MANAGER: "mike",
          Role.HQ_REP: "hank", Role.DIRECTOR: "dora", Role.ASSISTANT: "amy", Role.ORDER_GROUP: "olga",
@@ -138,6 +138,7 @@ async def matrix(dev_env: WorkflowEnvironment, s3_endpoint: str,
         _customers(api)
         orders = await _orders(api)
         await _statement(api)
+        await _application(api)
         yield api, orders
 
 
@@ -198,6 +199,19 @@ async def _orders(api: ApiHarness) -> dict[str, str]:
         await ok(olga.post(f"{path}/approve", json={"location": "Cabinet 1"}))
     api.services.settings.policy = Policy()
     return numbers
+
+
+async def _application(api: ApiHarness) -> None:
+    """alice's transfer-in application for customer 4, written by its workflow in the background: waited for
+    here, so that write cannot land inside a refused request's before/after comparison."""
+    answer = await api.client("alice").post("/customers/4/transfer-in", json={"reason": "moved to Beijing"})
+    assert answer.is_success, answer.text
+
+    async def filed() -> int:
+        with api.services.transaction() as session:
+            return session.scalar(select(func.count()).select_from(Application)) or 0
+
+    await eventually(filed, lambda n: n == 1)
 
 
 async def _statement(api: ApiHarness) -> None:
