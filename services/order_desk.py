@@ -27,12 +27,13 @@ from orderflow.contracts import (
     SignInput,
     StepInput,
 )
+from services.context import Services
 from services.order_desk_base import Standing, actor_ref
 from services.order_files import FileDesk, FileSource, inspect_local_scan, local_file
 from services.order_issue import IssueDesk
 from workflows.order import OrderWorkflow
 
-__all__ = ["FileSource", "OrderDesk", "Standing", "actor_ref", "inspect_local_scan", "local_file"]
+__all__ = ["FileSource", "OrderDesk", "Standing", "actor_ref", "desk_for", "inspect_local_scan", "local_file"]
 
 
 class OrderDesk(IssueDesk, FileDesk):
@@ -109,6 +110,13 @@ class OrderDesk(IssueDesk, FileDesk):
         inp = PayInput(actor=actor_ref(actor), amount=parse_amount(amount, "payment amount"), paid_on=paid_on)
         return await self._update(number, Action.PAY, actor, OrderWorkflow.pay, inp)
 
+
+
+async def desk_for(services: Services, key: str | None = None, s3: bool = False) -> OrderDesk:
+    """The desk for one request, over the process's shared clients; `key` is its Idempotency-Key."""
+    # The first S3 client of the process is built from files and the environment: not on the event loop.
+    client = await asyncio.to_thread(services.s3) if s3 else None
+    return OrderDesk(await services.temporal(), services.sessions, services.settings, client, request_id=key)
 
 def _note(note: str | None) -> str | None:
     return clean_text(note, "note", max_len=1000) if note else None

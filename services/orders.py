@@ -24,7 +24,7 @@ from domain.people import Actor, Role
 from orderflow.contracts import OrderView
 from services.context import Services
 from services.customers import missing
-from services.order_desk import FileSource, OrderDesk, actor_ref
+from services.order_desk import FileSource, OrderDesk, actor_ref, desk_for
 from services.order_reads import file_link, list_orders, show_order, visible_number
 
 __all__ = [
@@ -35,11 +35,6 @@ __all__ = [
 # Approve is the first review or the second, by the order's state: either reviewer passes the door, and the
 # state then says which of them may (as for a rejection).
 REVIEWERS = STEPS[Action.FIRST_REVIEW].roles | STEPS[Action.SECOND_REVIEW].roles
-
-
-async def _desk(services: Services, key: str | None = None, s3: bool = False) -> OrderDesk:
-    return OrderDesk(await services.temporal(), services.sessions, services.settings,
-                     services.s3() if s3 else None, request_id=key)
 
 
 async def _door(services: Services, actor: Actor, action: Action, number: str,
@@ -68,7 +63,7 @@ async def issue(services: Services, actor: Actor, rep: str, number: str | None =
     """Hand a numbered blank form to a rep; with no number, the lowest free one of the assistant's partners.
     An issue is never repeated: a second attempt at the same number is refused, whatever its key."""
     check_role(Action.ISSUE, actor, "the next order number" if number is None else f"order {number}")
-    desk = await _desk(services)
+    desk = await desk_for(services)
     if number is None:
         return await desk.issue_next(actor, rep)
     return await desk.issue(actor, number, rep)
@@ -79,7 +74,7 @@ async def sign(services: Services, actor: Actor, number: str, customer: int, pro
     check_role(Action.SIGN, actor, f"order {number}")
     number = await asyncio.to_thread(_check_signing, services, actor, number, customer)
     day = parse_day(signed_on, "signing date") if signed_on else default_day()
-    return await (await _desk(services, key)).sign(actor, number, customer, product, kind, amount, day)
+    return await (await desk_for(services, key)).sign(actor, number, customer, product, kind, amount, day)
 
 
 def _check_signing(services: Services, actor: Actor, number: str, customer_id: int) -> str:
@@ -107,7 +102,7 @@ def _check_signing_customer(session: Session, actor: Actor, customer_id: int) ->
 async def receive(services: Services, actor: Actor, number: str, note: str | None = None,
                   key: str | None = None) -> OrderView:
     number = await _door(services, actor, Action.RECEIVE, number)
-    return await (await _desk(services, key)).receive(actor, number, note)
+    return await (await desk_for(services, key)).receive(actor, number, note)
 
 
 async def review(services: Services, actor: Actor, number: str, location: str | None = None,
@@ -115,13 +110,13 @@ async def review(services: Services, actor: Actor, number: str, location: str | 
     """Approve at the order's current review: the first (assistant) or the second (order group, with where
     the original is filed)."""
     number = await _door(services, actor, Action.FIRST_REVIEW, number, REVIEWERS)
-    return await (await _desk(services, key)).review(actor, number, location)
+    return await (await desk_for(services, key)).review(actor, number, location)
 
 
 async def reject(services: Services, actor: Actor, number: str, reasons: list[str], note: str,
                  key: str | None = None) -> OrderView:
     number = await _door(services, actor, Action.REJECT, number)  # the state then says which reviewer
-    return await (await _desk(services, key)).reject(actor, number, reasons, note)
+    return await (await desk_for(services, key)).reject(actor, number, reasons, note)
 
 
 async def scan(services: Services, actor: Actor, number: str, upload: FileSource,
@@ -130,32 +125,32 @@ async def scan(services: Services, actor: Actor, number: str, upload: FileSource
     did and a refused step is refused, both before the file is received; its content is checked before it is
     staged."""
     number = await _door(services, actor, Action.SCAN, number)  # SCAN and RESCAN: the same roles
-    return await (await _desk(services, key, s3=True)).scan_from(actor, number, upload)
+    return await (await desk_for(services, key, s3=True)).scan_from(actor, number, upload)
 
 
 async def pay(services: Services, actor: Actor, number: str, amount: str, paid_on: str,
               key: str | None = None) -> OrderView:
     """A payment (finance); the completing payment's value date is the effective date."""
     number = await _door(services, actor, Action.PAY, number)
-    return await (await _desk(services, key)).pay(actor, number, amount, parse_day(paid_on, "payment date"))
+    return await (await desk_for(services, key)).pay(actor, number, amount, parse_day(paid_on, "payment date"))
 
 
 async def correct(services: Services, actor: Actor, number: str, note: str, amount: str | None = None,
                   product: str | None = None, key: str | None = None) -> OrderView:
     number = await _door(services, actor, Action.CORRECT, number)
-    return await (await _desk(services, key)).correct(actor, number, note, amount, product)
+    return await (await desk_for(services, key)).correct(actor, number, note, amount, product)
 
 
 async def resend(services: Services, actor: Actor, number: str, note: str, key: str | None = None) -> OrderView:
     """A re-signed original is on its way for a returned order."""
     number = await _door(services, actor, Action.RESEND_ORIGINAL, number)
-    return await (await _desk(services, key)).noted(actor, number, Action.RESEND_ORIGINAL, note)
+    return await (await desk_for(services, key)).noted(actor, number, Action.RESEND_ORIGINAL, note)
 
 
 async def modify(services: Services, actor: Actor, number: str, reason: str, amount: str | None = None,
                  product: str | None = None, key: str | None = None) -> OrderView:
     number = await _door(services, actor, Action.MODIFY, number)
-    return await (await _desk(services, key)).modify(actor, number, reason, amount, product)
+    return await (await desk_for(services, key)).modify(actor, number, reason, amount, product)
 
 
 async def decide_escalation(services: Services, actor: Actor, number: str, allow: bool, note: str,
@@ -163,17 +158,17 @@ async def decide_escalation(services: Services, actor: Actor, number: str, allow
     """The supervisor allows one more round, or voids the order and its number."""
     action = Action.ALLOW_ROUND if allow else Action.VOID
     number = await _door(services, actor, action, number)
-    return await (await _desk(services, key)).noted(actor, number, action, note)
+    return await (await desk_for(services, key)).noted(actor, number, action, note)
 
 
 async def report_lost(services: Services, actor: Actor, number: str, note: str,
                       key: str | None = None) -> OrderView:
     """A lost blank form is voided; a lost signed original waits for a reissue."""
     number = await _door(services, actor, Action.REPORT_LOST, number)
-    return await (await _desk(services, key)).noted(actor, number, Action.REPORT_LOST, note)
+    return await (await desk_for(services, key)).noted(actor, number, Action.REPORT_LOST, note)
 
 
 async def reissue(services: Services, actor: Actor, number: str, new_number: str,
                   key: str | None = None) -> OrderView:
     number = await _door(services, actor, Action.REISSUE, number)
-    return await (await _desk(services, key)).reissue(actor, number, new_number)
+    return await (await desk_for(services, key)).reissue(actor, number, new_number)

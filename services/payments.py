@@ -35,7 +35,7 @@ from orderflow.contracts import OrderView, PayInput, SlipInput, UnmatchInput
 from orderflow.failures import business_cause
 from services.context import Services
 from services.failures import as_domain_error
-from services.orders import OrderDesk, actor_ref
+from services.order_desk import OrderDesk, actor_ref, desk_for
 from services.payment_views import SlipLink, open_refs, order_slips, visible_line, visible_order_number
 from workflows.order import OrderWorkflow
 
@@ -74,12 +74,6 @@ class Matched(BaseModel):
     order: OrderView
     bank_ref: str
     slips: list[SlipLink]
-
-
-async def _desk(services: Services, request_id: str | None = None, s3: bool = False) -> OrderDesk:
-    # The first S3 client of the process is built from files and the environment: not on the event loop.
-    client = await asyncio.to_thread(services.s3) if s3 else None
-    return OrderDesk(await services.temporal(), services.sessions, services.settings, client, request_id=request_id)
 
 
 # --- statements --------------------------------------------------------------------------------------
@@ -131,7 +125,7 @@ async def _auto_match(services: Services, actor: Actor, outcomes: list[LineOutco
     """Match the open lines in the actor's scope (finance: all) that fit exactly one order; each outcome is
     added as it is known, so a report cut short still says what was done."""
     refs = await asyncio.to_thread(_open_refs, services, actor)
-    desk = await _desk(services)
+    desk = await desk_for(services)
     for bank_ref in refs:
         decision = await asyncio.to_thread(_decide, services, bank_ref)
         outcomes.append(await _settle(services, desk, actor, bank_ref, decision))
@@ -197,7 +191,7 @@ async def match_line(services: Services, actor: Actor, bank_ref: str, number: st
     """Match a line to an order by hand: partial payments add up, an overpayment is flagged (audited)."""
     require(actor, Perm.PAYMENTS, "match bank lines")
     bank_ref, number = await asyncio.to_thread(_visible_pair, services, actor, bank_ref, number)
-    view = await _pay(services, await _desk(services), actor, bank_ref, number, MatchKind.MANUAL)
+    view = await _pay(services, await desk_for(services), actor, bank_ref, number, MatchKind.MANUAL)
     slips = await asyncio.to_thread(_order_slips, services, view.number)
     return Matched(order=view, bank_ref=bank_ref, slips=slips)
 
@@ -219,7 +213,7 @@ async def unmatch_line(services: Services, actor: Actor, bank_ref: str, reason: 
     reason = clean_text(reason, "reason for unmatching", max_len=1000)
     bank_ref, number, undone = await asyncio.to_thread(_matched_line, services, actor, bank_ref)
     inp = UnmatchInput(actor=actor_ref(actor), line_ref=bank_ref, reason=reason)
-    desk = await _desk(services)
+    desk = await desk_for(services)
     return await desk.checked_send(number, Action.UNMATCH, actor, OrderWorkflow.unmatch, inp,
                                    f"unmatch-line-{bank_ref}-{undone}")
 
@@ -242,7 +236,7 @@ async def attach_slip(services: Services, actor: Actor, number: str, upload: Upl
     claimed = parse_amount(amount, "amount on the slip")
     day = parse_day(paid_on, "date on the slip")
     number = await asyncio.to_thread(_visible_number, services, actor, number)
-    desk = await _desk(services, request_id, s3=True)
+    desk = await desk_for(services, request_id, s3=True)
     now = await asyncio.to_thread(desk.standing, number)
     check_step(Action.SLIP, now.status, actor, now.parties)
     check_day(day, "date on the slip", not_before=now.signed_on, today=business_date(datetime.now(UTC)))

@@ -20,10 +20,10 @@ from domain.fields import clean_text
 from domain.people import Actor, Role
 from domain.permissions import Perm, require
 from domain.warehouse import check_transfer_in
-from orderflow.contracts import ActorRef
 from orderflow.customer_contracts import ApplicationView, DecideInput, TransferInput
 from services.context import Services
 from services.customers import missing, visible
+from services.order_desk_base import actor_ref
 from workflows.customers import TransferInWorkflow
 
 STATUSES = ("FILED", "APPROVED", "REJECTED")
@@ -31,10 +31,6 @@ STATUSES = ("FILED", "APPROVED", "REJECTED")
 
 def application_id(customer_id: int) -> str:
     return f"transfer-in-{customer_id}"
-
-
-def _ref(actor: Actor) -> ActorRef:
-    return ActorRef(username=actor.username, role=actor.role, partners=sorted(actor.partners), active=actor.active)
 
 
 def _prepare(services: Services, actor: Actor, customer_id: int, reason: str) -> TransferInput:
@@ -47,7 +43,7 @@ def _prepare(services: Services, actor: Actor, customer_id: int, reason: str) ->
         approvers = list(session.scalars(select(User.username).where(User.role == Role.APPROVAL_GROUP.value,
                                                                      User.active.is_(True))))
         return TransferInput(application_id=application_id(customer_id), customer_id=customer_id,
-                             customer_name=found.name, rep=_ref(actor), region=region, reason=reason,
+                             customer_name=found.name, rep=actor_ref(actor), region=region, reason=reason,
                              approvers=approvers)
 
 
@@ -76,7 +72,7 @@ async def decide(services: Services, actor: Actor, customer_id: int, *, approve:
     """The approval group approves or rejects the open application for a customer; the workflow's validator
     checks the role and the status again, and on approval moves the customer if it is still in the pool."""
     require(actor, Perm.DECIDE_APPLICATION, "decide transfer-in applications")
-    inp = DecideInput(actor=_ref(actor), approve=approve, reason=clean_text(reason, "reason", max_len=1000))
+    inp = DecideInput(actor=actor_ref(actor), approve=approve, reason=clean_text(reason, "reason", max_len=1000))
     client = await services.temporal()
     handle = client.get_workflow_handle_for(TransferInWorkflow.run, application_id(customer_id))
     try:
