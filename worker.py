@@ -19,6 +19,7 @@ from activities.orders import OrderActivities
 from activities.scans import ScanActivities
 from db.engine import make_engine, session_factory
 from orderflow.interceptors import ActivityFailureLog
+from orderflow.logs import configure_logging
 from orderflow.notify import LogSender
 from orderflow.process import exit_now
 from orderflow.s3 import make_client, sse_args
@@ -84,7 +85,7 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     asyncio.run(run(Settings()))
     exit_now(0)  # shut down cleanly above; skip the finalization that Temporal's runtime can abort
 

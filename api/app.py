@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import auth, customers, errors, orders, org, payments
 from domain.errors import ErrorKind
+from domain.printable import printable
 from services.context import Services
 
 access_log = logging.getLogger("orderflow.api.access")
@@ -85,7 +86,7 @@ def create_app(services: Services) -> FastAPI:
         started = time.perf_counter()
         response = await call_next(request)
         # Method, path, status and user: never a header, a query string or a body, so no token or password.
-        access_log.info("%s %s %s %s %.0fms", request.method, errors.printable(request.url.path),
+        access_log.info("%s %s %s %s %.0fms", request.method, printable(request.url.path),
                         response.status_code, getattr(request.state, "username", "-"),
                         (time.perf_counter() - started) * 1000)
         response.headers.setdefault("Cache-Control", "no-store")

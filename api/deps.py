@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
 from domain.errors import InvalidInput, NotAuthenticated
 from domain.people import Actor
+from domain.text import describe
 from services.auth import Authenticated, authenticate
 from services.context import Services
 
@@ -103,18 +104,19 @@ def idempotency_key(actor: CurrentActor,
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 
 
-def _refuse_unstorable(value: Any) -> None:
+def _refuse_unstorable(value: Any, where: str = "a text field") -> None:
     """NUL and lone surrogates pass JSON but no database can store them (PostgreSQL fails on them)."""
     if isinstance(value, str):
-        if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
-            raise ValueError("a text field contains a NUL or an unpaired surrogate character")
+        bad = next((ch for ch in value if ch == "\x00" or "\ud800" <= ch <= "\udfff"), None)
+        if bad is not None:
+            raise ValueError(f"{where} contains {describe(bad)}, which no text may contain")
     elif isinstance(value, dict):
         for k, v in value.items():
-            _refuse_unstorable(k)
-            _refuse_unstorable(v)
+            _refuse_unstorable(k, "a field name")
+            _refuse_unstorable(v, f"the field '{k}'" if isinstance(k, str) and k.isidentifier() else where)
     elif isinstance(value, list):
         for v in value:
-            _refuse_unstorable(v)
+            _refuse_unstorable(v, where)
 
 
 class Body(BaseModel):

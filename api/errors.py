@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import DomainError, ErrorKind, Throttled
+from domain.printable import printable  # a request path as logged: a %0A cannot forge a line
 from services.failures import as_domain_error
 
 log = logging.getLogger("orderflow.api")
@@ -27,11 +28,6 @@ STATUS: dict[ErrorKind, int] = {
 # Statuses that are not a domain kind: a body that is not JSON at all, and a bug.
 BAD_REQUEST = "bad_request"
 INTERNAL = "internal"
-
-
-def printable(text: str) -> str:
-    """A request's path as it may be logged: a control character (a %0A in a URL, say) cannot forge a line."""
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
 
 
 def error_body(kind: str, message: str) -> dict[str, str]:

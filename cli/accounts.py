@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli.console import console, plain, typed
 from cli.runtime import get, path, run
 from cli.views import check_day, signed_in_as
 
@@ -18,19 +19,18 @@ def team(ctx: typer.Context, since: str | None = typer.Option(None, help="YYYY-M
         data = cli.api().get("/team", since=check_day(cli, since, "--since"))
 
         def human() -> None:
-            from rich.console import Console
             from rich.table import Table
 
-            console = Console()
+            out = console()
             table = Table("rep", "name", "active", "contacts",
-                          title=f"team of {signed_in_as(cli)} since {data['since'][:10]}")
+                          title=typed(f"team of {signed_in_as(cli)} since {data['since'][:10]}"))
             for r in data["reps"]:
-                table.add_row(r["rep"], r["name"], "yes" if r["active"] else "no", str(r["contacts"]))
-            console.print(table)
+                table.add_row(*map(typed, (r["rep"], r["name"], "yes" if r["active"] else "no", r["contacts"])))
+            out.print(table)
             latest = Table("when (UTC)", "rep", "customer", "note", title="latest notes")
             for n in data["notes"]:
-                latest.add_row(n["at"][:16].replace("T", " "), n["rep"], str(n["customer"]), n["text"])
-            console.print(latest)
+                latest.add_row(*map(typed, (n["at"][:16].replace("T", " "), n["rep"], n["customer"], n["text"])))
+            out.print(latest)
 
         cli.emit(data, human)
 
@@ -54,11 +54,11 @@ def open_account(
                                            "regions": region, "reports_to": reports_to})
 
         def human() -> None:
-            print(f"opened sales account {opened['username']} for partner {opened['partner']} "
-                  f"({', '.join(opened['regions'])})")
-            print(f"one-time setup code (valid {opened['setup_code_days']} days, shown only now): "
-                  f"{opened['setup_code']}")
-            print(f"the rep sets a first password with `orderflow setup {opened['username']}`")
+            print(plain(f"opened sales account {opened['username']} for partner {opened['partner']} "
+                        f"({', '.join(opened['regions'])})"))
+            print(plain(f"one-time setup code (valid {opened['setup_code_days']} days, shown only now): "
+                        f"{opened['setup_code']}"))
+            print(plain(f"the rep sets a first password with `orderflow setup {opened['username']}`"))
 
         cli.emit(opened, human)
 
@@ -72,7 +72,7 @@ def close_account(ctx: typer.Context, username: str = typer.Argument(...), reaso
 
     def work() -> None:
         closed = cli.api().post(path("users", username, "close"), {"reason": reason})
-        cli.emit(closed, lambda: print(f"closed {closed['username']}; {closed['customers_to_pool']} customers "
-                                       "went back to the public pool"))
+        cli.emit(closed, lambda: print(plain(f"closed {closed['username']}; {closed['customers_to_pool']} "
+                                             "customers went back to the public pool")))
 
     run(cli, work)

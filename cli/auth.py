@@ -9,6 +9,7 @@ import sys
 import typer
 
 from cli import config
+from cli.console import console, plain, typed
 from cli.runtime import ApiError, fail, get, path, run
 
 tokens_app = typer.Typer(no_args_is_help=True, help="Your API tokens: list them, revoke one.")
@@ -36,8 +37,9 @@ def login(ctx: typer.Context, username: str = typer.Argument(..., help="Your use
                             issued["expires_at"])
         shown = {k: v for k, v in issued.items() if k != "token"}  # the token stays in the file, not on screen
         cli.emit({**shown, "saved_to": str(where)},
-                 lambda: print(f"signed in as {issued['username']} at {cli.api_url}; token {issued['token_id']} "
-                               f"valid until {issued['expires_at'][:16]} (saved to {where})"))
+                 lambda: print(plain(f"signed in as {issued['username']} at {cli.api_url}; token "
+                                     f"{issued['token_id']} valid until {issued['expires_at'][:16]} "
+                                     f"(saved to {where})")))
 
     run(cli, work)
 
@@ -70,11 +72,11 @@ def whoami(ctx: typer.Context) -> None:
 
     def work() -> None:
         me = cli.api().get("/auth/whoami")
-        cli.emit(me, lambda: print(
+        cli.emit(me, lambda: print(plain(
             f"{me['username']} ({me['name']}), {me['role']}"
             + (f", partners {', '.join(me['partners'])}" if me["partners"] else "")
             + (f", regions {', '.join(me['regions'])}" if me["regions"] else "")
-            + f"; token {me['token']['id']} valid until {me['token']['expires_at'][:16]} at {cli.api_url}"))
+            + f"; token {me['token']['id']} valid until {me['token']['expires_at'][:16]} at {cli.api_url}")))
 
     run(cli, work)
 
@@ -91,7 +93,7 @@ def setup(ctx: typer.Context, username: str = typer.Argument(...),
     def work() -> None:
         cli.api().post("/auth/setup", {"username": username, "code": code, "password": password})
         cli.emit({"username": username, "password_set": True},
-                 lambda: print(f"password set for {username}; now `orderflow login {username}`"))
+                 lambda: print(plain(f"password set for {username}; now `orderflow login {username}`")))
 
     run(cli, work)
 
@@ -105,14 +107,13 @@ def tokens_list(ctx: typer.Context) -> None:
         rows = cli.api().get("/auth/tokens")
 
         def human() -> None:
-            from rich.console import Console
             from rich.table import Table
 
             table = Table("id", "label", "token", "created", "expires", "last used", "", title="your tokens")
             for t in rows:
-                table.add_row(str(t["id"]), t["label"], t["hint"], t["created_at"][:16], t["expires_at"][:16],
-                              (t["last_used_at"] or "")[:16], "this one" if t["current"] else "")
-            Console().print(table)
+                table.add_row(*map(typed, (t["id"], t["label"], t["hint"], t["created_at"][:16], t["expires_at"][:16],
+                                           (t["last_used_at"] or "")[:16], "this one" if t["current"] else "")))
+            console().print(table)
 
         cli.emit(rows, human)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli.console import console, plain, typed
 from cli.runtime import get, run
 
 app = typer.Typer(no_args_is_help=True, help="Customers in the sales reps' warehouses.")
@@ -29,8 +30,8 @@ def add(
             "name": name, "phone": phone, "fax": fax, "address": address, "region": region,
             "same_phone_fax": same_phone_fax, "confirm_distinct": confirm_distinct})
         flags = f" (flags: {', '.join(result['risk_flags'])})" if result["risk_flags"] else ""
-        cli.emit(result, lambda: print(f"customer {result['id']} added to {result['owner']}'s warehouse: "
-                                       f"{result['name']}{flags}"))
+        cli.emit(result, lambda: print(plain(f"customer {result['id']} added to {result['owner']}'s warehouse: "
+                                             f"{result['name']}{flags}")))
 
     run(cli, work)
 
@@ -50,17 +51,17 @@ def check(
         data = cli.api().post("/customers/check", {"name": name, "phone": phone, "fax": fax})
 
         def human() -> None:
-            from rich.console import Console
             from rich.table import Table
 
             if not data:
-                print(f"no collision for '{name}'")
+                print(plain(f"no collision for '{name}'"))
                 return
-            table = Table("customer", "name", "match", "score", "holder", "region", title=f"collisions for {name}")
+            table = Table("customer", "name", "match", "score", "holder", "region",
+                          title=typed(f"collisions for {name}"))
             for row in data:
-                table.add_row(*("-" if row[k] is None else str(row[k])
+                table.add_row(*("-" if row[k] is None else typed(row[k])
                                 for k in ("customer", "name", "match", "score", "holder", "region")))
-            Console().print(table)
+            console().print(table)
 
         cli.emit(data, human)
 
@@ -76,13 +77,12 @@ def list_(ctx: typer.Context) -> None:
         data = cli.api().get_all("/customers")
 
         def human() -> None:
-            from rich.console import Console
             from rich.table import Table
 
             table = Table("id", "name", "region", "owner")
             for row in data:
-                table.add_row(str(row["id"]), row["name"], row["region"], row["owner"] or "public pool")
-            Console().print(table)
+                table.add_row(*map(typed, (row["id"], row["name"], row["region"], row["owner"] or "public pool")))
+            console().print(table)
 
         cli.emit(data, human)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from cli.console import console, plain, typed
 from cli.runtime import get, run
 from cli.views import check_day
 
@@ -23,7 +24,7 @@ def queries(ctx: typer.Context, partner: str | None = typer.Option(None),
 
         def human() -> None:
             for q in found:
-                print(f"{q['name']}:\n  {q['query']}\n  {q['url']}")
+                print(f"{plain(q['name'])}:\n  {plain(q['query'])}\n  {plain(q['url'])}")
 
         cli.emit(found, human)
 
@@ -48,27 +49,26 @@ def report(
             html.write_text(page, encoding="utf-8")
 
         def human() -> None:
-            from rich.console import Console
             from rich.table import Table
 
             from domain.ageing import LABELS
 
-            console = Console()
+            out = console()
             counts = Table("status", "partner", "orders", title="orders by status and partner")
             for c in result["counts"]:
-                counts.add_row(c["status"], c["partner"], str(c["count"]))
-            console.print(counts)
-            ageing = Table("status", *LABELS, title="ageing of open orders (time in status)")
+                counts.add_row(*map(typed, (c["status"], c["partner"], c["count"])))
+            out.print(counts)
+            ageing = Table("status", *map(typed, LABELS), title="ageing of open orders (time in status)")
             for status, buckets in result["ageing"].items():
-                ageing.add_row(status, *(str(buckets.get(label) or "") for label in LABELS))
-            console.print(ageing)
+                ageing.add_row(typed(status), *(typed(buckets.get(label) or "") for label in LABELS))
+            out.print(ageing)
             breaches = Table("order", "partner", "rep", "status", "due (UTC)", title="SLA breaches")
             for o in result["breaches"]:
-                breaches.add_row(o["number"], o["partner"], o["rep"], o["status"],
-                                 o["due_at"][:16].replace("T", " ") if o["due_at"] else "")
-            console.print(breaches)
+                breaches.add_row(*map(typed, (o["number"], o["partner"], o["rep"], o["status"],
+                                              o["due_at"][:16].replace("T", " ") if o["due_at"] else "")))
+            out.print(breaches)
             if html is not None:
-                console.print(f"HTML report written to {html}")
+                out.print(f"HTML report written to {typed(html)}")
 
         cli.emit(result, human)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from cli.console import plain
 from cli.runtime import Api, fail, get, path, run
 from domain.rejections import Reason
 
@@ -25,7 +26,7 @@ def step(ctx: typer.Context, call: Callable[[Api, str | None], Any], done: str =
 
         def human() -> None:
             if done:
-                print(done.format(view=view))
+                print(plain(done.format(view=view)))
             order_view(view)
 
         cli.emit(view, human)
@@ -143,8 +144,9 @@ def scan_url(ctx: typer.Context, number: str = typer.Argument(...),
 
     def work() -> None:
         link = cli.api().get(path("orders", number, "scan-url"), version=version, slip="true" if slip else None)
-        cli.emit(link, lambda: print(f"{link['what']} v{link['version']} of order {link['order']} (legal hold: "
-                                     f"{link['legal_hold']}), valid {link['expires_in_seconds']}s:\n{link['url']}"))
+        cli.emit(link, lambda: print(plain(f"{link['what']} v{link['version']} of order {link['order']} (legal hold: "
+                                           f"{link['legal_hold']}), valid {link['expires_in_seconds']}s:")
+                                     + "\n" + plain(link["url"])))
 
     run(cli, work)
 

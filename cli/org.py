@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from cli.console import plain
 from cli.runtime import fail, get, run
 
 app = typer.Typer(no_args_is_help=True, help="The channel organisation: partners, number ranges, users.")
@@ -23,7 +24,7 @@ def load(ctx: typer.Context, file: Path = typer.Argument(..., help="The org YAML
     def work() -> None:
         result = cli.api().upload("/org", file, "application/yaml")
         gone = result["deactivated"]
-        cli.emit(result, lambda: print(f"loaded {result['partners']} partners and {result['users']} users"
-                                       + (f"; deactivated {', '.join(gone)}" if gone else "")))
+        cli.emit(result, lambda: print(plain(f"loaded {result['partners']} partners and {result['users']} users"
+                                             + (f"; deactivated {', '.join(gone)}" if gone else ""))))
 
     run(cli, work)

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from cli import orders
+from cli.console import plain
 from cli.runtime import Api, fail, get, path, run
 
 app = typer.Typer(no_args_is_help=True,
@@ -70,8 +71,8 @@ def match(ctx: typer.Context, line: str = typer.Argument(..., help="The bank ref
     from cli.render_payments import slip_links
 
     def human() -> None:
-        print(f"matched bank line {matched['bank_ref']} to order {matched['order']['number']}; "
-              f"it is {matched['order']['status']}")
+        print(plain(f"matched bank line {matched['bank_ref']} to order {matched['order']['number']}; "
+                    f"it is {matched['order']['status']}"))
         slip_links(matched["slips"])
         order_view(matched["order"])
 
@@ -87,7 +88,8 @@ def unmatch(ctx: typer.Context, line: str = typer.Argument(..., help="The bank r
     from cli.render import order_view
 
     def human() -> None:
-        print(f"unmatched bank line {line} from order {view['number']}; paid so far {view['fields']['paid_total']}")
+        print(plain(f"unmatched bank line {line} from order {view['number']}; "
+                    f"paid so far {view['fields']['paid_total']}"))
         order_view(view)
 
     cli.emit(view, human)

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from cli.console import console, typed
 from domain.fields import BUSINESS_TZ
 from domain.order import WAITING_FOR, OrderStatus
 from domain.people import ROLE_LABELS, Role
@@ -13,52 +14,55 @@ from domain.rejections import LABELS, Reason
 
 
 def order_view(view: dict[str, Any]) -> None:
-    from rich.console import Console
+    """Every value from the view enters rich through `typed`: a customer name is text, never markup."""
     from rich.table import Table
 
-    console = Console()
+    out = console()
     f = view["fields"]
-    console.print(f"[bold]Order {view['number']}[/bold]  partner {view['partner']}  rep {view['rep']}")
-    since = f"status [bold]{view['status']}[/bold] since {_local(view['since'])}"
+    out.print(f"[bold]Order {typed(view['number'])}[/bold]  partner {typed(view['partner'])}  "
+              f"rep {typed(view['rep'])}")
+    since = f"status [bold]{typed(view['status'])}[/bold] since {_local(view['since'])}"
     if view["pending_role"] is not None:
         who = view["pending_user"] or ROLE_LABELS[Role(view["pending_role"])]
-        since += f"; waiting for {WAITING_FOR[OrderStatus(view['status'])]} ({who})"
-    console.print(since)
+        since += f"; waiting for {WAITING_FOR[OrderStatus(view['status'])]} ({typed(who)})"
+    out.print(since)
     if f["customer_name"]:
-        console.print(f"customer {f['customer_name']} (#{f['customer_id']}); {f['kind'] or ''} "
-                      f"{f['product']}; amount {f['amount']}; signed on {f['signed_on']}")
+        out.print(f"customer {typed(f['customer_name'])} (#{typed(f['customer_id'])}); {typed(f['kind'] or '')} "
+                  f"{typed(f['product'])}; amount {typed(f['amount'])}; signed on {typed(f['signed_on'])}")
     if _nonzero(f["paid_total"]):
-        console.print(f"paid {f['paid_total']}" + (f"; effective on {f['effective_on']}" if f["effective_on"] else ""))
+        out.print(f"paid {typed(f['paid_total'])}"
+                  + (f"; effective on {typed(f['effective_on'])}" if f["effective_on"] else ""))
     if _nonzero(f["credit_balance"]):
-        console.print(f"[bold red]overpaid[/bold red]: credit balance {f['credit_balance']} for finance to settle")
+        out.print(f"[bold red]overpaid[/bold red]: credit balance {typed(f['credit_balance'])} for finance to settle")
     if f["location"]:
-        console.print(f"original filed at {f['location']}")
+        out.print(f"original filed at {typed(f['location'])}")
     if f["due_at"] and view["pending_role"] is not None:
-        console.print(f"due {_local(f['due_at'])}")
+        out.print(f"due {_local(f['due_at'])}")
     if rejection := f["rejection"]:
         reasons = ", ".join(LABELS[Reason(r)] for r in rejection["reasons"])
-        console.print(f"rejected {f['rounds']} time(s); last by {rejection['by']} at {rejection['stage']}: "
-                      f"{reasons} — {rejection['note']}")
+        out.print(f"rejected {typed(f['rounds'])} time(s); last by {typed(rejection['by'])} at "
+                  f"{typed(rejection['stage'])}: {typed(reasons)} — {typed(rejection['note'])}")
     if f["predecessor"]:
-        console.print(f"reissue of order {f['predecessor']}")
+        out.print(f"reissue of order {typed(f['predecessor'])}")
     if f["successor"]:
-        console.print(f"reissued as order {f['successor']}")
+        out.print(f"reissued as order {typed(f['successor'])}")
     timeline = Table("#", "when (Beijing)", "step", "by", "from", "to", "note", title="timeline")
     for e in view["timeline"]:
-        timeline.add_row(str(e["seq"]), _local(e["at"]), e["action"], e["actor"], e["source"] or "", e["target"],
-                         e["note"] or "")
-    console.print(timeline)
+        timeline.add_row(*map(typed, (e["seq"], _local(e["at"]), e["action"], e["actor"], e["source"] or "",
+                                      e["target"], e["note"] or "")))
+    out.print(timeline)
     if view["scans"]:
         scans = Table("version", "key", "type", "bytes", "by", title="scans")
         for s in view["scans"]:
-            scans.add_row(str(s["version"]), s["key"], s["content_type"], f"{s['size']:,}", s["uploaded_by"])
-        console.print(scans)
+            scans.add_row(*map(typed, (s["version"], s["key"], s["content_type"], f"{s['size']:,}",
+                                       s["uploaded_by"])))
+        out.print(scans)
     if view.get("slips"):
         slips = Table("version", "key", "claims", "paid on", "by", title="remittance slips (底单)")
         for s in view["slips"]:
-            slips.add_row(str(s["version"]), s["key"], str(s["claimed_amount"]), str(s["claimed_on"]),
-                          s["uploaded_by"])
-        console.print(slips)
+            slips.add_row(*map(typed, (s["version"], s["key"], s["claimed_amount"], s["claimed_on"],
+                                       s["uploaded_by"])))
+        out.print(slips)
 
 
 def _nonzero(amount: str | None) -> bool:
@@ -67,13 +71,12 @@ def _nonzero(amount: str | None) -> bool:
 
 
 def notification_rows(rows: list[dict[str, Any]], title: str) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    table = Table("when (Beijing)", "order", "kind", "text", title=title)
+    table = Table("when (Beijing)", "order", "kind", "text", title=typed(title))
     for r in rows:
-        table.add_row(_local(r["at"]), r["order"], r["kind"], r["text"])
-    Console().print(table)
+        table.add_row(*map(typed, (_local(r["at"]), r["order"], r["kind"], r["text"])))
+    console().print(table)
 
 
 def _local(moment: datetime | str) -> str:
@@ -83,12 +86,11 @@ def _local(moment: datetime | str) -> str:
 
 
 def order_rows(rows: list[dict[str, Any]], title: str) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("number", "partner", "rep", "status", "waiting for", "customer", "amount", "updated (Beijing)",
-                  title=title)
+                  title=typed(title))
     for r in rows:
-        table.add_row(r["number"], r["partner"], r["rep"], r["status"], r["pending"] or "",
-                      r["customer"] or "", r["amount"] or "", _local(r["updated_at"]))
-    Console().print(table)
+        table.add_row(*map(typed, (r["number"], r["partner"], r["rep"], r["status"], r["pending"] or "",
+                                   r["customer"] or "", r["amount"] or "", _local(r["updated_at"]))))
+    console().print(table)

@@ -18,6 +18,7 @@ from urllib.parse import quote
 import typer
 
 from cli import config
+from cli.console import plain
 from domain.errors import EXIT_CODES as DOMAIN_EXIT_CODES
 
 T = TypeVar("T")
@@ -149,7 +150,7 @@ def get(ctx: typer.Context) -> Cli:
 def fail(cli: Cli | None, code: int, message: str, kind: str = "error") -> NoReturn:
     if cli is not None and cli.as_json:
         print(json.dumps({"error": message, "kind": kind, "exit_code": code}, ensure_ascii=False))
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {plain(message)}", file=sys.stderr)  # the API's message may quote what was typed
     raise typer.Exit(code)
 
 

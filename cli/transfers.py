@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli.console import console, plain, typed
 from cli.customers import app
 from cli.runtime import fail, get, path, run
 
@@ -15,7 +16,8 @@ def transfer_in(ctx: typer.Context, customer: int = typer.Argument(...), reason:
 
     def work() -> None:
         view = cli.api().post(path("customers", customer, "transfer-in"), {"reason": reason})
-        cli.emit(view, lambda: print(f"application {view['application_id']} filed; the approval group decides"))
+        cli.emit(view, lambda: print(plain(f"application {view['application_id']} filed; the approval group "
+                                           "decides")))
 
     run(cli, work)
 
@@ -33,7 +35,8 @@ def decide(
 
     def work() -> None:
         view = cli.api().post(path("customers", customer, "decision"), {"approve": approve, "reason": reason})
-        cli.emit(view, lambda: print(f"application {view['application_id']}: {view['status']} ({view['decision']})"))
+        cli.emit(view, lambda: print(plain(f"application {view['application_id']}: {view['status']} "
+                                           f"({view['decision']})")))
 
     run(cli, work)
 
@@ -47,14 +50,13 @@ def applications(ctx: typer.Context, status: str = typer.Option("FILED", help="F
         rows = cli.api().get_all("/transfer-applications", status=status)
 
         def human() -> None:
-            from rich.console import Console
             from rich.table import Table
 
             table = Table("application", "customer", "rep", "reason", "status", "decision")
             for r in rows:
-                table.add_row(r["application"], str(r["customer"]), r["rep"], r["reason"], r["status"],
-                              r["decision"] or "")
-            Console().print(table)
+                table.add_row(*map(typed, (r["application"], r["customer"], r["rep"], r["reason"], r["status"],
+                                           r["decision"] or "")))
+            console().print(table)
 
         cli.emit(rows, human)
 

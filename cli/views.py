@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli import config
+from cli.console import console, plain, typed
 from cli.runtime import Cli, fail, get, run
 from domain.errors import InvalidInput
 from domain.fields import parse_day
@@ -43,7 +44,7 @@ def inbox(ctx: typer.Context) -> None:
             if data["orders"]:
                 order_rows(data["orders"], f"orders waiting for {me}")
             else:
-                print(f"no order waits for {me}")
+                print(plain(f"no order waits for {me}"))
             if data["notifications"]:
                 notification_rows(data["notifications"], f"notifications for {me}")
 
@@ -64,13 +65,13 @@ def credits(
         rows = cli.api().get_all("/credits", rep=rep, month=month)
 
         def human() -> None:
-            from rich.console import Console
             from rich.table import Table
 
             table = Table("order", "rep", "partner", "kind", "amount", "effective on", title="commission credits")
             for r in rows:
-                table.add_row(r["order"], r["rep"], r["partner"], r["kind"], r["amount"], r["effective_on"])
-            Console().print(table)
+                table.add_row(*map(typed, (r["order"], r["rep"], r["partner"], r["kind"], r["amount"],
+                                           r["effective_on"])))
+            console().print(table)
 
         cli.emit(rows, human)
 

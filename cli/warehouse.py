@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 
+from cli.console import console, plain, typed
 from cli.customers import app
 from cli.runtime import Cli, get, path, run
 
@@ -14,7 +15,7 @@ def _post(cli: Cli, url: str, body: dict[str, Any] | None, say: str) -> None:
     """One call as the signed-in user; print `say` filled from the result."""
     def work() -> None:
         result = cli.api().post(url, body)
-        cli.emit(result, lambda: print(say.format(**result)))
+        cli.emit(result, lambda: print(plain(say.format(**result))))
 
     run(cli, work)
 
@@ -49,14 +50,13 @@ def history(ctx: typer.Context, customer: int = typer.Argument(...)) -> None:
         rows = cli.api().get_all(path("customers", customer, "history"))
 
         def human() -> None:
-            from rich.console import Console
             from rich.table import Table
 
             table = Table("when (UTC)", "from", "to", "reason", "by", title=f"ownership of customer {customer}")
             for r in rows:
-                table.add_row(r["at"][:16].replace("T", " "), r["from"] or "pool", r["to"] or "pool", r["reason"],
-                              r["by"])
-            Console().print(table)
+                table.add_row(*map(typed, (r["at"][:16].replace("T", " "), r["from"] or "pool", r["to"] or "pool",
+                                           r["reason"], r["by"])))
+            console().print(table)
 
         cli.emit(rows, human)
 

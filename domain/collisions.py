@@ -9,8 +9,8 @@ from typing import TypeVar
 
 from domain.customers import Phone, fixed_line, name_key
 from domain.errors import InvalidInput, Refused
-from domain.fields import clean_text
 from domain.people import Role
+from domain.text import TextKind, check_text
 
 T = TypeVar("T")
 
@@ -66,11 +66,13 @@ def check_entry(name: str, phone: str, fax: str, address: str, region: str, same
             problems.append(err.message)
             return None
 
-    clean_name = attempt(lambda: clean_text(name, "company name"))
-    clean_address = attempt(lambda: clean_text(address, "address", max_len=400))
-    clean_region = attempt(lambda: clean_text(region, "region", max_len=64))
-    phone_number = attempt(lambda: fixed_line(phone, "phone"))
-    fax_number = attempt(lambda: fixed_line(fax, "fax"))
+    clean_name = attempt(lambda: check_text(name, TextKind.LICENSED_NAME, "company name"))
+    clean_address = attempt(lambda: check_text(address, TextKind.ADDRESS))
+    clean_region = attempt(lambda: check_text(region, TextKind.REGION))
+    clean_phone = attempt(lambda: check_text(phone, TextKind.PHONE, "phone"))
+    clean_fax = attempt(lambda: check_text(fax, TextKind.PHONE, "fax"))
+    phone_number = attempt(lambda: fixed_line(clean_phone, "phone")) if clean_phone else None
+    fax_number = attempt(lambda: fixed_line(clean_fax, "fax")) if clean_fax else None
     key = name_key(clean_name) if clean_name else ""
     if clean_name and len(key) < 2:
         problems.append(f"company name '{clean_name}' has no distinctive part once region and legal form are removed")
@@ -82,8 +84,8 @@ def check_entry(name: str, phone: str, fax: str, address: str, region: str, same
             flags.append("same_phone_fax")
     if problems:
         raise InvalidInput("; ".join(problems))
-    assert clean_name and clean_address and clean_region and phone_number and fax_number
-    return Entry(clean_name, phone.strip(), fax.strip(), clean_address, clean_region, key, phone_number, fax_number,
+    assert clean_name and clean_address and clean_region and clean_phone and clean_fax and phone_number and fax_number
+    return Entry(clean_name, clean_phone, clean_fax, clean_address, clean_region, key, phone_number, fax_number,
                  flags)
 
 

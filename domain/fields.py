@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from domain.errors import InvalidInput
+from domain.text import refused
 
 # Business dates are China's: a payment at 07:00 in Beijing is dated that day, not the UTC day before.
 BUSINESS_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -14,7 +15,10 @@ MAX_AMOUNT = Decimal("100000000.00")  # a paper order above 100 million yuan is 
 
 
 def clean_text(value: str, field: str, max_len: int = 200, required: bool = True) -> str:
-    """Normalise to NFC, trim, and refuse control characters and over-long values."""
+    """Normalise to NFC, trim, and refuse control characters and over-long values.
+
+    Workflow plans call this and are replayed: what it accepts and returns must never change. Services check
+    typed text first, by kind and more strictly, with `domain.text.check_text`; this only shares its wording."""
     text = unicodedata.normalize("NFC", value).strip()
     if required and not text:
         raise InvalidInput(f"{field} must not be empty")
@@ -22,7 +26,7 @@ def clean_text(value: str, field: str, max_len: int = 200, required: bool = True
         raise InvalidInput(f"{field} is {len(text)} characters long; the limit is {max_len}")
     bad = next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co")), None)
     if bad is not None:
-        raise InvalidInput(f"{field} contains a control character (U+{ord(bad):04X})")
+        raise refused(field, bad)
     return text
 
 

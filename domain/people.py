@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from domain.errors import InvalidInput
 
 
 class Role(StrEnum):
@@ -31,6 +34,20 @@ ROLE_LABELS: dict[Role, str] = {
     Role.APPROVAL_GROUP: "approval group",
     Role.FINANCE: "finance",
 }
+
+# A username: the key people sign in with and are named by in histories, search attributes and logs.
+USERNAME_PATTERN = r"^[a-z][a-z0-9._-]{1,31}$"
+_USERNAME = re.compile(USERNAME_PATTERN)
+
+
+def check_username(value: str, field: str = "username") -> str:
+    """A username as typed (a recipient, a rep): refused by its form before any lookup, without echoing it."""
+    name = value.strip()
+    if not _USERNAME.match(name):
+        raise InvalidInput(f"{field} must be a username: 2-32 lower-case letters, digits, '.', '_' or '-', "
+                           "starting with a letter")
+    return name
+
 
 # Roles whose work is scoped to the partners they belong to or serve.
 PARTNER_SCOPED = frozenset({Role.SALES, Role.SUPERVISOR, Role.PARTNER, Role.ASSISTANT})

@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from domain.customers import name_key
 from domain.errors import DomainError, InvalidInput
-from domain.fields import clean_text, parse_amount
+from domain.fields import parse_amount
+from domain.text import TextKind, check_text
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Exports open with an account summary before the header; look this far for it.
@@ -139,19 +140,19 @@ def parse_row(row: list[str], columns: dict[str, int], width: int, today: date) 
     if len(row) < max(columns[c] for c in REQUIRED) + 1 or len(row) > width:
         # Too many is as bad as too few: an unquoted "2,000.00" shifts every cell after it.
         raise InvalidInput(f"it has {len(row)} fields; the header has {width}")
-    payer = clean_text(_cell(row, columns, "payer_name"), "payer name")
+    payer = check_text(_cell(row, columns, "payer_name"), TextKind.PAYER_NAME)
     key = name_key(payer)
     if not key:
         raise InvalidInput(f"payer name '{payer}' has no letters or digits")
     return StatementLine(
         line_no=0,
-        bank_ref=clean_text(_cell(row, columns, "bank_ref"), "bank reference", max_len=64),
+        bank_ref=check_text(_cell(row, columns, "bank_ref"), TextKind.BANK_REF),
         value_date=parse_value_date(_cell(row, columns, "value_date"), today),
         amount=parse_line_amount(_cell(row, columns, "amount")),
         payer_name=payer,
         payer_key=key,
-        payer_account=clean_text(_cell(row, columns, "payer_account"), "payer account", max_len=64, required=False),
-        memo=clean_text(_cell(row, columns, "memo"), "memo", max_len=500, required=False),
+        payer_account=check_text(_cell(row, columns, "payer_account"), TextKind.PAYER_ACCOUNT, required=False),
+        memo=check_text(_cell(row, columns, "memo"), TextKind.FREE_TEXT, "memo", max_len=500, required=False),
     )
 
 

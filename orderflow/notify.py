@@ -17,8 +17,11 @@ class Sender(Protocol):
 
 
 class LogSender:
+    """The text is typed (names, notes), so it is logged quoted (`%r`): where it starts and ends is plain, and a
+    newline or escape in it is spelt out, never written."""
+
     def send(self, note: NotifyInput) -> None:
-        log.info("notify %s about order %s (%s): %s", note.recipient, note.order_number, note.kind, note.text)
+        log.info("notify %s about order %s (%s): %r", note.recipient, note.order_number, note.kind, note.text)
 
     def send_text(self, recipient: str, kind: str, text: str) -> None:
-        log.info("notify %s (%s): %s", recipient, kind, text)
+        log.info("notify %s (%s): %r", recipient, kind, text)

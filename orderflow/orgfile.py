@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from db.org_repo import PartnerSpec, UserSpec
 from domain.errors import InvalidInput
 from domain.numbers import NumberRange, find_overlap
-from domain.people import PARTNER_SCOPED, Role
+from domain.people import PARTNER_SCOPED, USERNAME_PATTERN, Role
 from domain.permissions import Perm
+from domain.text import TextKind, check_text
 
-USERNAME = r"^[a-z][a-z0-9._-]{1,31}$"
+
+def _text(value: str, kind: TextKind, field: str) -> str:
+    """The domain's rule for this kind of text, as pydantic reports a bad value (with where it is in the file)."""
+    try:
+        return check_text(value, kind, field)
+    except InvalidInput as err:
+        raise ValueError(err.message) from None
+
+
+PartnerName = Annotated[str, AfterValidator(lambda v: _text(v, TextKind.LICENSED_NAME, "partner name"))]
+DisplayName = Annotated[str, AfterValidator(lambda v: _text(v, TextKind.PERSON_NAME, "display name"))]
+Region = Annotated[str, AfterValidator(lambda v: _text(v, TextKind.REGION, "region"))]
 
 
 class RangeEntry(BaseModel):
@@ -26,21 +39,21 @@ class RangeEntry(BaseModel):
 class PartnerEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,15}$")
-    name: str = Field(min_length=1, max_length=200)
+    name: PartnerName = Field(min_length=1, max_length=200)
     ranges: list[RangeEntry] = []
     manager: str | None = None  # the channel manager over this partner
-    regions: list[str] = []
+    regions: list[Region] = []
 
 
 class UserEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(pattern=USERNAME)
-    name: str = Field(min_length=1, max_length=200)
+    username: str = Field(pattern=USERNAME_PATTERN)
+    name: DisplayName = Field(min_length=1, max_length=200)
     role: Role
     partner: str | None = None
     partners: list[str] = []  # an assistant may serve several partners
     reports_to: str | None = None
-    regions: list[str] = []  # where a rep may claim from the public pool; a manager's scope
+    regions: list[Region] = []  # where a rep may claim from the public pool; a manager's scope
     active: bool = True
     grants: list[Perm] = []  # extra scoped permissions, e.g. for finance or support (可增设范围内权限)
 

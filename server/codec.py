@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from domain.errors import InvalidInput
 from orderflow.codec import EncryptionCodec, Keyring
 from orderflow.codec_server import serve
+from orderflow.logs import configure_logging
 from orderflow.settings import Settings
 
 
@@ -25,7 +24,7 @@ def run_codec_server() -> None:
                        settings.codec_server_origin, settings.codec_server_max_bytes)
     except ValueError as err:
         raise InvalidInput(f"{err} (ORDERFLOW_CODEC_SERVER_TOKEN)") from None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     print(f"codec server on http://{settings.codec_server_host}:{server.server_address[1]} "
           f"for the UI at {settings.codec_server_origin}", flush=True)
     try:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-
 import uvicorn
 
 from api.app import create_app
+from orderflow.logs import configure_logging
 from orderflow.settings import Settings
 from services.context import build_services
 
 
 def serve(host: str | None = None, port: int | None = None) -> None:
     settings = Settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     app = create_app(build_services(settings))
     # uvicorn's own access log prints query strings; ours (api/app.py) prints method, path, status and user only.
     uvicorn.run(app, host=host or settings.api_host, port=port or settings.api_port, access_log=False,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -13,13 +12,13 @@ from db.models import User
 from db.org_repo import UserSpec, load_actor, partner_codes, save_user, scope_for, set_active, subordinates
 from db.warehouse_repo import contact_counts, held_customers, latest_notes, move
 from domain.errors import InvalidInput, NotFound, Refused
-from domain.fields import BUSINESS_TZ, clean_text
-from domain.people import Actor, Role
+from domain.fields import BUSINESS_TZ
+from domain.people import Actor, Role, check_username
 from domain.permissions import Perm, check_account_change, require
+from domain.text import TextKind, check_text
 from services import auth
 from services.context import Services
 
-USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,31}")
 TEAM_NOTES = 20  # the team view shows the latest notes, not a history
 
 
@@ -52,11 +51,11 @@ def open_account(services: Services, actor: Actor, username: str, name: str, par
     name would hand its new holder orders and credits the actor has no say over. Taken because it is active or
     because it lies outside the scope: the answer is the same, so it tells nothing about other partners' staff."""
     require(actor, Perm.OPEN_ACCOUNT, "open accounts")  # before any lookup: no permission, nothing learnt
-    if not USERNAME.fullmatch(username):
-        raise InvalidInput(f"username '{username}' must be 2-32 lower-case letters, digits, '.', '_' or '-'")
+    username = check_username(username)
     if not regions:
         raise InvalidInput("an account needs at least one region")
-    chosen = sorted(set(regions))
+    display = check_text(name, TextKind.PERSON_NAME, "name")
+    chosen = sorted({check_text(region, TextKind.REGION) for region in regions})
     with services.transaction() as session:
         scope = scope_for(session, actor)
         check_account_change(actor, scope, Role.SALES, partner, chosen, opening=True)
@@ -71,7 +70,7 @@ def open_account(services: Services, actor: Actor, username: str, name: str, par
             # A rep reports to a supervisor of their own agency: anyone else would see the rep's notes and
             # contacts in their team view. Every other name gets this one answer, so nothing is learned.
             raise InvalidInput(f"'{reports_to}' is not an active sales supervisor of partner {partner}")
-        save_user(session, UserSpec(username, clean_text(name, "name"), Role.SALES, [partner], reports_to, chosen),
+        save_user(session, UserSpec(username, display, Role.SALES, [partner], reports_to, chosen),
                   actor.username, datetime.now(UTC))
         session.flush()  # the setup code refers to the user row
         code = auth.issue_setup_code(session, username, by=actor.username, days=services.settings.setup_code_days)
@@ -83,7 +82,7 @@ def close_account(services: Services, actor: Actor, username: str, reason: str) 
     """Close an agency sales account: it can do nothing more (its tokens die with it, in db.org_repo.set_active),
     and its warehouse goes back to the public pool."""
     require(actor, Perm.CLOSE_ACCOUNT, "close accounts")
-    why = clean_text(reason, "reason")
+    why = check_text(reason, TextKind.FREE_TEXT, "reason", max_len=200)
     now = datetime.now(UTC)
     with services.transaction() as session:
         user = session.get(User, username)

@@ -23,7 +23,6 @@ from db.auth_models import ApiToken, Credential, SetupCode
 from db.models import User
 from db.org_repo import load_actor
 from domain.errors import NotAuthenticated, NotFound, Throttled
-from domain.fields import clean_text
 from domain.people import Actor
 from domain.signin import (
     LockPolicy,
@@ -34,6 +33,7 @@ from domain.signin import (
     token_hash,
     well_formed,
 )
+from domain.text import TextKind, check_text
 from services.context import Services
 
 WRONG = "wrong username or password"
@@ -165,7 +165,7 @@ def _verify(stored: str | None, password: str) -> bool:
 def login(services: Services, username: str, password: str, address: str | None, label: str) -> dict[str, Any]:
     """A password for a new API token. The attempt is counted before the password is looked at, and a locked
     account or address is refused without looking at it."""
-    label = clean_text(label or "orderflow CLI", "token label", max_len=100)
+    label = check_text(label or "orderflow CLI", TextKind.FREE_TEXT, "token label", max_len=100)
     keys = _keys(username, address)
     locked = _admit(services, keys, username, address)
     with services.transaction() as session:

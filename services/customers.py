@@ -18,9 +18,9 @@ from db.org_repo import scope_for
 from domain.collisions import Hit, Match, check_entry, decide_entry
 from domain.customers import name_key, parse_phone
 from domain.errors import NotFound, Refused
-from domain.fields import clean_text
 from domain.people import Actor
 from domain.permissions import Perm, Scope, require
+from domain.text import TextKind, check_text
 from services.context import Services
 
 # What a caller learns of a hit outside its scope: that someone holds it, not who, nor under which name.
@@ -114,10 +114,10 @@ def check(services: Services, actor: Actor, *, name: str, phone: str | None = No
     require(actor, Perm.SEE_CUSTOMERS, "check customers for collisions")
     numbers = {}
     if phone:
-        numbers[Match.PHONE] = parse_phone(phone, "phone").e164
+        numbers[Match.PHONE] = parse_phone(check_text(phone, TextKind.PHONE, "phone"), "phone").e164
     if fax:
-        numbers[Match.FAX] = parse_phone(fax, "fax").e164
-    key = name_key(clean_text(name, "company name"))
+        numbers[Match.FAX] = parse_phone(check_text(fax, TextKind.PHONE, "fax"), "fax").e164
+    key = name_key(check_text(name, TextKind.LICENSED_NAME, "company name"))
     with services.transaction() as session:
         seen = _as_seen(session, actor, find_hits(session, key, numbers, services.settings.similar_name_threshold))
     return [{"customer": h.customer_id, "name": h.name, "match": h.match.value, "score": round(h.score),

@@ -12,10 +12,11 @@ from db.customer_repo import customer_ref
 from db.engine import unit_of_work
 from db.order_repo import get_customer
 from domain.errors import InvalidInput, WrongState
-from domain.fields import clean_text, parse_amount
+from domain.fields import parse_amount
 from domain.order import Action, CustomerHolding, OrderKind, OrderStatus, check_step
 from domain.people import Actor
 from domain.rejections import parse_reasons
+from domain.text import TextKind, check_text
 from orderflow.contracts import (
     ChangeInput,
     CustomerRef,
@@ -48,7 +49,7 @@ class OrderDesk(IssueDesk, FileDesk):
         holding = await asyncio.to_thread(self._holding, customer_id)
         customer = CustomerRef(id=holding.customer_id, name=holding.customer_name, owner=holding.owner,
                                holder=holding.holder)
-        inp = SignInput(actor=actor_ref(actor), customer=customer, product=clean_text(product, "product"),
+        inp = SignInput(actor=actor_ref(actor), customer=customer, product=check_text(product, TextKind.PRODUCT),
                         kind=order_kind, amount=parse_amount(amount), signed_on=signed_on)
         return await self._update(number, Action.SIGN, actor, OrderWorkflow.sign, inp)
 
@@ -62,7 +63,7 @@ class OrderDesk(IssueDesk, FileDesk):
 
     async def reject(self, actor: Actor, number: str, reasons: list[str], note: str) -> OrderView:
         inp = RejectInput(actor=actor_ref(actor), reasons=parse_reasons(reasons),
-                          note=clean_text(note, "rejection note", max_len=1000))
+                          note=check_text(note, TextKind.FREE_TEXT, "rejection note"))
         return await self._update(number, Action.REJECT, actor, OrderWorkflow.reject, inp)
 
     async def correct(self, actor: Actor, number: str, note: str, amount: str | None,
@@ -79,20 +80,22 @@ class OrderDesk(IssueDesk, FileDesk):
 
     @staticmethod
     def _change(actor: Actor, note: str, amount: str | None, product: str | None) -> ChangeInput:
-        return ChangeInput(actor=actor_ref(actor), note=clean_text(note, "note", max_len=1000),
+        return ChangeInput(actor=actor_ref(actor), note=check_text(note, TextKind.FREE_TEXT),
                            amount=parse_amount(amount) if amount is not None else None,
-                           product=clean_text(product, "product") if product is not None else None)
+                           product=check_text(product, TextKind.PRODUCT) if product is not None else None)
 
     async def noted(self, actor: Actor, number: str, action: Action, note: str) -> OrderView:
         """Steps that carry only a note: resend the original, report a loss, allow a round, void."""
         update = {Action.RESEND_ORIGINAL: OrderWorkflow.resend_original, Action.REPORT_LOST: OrderWorkflow.report_lost,
                   Action.ALLOW_ROUND: OrderWorkflow.allow_round, Action.VOID: OrderWorkflow.void}[action]
-        inp = NoteInput(actor=actor_ref(actor), note=clean_text(note, "note", max_len=1000))
+        inp = NoteInput(actor=actor_ref(actor), note=check_text(note, TextKind.FREE_TEXT))
         return await self._update(number, action, actor, update, inp)
 
     async def review(self, actor: Actor, number: str, location: str | None) -> OrderView:
         if (answered := await self.replayed(number)) is not None:
             return answered
+        # Checked whatever the state: a bad location is named even when the review would be refused anyway.
+        where = check_text(location, TextKind.FILING_LOCATION) if location else None
         now = await self._standing(number)
         handle = self._handle(now.parties.number)
         if now.status is OrderStatus.FIRST_REVIEW:
@@ -100,9 +103,9 @@ class OrderDesk(IssueDesk, FileDesk):
             return await self._send(handle, OrderWorkflow.first_review, StepInput(actor=actor_ref(actor)))
         if now.status is OrderStatus.SECOND_REVIEW:
             check_step(Action.SECOND_REVIEW, now.status, actor, now.parties)
-            if not location:
+            if not where:
                 raise InvalidInput("the second review records where the original is filed: give its location")
-            inp = SecondReviewInput(actor=actor_ref(actor), location=location)
+            inp = SecondReviewInput(actor=actor_ref(actor), location=where)
             return await self._send(handle, OrderWorkflow.second_review, inp)
         raise WrongState(now.parties.number, now.status.value, "review", "FIRST_REVIEW or SECOND_REVIEW")
 
@@ -119,4 +122,4 @@ async def desk_for(services: Services, key: str | None = None, s3: bool = False)
     return OrderDesk(await services.temporal(), services.sessions, services.settings, client, request_id=key)
 
 def _note(note: str | None) -> str | None:
-    return clean_text(note, "note", max_len=1000) if note else None
+    return check_text(note, TextKind.FREE_TEXT) if note else None

@@ -23,6 +23,7 @@ from domain.order import Action, OrderStatus, check_issue, check_step
 from domain.people import Actor
 from orderflow import search_attributes as sa
 from orderflow.contracts import IssuedInput, IssueInput, OrderView, ReissueInput
+from orderflow.markdown import md_text
 from orderflow.temporal import workflow_id
 from services.order_desk_base import DeskBase, actor_ref
 from workflows.order import OrderWorkflow
@@ -48,8 +49,9 @@ class IssueDesk(DeskBase):
                 SearchAttributePair(sa.SALES_REP, rep_name),
                 SearchAttributePair(sa.ORDER_STATUS, OrderStatus.ISSUED.value),
             ]),
-            static_summary=f"Order {number} · partner {owning.partner} · rep {rep_name}",
-            static_details=f"Blank form {number} issued by {actor.username} to {rep_name}.",
+            # The Web UI renders both as Markdown.
+            static_summary=f"Order {number} · partner {md_text(owning.partner)} · rep {md_text(rep_name)}",
+            static_details=f"Blank form {number} issued by {md_text(actor.username)} to {md_text(rep_name)}.",
         )
         # One call starts the order and returns once its issue is recorded, so the next command sees the order
         # everywhere: no polling of the read model, and no query costing the worker a workflow task.

@@ -20,7 +20,7 @@ from db.org_repo import scope_for
 from domain.errors import Refused
 from domain.fields import parse_day
 from domain.order import STEPS, Action, check_role
-from domain.people import Actor, Role
+from domain.people import Actor, Role, check_username
 from orderflow.contracts import OrderView
 from services.context import Services
 from services.customers import missing
@@ -63,6 +63,7 @@ async def issue(services: Services, actor: Actor, rep: str, number: str | None =
     """Hand a numbered blank form to a rep; with no number, the lowest free one of the assistant's partners.
     An issue is never repeated: a second attempt at the same number is refused, whatever its key."""
     check_role(Action.ISSUE, actor, "the next order number" if number is None else f"order {number}")
+    rep = check_username(rep, "the rep who takes the form")
     desk = await desk_for(services)
     if number is None:
         return await desk.issue_next(actor, rep)

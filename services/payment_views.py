@@ -20,11 +20,11 @@ from db.org_repo import scope_for
 from db.payment_repo import credit_balances as repo_credit_balances
 from db.payment_repo import line_events, line_in_scope, open_lines, orders_in_scope, slips_for
 from domain.errors import NotFound
-from domain.fields import clean_text
 from domain.numbers import parse_number
 from domain.payments import LineStatus
 from domain.people import Actor
 from domain.permissions import Perm, Scope, require
+from domain.text import TextKind, check_text
 from services.context import Services
 
 
@@ -110,7 +110,7 @@ def open_refs(session: Session, scope: Scope) -> list[str]:
 
 def visible_line(session: Session, scope: Scope, bank_ref: str) -> StatementLine:
     """The line by its bank reference, if the scope covers it; otherwise the answer for a missing line."""
-    bank_ref = clean_text(bank_ref, "bank reference", max_len=64)
+    bank_ref = check_text(bank_ref, TextKind.BANK_REF)
     row = line_in_scope(session, scope, bank_ref)
     if row is None:
         raise NotFound(f"there is no bank line with reference {bank_ref}; import its statement first")

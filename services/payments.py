@@ -25,12 +25,13 @@ from db.order_repo import order_status
 from db.org_repo import scope_for
 from db.payment_repo import Stored, candidates, get_line, leave_open, line_events, match_count, store_lines
 from domain.errors import DomainError, TooLarge, Unavailable
-from domain.fields import business_date, check_day, clean_text, parse_amount, parse_day
+from domain.fields import business_date, check_day, parse_amount, parse_day
 from domain.order import Action, check_role, check_step
 from domain.payments import Decision, LineStatus, MatchKind, check_line_open, check_unmatch, decide_match
 from domain.people import Actor
 from domain.permissions import Perm, require
 from domain.statements import MAX_FILE_BYTES, Statement, parse_statement
+from domain.text import TextKind, check_text
 from orderflow.contracts import OrderView, PayInput, SlipInput, UnmatchInput
 from orderflow.failures import business_cause
 from services.context import Services
@@ -210,7 +211,7 @@ def _order_slips(services: Services, number: str) -> list[SlipLink]:
 async def unmatch_line(services: Services, actor: Actor, bank_ref: str, reason: str) -> OrderView:
     """Undo a wrong match before its order takes effect; the line goes back to the queue."""
     require(actor, Perm.PAYMENTS, "unmatch bank lines")
-    reason = clean_text(reason, "reason for unmatching", max_len=1000)
+    reason = check_text(reason, TextKind.FREE_TEXT, "reason for unmatching")
     bank_ref, number, undone = await asyncio.to_thread(_matched_line, services, actor, bank_ref)
     inp = UnmatchInput(actor=actor_ref(actor), line_ref=bank_ref, reason=reason)
     desk = await desk_for(services)

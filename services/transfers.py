@@ -16,11 +16,12 @@ from db.models import User
 from db.org_repo import scope_for
 from db.warehouse_repo import lock_customer, pool_view, transfer_applications
 from domain.errors import InvalidInput, NotFound, Refused
-from domain.fields import clean_text
 from domain.people import Actor, Role
 from domain.permissions import Perm, require
+from domain.text import TextKind, check_text
 from domain.warehouse import check_transfer_in
 from orderflow.customer_contracts import ApplicationView, DecideInput, TransferInput
+from orderflow.markdown import md_text
 from services.context import Services
 from services.customers import missing, visible
 from services.order_desk_base import actor_ref
@@ -51,7 +52,7 @@ async def file(services: Services, actor: Actor, customer_id: int, reason: str) 
     """调入申请: apply for a pool customer of a region that is not the caller's. A customer held by anyone else
     outside the caller's scope is not found; one of the caller's own region is refused (claim it instead)."""
     require(actor, Perm.TRANSFER_IN, "apply to transfer customers in")
-    why = clean_text(reason, "reason", max_len=1000)
+    why = check_text(reason, TextKind.FREE_TEXT, "reason")
     inp = await asyncio.to_thread(_prepare, services, actor, customer_id, why)
     client = await services.temporal()
     try:
@@ -60,7 +61,7 @@ async def file(services: Services, actor: Actor, customer_id: int, reason: str) 
             # A closed application may be filed again; an open one only once.
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            static_summary=f"Transfer-in of customer {customer_id} to {actor.username}",
+            static_summary=f"Transfer-in of customer {customer_id} to {md_text(actor.username)}",  # Markdown in the UI
         )
     except WorkflowAlreadyStartedError:
         raise Refused(f"customer {customer_id} already has an open transfer-in application") from None
@@ -72,7 +73,7 @@ async def decide(services: Services, actor: Actor, customer_id: int, *, approve:
     """The approval group approves or rejects the open application for a customer; the workflow's validator
     checks the role and the status again, and on approval moves the customer if it is still in the pool."""
     require(actor, Perm.DECIDE_APPLICATION, "decide transfer-in applications")
-    inp = DecideInput(actor=actor_ref(actor), approve=approve, reason=clean_text(reason, "reason", max_len=1000))
+    inp = DecideInput(actor=actor_ref(actor), approve=approve, reason=check_text(reason, TextKind.FREE_TEXT, "reason"))
     client = await services.temporal()
     handle = client.get_workflow_handle_for(TransferInWorkflow.run, application_id(customer_id))
     try:

@@ -11,9 +11,9 @@ from typing import Any
 from db import warehouse_repo
 from db.org_repo import load_actor
 from domain.errors import NotFound, Refused
-from domain.fields import clean_text
-from domain.people import Actor
+from domain.people import Actor, check_username
 from domain.permissions import Perm, require
+from domain.text import TextKind, check_text
 from services.context import Services
 from services.customers import check_customer_visible
 
@@ -38,7 +38,7 @@ def claim(services: Services, actor: Actor, customer_id: int) -> dict[str, Any]:
 def hand_over(services: Services, actor: Actor, customer_id: int, to: str) -> dict[str, Any]:
     """转移: the channel partner moves a customer between its own reps."""
     require(actor, Perm.HAND_OVER, "hand customers over (the channel partner's transfer right)")
-    name = clean_text(to, "user", max_len=64)
+    name = check_username(to, "the rep who takes the customer")
     with services.transaction() as session:
         check_customer_visible(session, actor, customer_id)
         try:
@@ -58,7 +58,7 @@ def note(services: Services, actor: Actor, customer_id: int, text: str) -> dict[
     require(actor, Perm.NOTE, "write sales notes")
     with services.transaction() as session:
         check_customer_visible(session, actor, customer_id)
-        n = warehouse_repo.add_note(session, customer_id, actor, clean_text(text, "note", max_len=2000),
+        n = warehouse_repo.add_note(session, customer_id, actor, check_text(text, TextKind.FREE_TEXT, max_len=2000),
                                     datetime.now(UTC))
         return {"customer": customer_id, "author": n.author, "at": n.at.isoformat()}
 

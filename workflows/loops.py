@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         TransitionRecord,
     )
     from orderflow.failures import to_application_error
+    from orderflow.markdown import md_text
     from workflows.machine import OrderMachine, Plan, db_write
 
 
@@ -187,7 +188,7 @@ class OrderLoops(OrderMachine):
                     "OrderWorkflow", successor, result_type=OrderView, id=f"order-{new}",
                     parent_close_policy=workflow.ParentClosePolicy.ABANDON,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    static_summary=f"Order {new} · partner {self._partner} · rep {self._rep} · "
+                    static_summary=f"Order {new} · partner {md_text(self._partner)} · rep {md_text(self._rep)} · "
                                    f"reissue of {self._number}",
                 )
             except WorkflowAlreadyStartedError:

@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         TransitionRecord,
     )
     from orderflow.failures import rethrow_activity_failure, to_application_error
+    from orderflow.markdown import md_text
 
 # A database or S3 outage must not fail an order: keep retrying, backing off to a minute apart.
 # Broken business rules come back as non-retryable ApplicationErrors and stop at once.
@@ -293,17 +294,18 @@ class OrderMachine:
         workflow.set_current_details(self._details(role.value if role else None, user))
 
     def _details(self, role: str | None, user: str | None) -> str:
+        # The Web UI renders this as Markdown: every typed value goes through md_text, never in raw.
         f = self._fields
         lines = [f"**{self._status.value}** — waiting for {WAITING_FOR[self._status]}", ""]
         if role:
-            lines.append(f"- pending: {user or role}")
+            lines.append(f"- pending: {md_text(user or role)}")
         lines.append(f"- since: {self._since:%Y-%m-%d %H:%M} UTC")
         if f.due_at:
             lines.append(f"- due: {f.due_at:%Y-%m-%d %H:%M} UTC")
         if f.customer_name:
-            lines.append(f"- customer: {f.customer_name}; amount {f.amount}")
+            lines.append(f"- customer: {md_text(f.customer_name)}; amount {f.amount}")
         if f.rejection:
-            lines.append(f"- last rejection (round {f.rounds}): {self._rejection_text()}")
+            lines.append(f"- last rejection (round {f.rounds}): {md_text(self._rejection_text())}")
         for label, other in (("reissued from", f.predecessor), ("reissued as", f.successor)):
             if other:
                 url = f"/namespaces/{workflow.info().namespace}/workflows/order-{other}"
@@ -313,7 +315,7 @@ class OrderMachine:
         if f.effective_on:
             lines.append(f"- effective on {f.effective_on.isoformat()}")
         if self._hold_note:
-            lines.append(f"- {self._hold_note}")
+            lines.append(f"- {md_text(self._hold_note)}")
         if f.credit_balance:
             lines.append(f"- **overpaid**: credit balance {f.credit_balance} for finance to settle")
         return "\n".join(lines)

@@ -82,6 +82,45 @@ def order_details(url: str, expect: str, shot: str) -> str:
         return str(text)
 
 
+def metadata_frames(url: str, expect: str, shot: str) -> list[dict[str, Any]]:
+    """What the Web UI's User Metadata tab renders once `expect` shows in a block: for each Markdown block (an
+    iframe), its visible text, the images it loads, its links' targets and whether it runs any script."""
+    from selenium.common.exceptions import NoSuchFrameException, StaleElementReferenceException, TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def frames(d) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+        found = []
+        for index in range(len(d.find_elements(By.TAG_NAME, "iframe"))):
+            d.switch_to.default_content()
+            d.switch_to.frame(d.find_elements(By.TAG_NAME, "iframe")[index])
+            found.append({
+                "text": d.find_element(By.TAG_NAME, "body").text,
+                "imgs": [i.get_attribute("src") for i in d.find_elements(By.TAG_NAME, "img")],
+                "hrefs": [a.get_attribute("href") for a in d.find_elements(By.TAG_NAME, "a")],
+                "scripts": len(d.find_elements(By.CSS_SELECTOR, "script:not([src])")),
+                "handlers": d.execute_script(
+                    "return [...document.querySelectorAll('*')].flatMap(e => [...e.attributes])"
+                    ".filter(a => a.name.startsWith('on')).map(a => a.name)"),
+            })
+        d.switch_to.default_content()
+        return found if any(expect in f["text"] for f in found) else []
+
+    with _driver() as driver:
+        driver.get(url)
+        tab = "//*[normalize-space(text())='User Metadata']"
+        WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.XPATH, tab))
+        driver.find_element(By.XPATH, tab).click()
+        try:
+            blocks: list[dict[str, Any]] = WebDriverWait(
+                driver, 30, ignored_exceptions=(StaleElementReferenceException, NoSuchFrameException)).until(frames)
+        except TimeoutException:
+            driver.save_screenshot(str(ARTIFACTS / f"failed-{shot}"))
+            raise AssertionError(f"'{expect}' never appeared in a metadata block at {url}") from None
+        driver.save_screenshot(str(ARTIFACTS / shot))
+        return blocks
+
+
 def page_text(url: str, expect: str, shot: str, login: str | None = None, codec_endpoint: str | None = None) -> str:
     """The text of a Web UI page once `expect` shows. With `login`, first sign in to the codec server, and
     turn on the UI's "include cross-origin credentials" for that endpoint, as a person does in its settings."""

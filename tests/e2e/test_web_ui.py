@@ -15,6 +15,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from db.engine import create_schema, make_engine, session_factory, unit_of_work
+from db.models import Customer
 from db.org_repo import load_actor
 from domain.fields import business_date
 from orderflow.ops.html import render_html
@@ -22,7 +23,7 @@ from orderflow.ops.report import load_report
 from orderflow.s3 import ensure_bucket, make_client
 from orderflow.settings import Settings
 from services.orders import OrderDesk
-from tests.e2e.browser import chromium, dom, order_details, screenshot
+from tests.e2e.browser import chromium, dom, metadata_frames, order_details, screenshot
 from tests.helpers import eventually, pdf_bytes, seed_demo
 from worker import build_worker
 
@@ -86,6 +87,34 @@ async def test_the_web_ui_lists_exactly_the_orders_waiting_for_second_review(
     report = dom(html.as_uri())
     assert "Status funnel" in report and "BJ100903" in report and "SECOND_REVIEW" in report
     screenshot(html.as_uri(), "ops-report.png")
+
+
+HOSTILE_NAME = "![t](http://127.0.0.1:9/track.png)[点我](javascript:alert(3))科技有限公司"
+HOSTILE_NOTE = "<img src=x onerror=alert(1)> ![n](http://127.0.0.1:9/note.png) [再点](javascript:alert(4))"
+
+
+async def test_typed_text_in_an_orders_details_stays_text_in_the_web_ui(desk: OrderDesk, web_ui: str):
+    """#20: a customer name stored before the input rules existed (entry refuses it now) and a rejection note
+    (free text, where markup characters are allowed) reach the UI's Markdown as text: no image, no link."""
+    sessions = desk._sessions
+    with unit_of_work(sessions) as session:
+        amy, alice = (load_actor(session, u) for u in ("amy", "alice"))
+        customer = session.get(Customer, 1)
+        assert customer is not None
+        customer.name = HOSTILE_NAME
+    number = "BJ100910"
+    await desk.issue(amy, number, "alice")
+    await desk.sign(alice, number, 1, "Yellow pages", "new", "12000", business_date(datetime.now(UTC)))
+    await desk.receive(amy, number)
+    await desk.reject(amy, number, ["missing_stamp"], HOSTILE_NOTE)
+
+    blocks = await asyncio.to_thread(metadata_frames, f"{web_ui}/namespaces/default/workflows/order-{number}",
+                                     "科技有限公司", "web-ui-hostile-details.png")
+    shown = "\n".join(b["text"] for b in blocks)
+    assert HOSTILE_NAME in shown and "[再点](javascript:alert(4))" in shown, shown
+    for block in blocks:
+        assert block["imgs"] == [] and block["scripts"] == 0 and block["handlers"] == [], block
+        assert not any(h and h.lower().startswith(("javascript:", "data:")) for h in block["hrefs"]), block
 
 
 async def _ids(env: WorkflowEnvironment, query: str) -> list[str]:

@@ -120,6 +120,18 @@ def test_a_malformed_username_or_unknown_supervisor_is_invalid(services: Service
             accounts.open_account(services, actor("mike"), "eve", "Eve", "BJ", ["北京"], boss)
 
 
+def test_markup_in_a_display_name_or_a_region_is_refused_naming_the_character(services: Services,
+                                                                              actor: Load) -> None:
+    before = _users(services)
+    with pytest.raises(InvalidInput, match=r'^name contains "<" \(U\+003C LESS-THAN SIGN\); a display name may'):
+        accounts.open_account(services, actor("mike"), "eve", "<img src=x onerror=alert(1)>", "BJ", ["北京"])
+    with pytest.raises(InvalidInput, match=r"^region contains U\+200B ZERO WIDTH SPACE"):
+        accounts.open_account(services, actor("mike"), "eve", "Eve Wu", "BJ", ["北\u200b京"])
+    with pytest.raises(InvalidInput, match=r"^reason contains U\+000A LINE FEED, a control character"):
+        accounts.close_account(services, actor("mike"), "alice", "left\n2026-11-30 INFO forged line")
+    assert _users(services) == before
+
+
 def test_closing_an_account_revokes_its_tokens_and_pools_its_customers(services: Services, actor: Load) -> None:
     auth.set_password(services, "alice", PASSWORD, by="test")
     token = auth.login(services, "alice", PASSWORD, "127.0.0.1", "laptop")["token"]

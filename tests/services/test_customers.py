@@ -103,6 +103,18 @@ def test_entering_needs_the_entry_right(services: Services, actor: Load) -> None
     assert _store(services) == before
 
 
+def test_markup_in_a_company_name_is_refused_at_the_door_naming_the_character(services: Services,
+                                                                              actor: Load) -> None:
+    before = _store(services)
+    with pytest.raises(InvalidInput, match=r'^company name contains "<" \(U\+003C LESS-THAN SIGN\); a licensed'):
+        _add(services, actor("bob"), "<b>x</b>有限公司")
+    with pytest.raises(InvalidInput, match=r"^company name contains U\+202E RIGHT-TO-LEFT OVERRIDE"):
+        _add(services, actor("bob"), "华信\u202e司公限有")
+    with pytest.raises(InvalidInput, match=r'^company name contains "!" \(U\+0021 EXCLAMATION MARK\)'):
+        _check(services, actor("bob"), name="![t](http://127.0.0.1:9/track.png)科技有限公司")
+    assert _store(services) == before
+
+
 def _check(services: Services, who: Actor, name: str = "北京美来尔工程技术有限公司",
            **numbers: str) -> list[dict[str, object]]:
     return customers.check(services, who, name=name, **numbers)

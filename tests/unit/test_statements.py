@@ -76,6 +76,28 @@ def test_bad_lines_are_reported_by_number_and_the_good_ones_still_load():
     assert "control character" in reasons[14]
 
 
+def test_a_cell_its_kind_cannot_hold_refuses_its_line_by_number_and_names_the_character():
+    """#20: a payer is a name (a bank may mask it: 张*三), a reference and an account are identifiers; the memo is
+    free text and keeps markup characters, which every output escapes."""
+    rows = ["交易日期,金额,对方户名,对方账号,流水号,摘要",
+            "2026-11-20,500,张*三,6222****1111,CMB0001,=HYPERLINK(\"x\") <b>货款</b>",
+            "2026-11-20,500,华信\u202e司公限有,6222****1111,CMB0002,货款",
+            "2026-11-20,500,<b>华信</b>有限公司,6222****1111,CMB0003,货款",
+            "2026-11-20,500,华信有限公司,6222****1111,CMB'4,货款",
+            "2026-11-20,500,华信有限公司,6222;1111,CMB0005,货款",
+            "2026-11-20,500,华信有限公司,6222,CMB0006,货\u200b款"]
+    parsed = parse_statement(_csv(rows).encode(), TODAY)
+    assert [(line.bank_ref, line.payer_name, line.memo) for line in parsed.lines] == [
+        ("CMB0001", "张*三", "=HYPERLINK(\"x\") <b>货款</b>")]
+    reasons = {e.line_no: e.reason for e in parsed.errors}
+    assert sorted(reasons) == [3, 4, 5, 6, 7]
+    assert reasons[3].startswith("payer name contains U+202E RIGHT-TO-LEFT OVERRIDE, an invisible format character")
+    assert reasons[4].startswith('payer name contains "<" (U+003C LESS-THAN SIGN); a payer name may contain')
+    assert reasons[5].startswith('bank reference contains "\'" (U+0027 APOSTROPHE)')
+    assert reasons[6].startswith('payer account contains ";" (U+003B SEMICOLON)')
+    assert reasons[7].startswith("memo contains U+200B ZERO WIDTH SPACE")
+
+
 @pytest.mark.parametrize("data,message", [
     (b"", "empty"), (b"   \n", "empty"), (b"\x00\x01\x02PK\x03\x04", "binary"),
     (b"a,b,c\n1,2,3\n", "no header row"), (b"\xff\xfe\x00\xd8", "utf-16 byte-order mark"),
