@@ -35,7 +35,8 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope["path"] or b"%00" in scope["query_string"] or b"\x00" in scope["query_string"]:
-            await _answer(scope, receive, send, 422, ErrorKind.INVALID.value, "the URL contains a NUL character")
+            await _answer(scope, receive, send, 422, ErrorKind.INVALID.value,
+                          "the URL contains U+0000 NULL, which no text may contain")
             return
         if scope["method"] == "PUT":
             await self.app(scope, receive, send)

@@ -6,7 +6,6 @@ is enforced while reading, so an oversized or endless body is cut off at the lim
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +14,7 @@ from pathlib import Path
 from fastapi import Request
 
 from domain.errors import InvalidInput, TooLarge
+from domain.text import TextKind, check_text, check_visible
 
 # What each upload may be sent as: the file's bytes with its own type, or as plain bytes. A form or JSON is
 # refused before a byte is kept; the content itself is checked by its magic bytes later (domain/scans.py).
@@ -32,18 +32,16 @@ def check_content_type(request: Request, allowed: frozenset[str], what: str, def
                            "or the file's own type")
 
 
-# A file's name as the person chose it: kept for the record, never used as a path on this server.
-_NAME = re.compile(r"[^\\/\x00-\x1f\x7f]{1,200}")
-
-
 def safe_filename(name: str | None, default: str) -> str:
-    """The last segment only, with no path or control characters: '../../etc/passwd' becomes 'passwd'."""
+    """The last segment only, checked as a file name (domain/text.py): '../../etc/passwd' becomes 'passwd'. A
+    file's name as the person chose it is kept for the record and shown, never used as a path on this server."""
     if not name:
         return default
+    check_visible(name.strip(), "file name")  # in the dropped folders too: refused in every field, as typed
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if base in ("", ".", "..") or not _NAME.fullmatch(base):
-        raise InvalidInput(f"file name {name!r} is not usable: give a plain name such as scan.pdf")
-    return base
+    if base in ("", ".", ".."):
+        raise InvalidInput("file name has no name after its last '/': give a plain name such as scan.pdf")
+    return check_text(base, TextKind.FILE_NAME)
 
 
 @asynccontextmanager

@@ -12,6 +12,10 @@ from domain.text import refused
 # Business dates are China's: a payment at 07:00 in Beijing is dated that day, not the UTC day before.
 BUSINESS_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 MAX_AMOUNT = Decimal("100000000.00")  # a paper order above 100 million yuan is a typo
+# What clean_text refuses. Frozen: workflow plans and validators call clean_text and are replayed from recorded
+# histories, so this set must never change. The rule for new input is domain/text.REFUSED_CATEGORIES (a superset,
+# with more besides), applied by check_text at the service door: whatever check_text keeps, this accepts.
+REPLAYED_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
 
 
 def clean_text(value: str, field: str, max_len: int = 200, required: bool = True) -> str:
@@ -24,7 +28,7 @@ def clean_text(value: str, field: str, max_len: int = 200, required: bool = True
         raise InvalidInput(f"{field} must not be empty")
     if len(text) > max_len:
         raise InvalidInput(f"{field} is {len(text)} characters long; the limit is {max_len}")
-    bad = next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co")), None)
+    bad = next((ch for ch in text if unicodedata.category(ch) in REPLAYED_REFUSED_CATEGORIES), None)
     if bad is not None:
         raise refused(field, bad)
     return text

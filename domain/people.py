@@ -38,15 +38,32 @@ ROLE_LABELS: dict[Role, str] = {
 # A username: the key people sign in with and are named by in histories, search attributes and logs.
 USERNAME_PATTERN = r"^[a-z][a-z0-9._-]{1,31}$"
 _USERNAME = re.compile(USERNAME_PATTERN)
+# A partner's code: in order numbers' owners, search attributes and Temporal list queries (ChannelPartner="BJ").
+PARTNER_CODE_PATTERN = r"^[A-Z][A-Z0-9]{1,15}$"
+_PARTNER_CODE = re.compile(PARTNER_CODE_PATTERN)
+
+
+def is_username(value: str) -> bool:
+    """Whether the value, exactly as given, has a username's form (fullmatch: `$` alone would allow a final LF)."""
+    return _USERNAME.fullmatch(value) is not None
 
 
 def check_username(value: str, field: str = "username") -> str:
     """A username as typed (a recipient, a rep): refused by its form before any lookup, without echoing it."""
     name = value.strip()
-    if not _USERNAME.match(name):
+    if not is_username(name):
         raise InvalidInput(f"{field} must be a username: 2-32 lower-case letters, digits, '.', '_' or '-', "
                            "starting with a letter")
     return name
+
+
+def check_partner_code(value: str, field: str = "partner") -> str:
+    """A partner code as typed: refused by its form before any lookup, without echoing it."""
+    code = value.strip()
+    if _PARTNER_CODE.fullmatch(code) is None:
+        raise InvalidInput(f"{field} must be a partner code: 2-16 upper-case letters or digits, starting with a "
+                           "letter")
+    return code
 
 
 # Roles whose work is scoped to the partners they belong to or serve.

@@ -9,13 +9,10 @@ use this one rule.
 
 from __future__ import annotations
 
-import unicodedata
+from domain.text import INVISIBLE_MARKS, invisible
 
-from domain.text import REFUSED_CATEGORIES
-
-# The characters input refuses (control and format characters, surrogates, private-use and unassigned code points,
-# line and paragraph separators): text stored before the rules, or from elsewhere, may still hold them.
-INVISIBLE = frozenset(REFUSED_CATEGORIES)
+# What input refuses (control and format characters, surrogates, private-use and unassigned code points, line and
+# paragraph separators, marks that show nothing): text stored before the rules, or from elsewhere, may hold them.
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -30,6 +27,6 @@ def escape(ch: str) -> str:
 
 def printable(text: str) -> str:
     """`text` with every invisible character written as its escape; everything else, CJK included, unchanged."""
-    if text.isprintable():  # the common case, and Python's set is a superset of ours: nothing to do
+    if text.isprintable() and not INVISIBLE_MARKS.intersection(text):  # the common case: nothing to do
         return text
-    return "".join(escape(ch) if unicodedata.category(ch) in INVISIBLE else ch for ch in text)
+    return "".join(escape(ch) if invisible(ch) else ch for ch in text)

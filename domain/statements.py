@@ -16,7 +16,8 @@ from decimal import Decimal
 from domain.customers import name_key
 from domain.errors import DomainError, InvalidInput
 from domain.fields import parse_amount
-from domain.text import TextKind, check_text
+from domain.printable import printable
+from domain.text import TextKind, check_text, check_visible
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Exports open with an account summary before the header; look this far for it.
@@ -36,6 +37,14 @@ REQUIRED = ("value_date", "amount", "payer_name", "bank_ref")
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*[-/.月]?\s*(\d{1,2})\s*日?"
                    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
 _CURRENCY = re.compile(r"^(?:cny|rmb|￥|¥|元)|(?:cny|rmb|元)$", re.IGNORECASE)
+# A cell is echoed in the import report this far, with its invisible characters spelt out: the file is anyone's.
+ECHO_CHARS = 40
+
+
+def echo(cell: str) -> str:
+    """A cell's text as a refusal quotes it: cut, and with no character that could forge a line or hide."""
+    text = cell.strip()
+    return printable(text[:ECHO_CHARS]) + ("…" if len(text) > ECHO_CHARS else "")
 
 
 @dataclass(frozen=True)
@@ -114,11 +123,12 @@ def _sniff_delimiter(text: str) -> str:
 def parse_value_date(text: str, today: date) -> date:
     match = _DATE.match(text)
     if match is None:
-        raise InvalidInput(f"value date '{text}' is not a date (YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD or YYYY年M月D日)")
+        raise InvalidInput(f"value date '{echo(text)}' is not a date (YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD or "
+                           "YYYY年M月D日)")
     try:
         day = date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise InvalidInput(f"value date '{text}' is not a real calendar day") from None
+        raise InvalidInput(f"value date '{echo(text)}' is not a real calendar day") from None
     if day > today:
         raise InvalidInput(f"value date {day.isoformat()} is in the future (today is {today.isoformat()})")
     return day
@@ -127,7 +137,11 @@ def parse_value_date(text: str, today: date) -> date:
 def parse_line_amount(text: str) -> Decimal:
     cleaned = _CURRENCY.sub("", text.strip().replace("，", ",")).strip()
     if cleaned.startswith("-") or (cleaned.startswith("(") and cleaned.endswith(")")):
-        raise InvalidInput(f"amount {text.strip()} is an outgoing payment; only incoming payments are matched")
+        raise InvalidInput(f"amount {echo(text)} is an outgoing payment; only incoming payments are matched")
+    # parse_amount quotes what it cannot read: only a short cell with nothing invisible reaches it.
+    check_visible(cleaned, "amount")
+    if len(cleaned) > ECHO_CHARS:
+        raise InvalidInput(f"amount '{echo(cleaned)}' is not an amount of money: {len(cleaned)} characters long")
     return parse_amount(cleaned, "amount")
 
 
@@ -143,7 +157,7 @@ def parse_row(row: list[str], columns: dict[str, int], width: int, today: date) 
     payer = check_text(_cell(row, columns, "payer_name"), TextKind.PAYER_NAME)
     key = name_key(payer)
     if not key:
-        raise InvalidInput(f"payer name '{payer}' has no letters or digits")
+        raise InvalidInput(f"payer name '{echo(payer)}' has no letters or digits")
     return StatementLine(
         line_no=0,
         bank_ref=check_text(_cell(row, columns, "bank_ref"), TextKind.BANK_REF),

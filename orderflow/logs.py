@@ -44,4 +44,5 @@ def configure_logging(level: int = logging.INFO, install: bool = True) -> loggin
         handler = logging.StreamHandler()
         handler.setFormatter(formatter)
         logging.basicConfig(level=level, handlers=[handler])
+        logging.captureWarnings(True)  # a warning's text (which may quote input) goes through the same formatter
     return formatter

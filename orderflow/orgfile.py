@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from db.org_repo import PartnerSpec, UserSpec
 from domain.errors import InvalidInput
 from domain.numbers import NumberRange, find_overlap
-from domain.people import PARTNER_SCOPED, USERNAME_PATTERN, Role
+from domain.people import PARTNER_CODE_PATTERN, PARTNER_SCOPED, USERNAME_PATTERN, Role
 from domain.permissions import Perm
 from domain.text import TextKind, check_text
 
@@ -38,7 +38,7 @@ class RangeEntry(BaseModel):
 
 class PartnerEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,15}$")
+    code: str = Field(pattern=PARTNER_CODE_PATTERN)
     name: PartnerName = Field(min_length=1, max_length=200)
     ranges: list[RangeEntry] = []
     manager: str | None = None  # the channel manager over this partner

@@ -13,7 +13,7 @@ from db.org_repo import UserSpec, load_actor, partner_codes, save_user, scope_fo
 from db.warehouse_repo import contact_counts, held_customers, latest_notes, move
 from domain.errors import InvalidInput, NotFound, Refused
 from domain.fields import BUSINESS_TZ
-from domain.people import Actor, Role, check_username
+from domain.people import Actor, Role, check_partner_code, check_username
 from domain.permissions import Perm, check_account_change, require
 from domain.text import TextKind, check_text
 from services import auth
@@ -52,6 +52,8 @@ def open_account(services: Services, actor: Actor, username: str, name: str, par
     because it lies outside the scope: the answer is the same, so it tells nothing about other partners' staff."""
     require(actor, Perm.OPEN_ACCOUNT, "open accounts")  # before any lookup: no permission, nothing learnt
     username = check_username(username)
+    partner = check_partner_code(partner)
+    reports_to = check_username(reports_to, "reports_to") if reports_to is not None else None
     if not regions:
         raise InvalidInput("an account needs at least one region")
     display = check_text(name, TextKind.PERSON_NAME, "name")
@@ -82,6 +84,7 @@ def close_account(services: Services, actor: Actor, username: str, reason: str) 
     """Close an agency sales account: it can do nothing more (its tokens die with it, in db.org_repo.set_active),
     and its warehouse goes back to the public pool."""
     require(actor, Perm.CLOSE_ACCOUNT, "close accounts")
+    username = check_username(username)
     why = check_text(reason, TextKind.FREE_TEXT, "reason", max_len=200)
     now = datetime.now(UTC)
     with services.transaction() as session:

@@ -23,7 +23,8 @@ from db.auth_models import ApiToken, Credential, SetupCode
 from db.models import User
 from db.org_repo import load_actor
 from domain.errors import NotAuthenticated, NotFound, Throttled
-from domain.people import Actor
+from domain.people import Actor, is_username
+from domain.printable import printable
 from domain.signin import (
     LockPolicy,
     check_password,
@@ -72,6 +73,13 @@ def _policies(services: Services) -> dict[str, LockPolicy]:
     base, cap = timedelta(seconds=s.signin_lock_seconds), timedelta(seconds=s.signin_lock_max_seconds)
     return {"user": LockPolicy(s.signin_account_failures, base, cap),
             "addr": LockPolicy(s.signin_address_failures, base, cap)}
+
+
+def _as_typed(username: str) -> str:
+    """The name an attempt is counted and audited under. Anything that is not a username's form is no one's, and
+    is stored only with its invisible characters spelt out and cut to 64, so no one writes an ESC, a bidi override
+    or a page of text into the audit before signing in."""
+    return username if is_username(username) else printable(username)[:64]
 
 
 def _keys(username: str, address: str | None) -> dict[str, str]:
@@ -166,14 +174,15 @@ def login(services: Services, username: str, password: str, address: str | None,
     """A password for a new API token. The attempt is counted before the password is looked at, and a locked
     account or address is refused without looking at it."""
     label = check_text(label or "orderflow CLI", TextKind.FREE_TEXT, "token label", max_len=100)
-    keys = _keys(username, address)
-    locked = _admit(services, keys, username, address)
+    typed = _as_typed(username)  # a name of no username's form is answered as an unknown user, after the same work
+    keys = _keys(typed, address)
+    locked = _admit(services, keys, typed, address)
     with services.transaction() as session:
-        user = session.get(User, username) if len(username) <= 64 else None
+        user = session.get(User, username) if is_username(username) else None
         credential = session.get(Credential, username) if user is not None and user.active else None
         stored = credential.password_hash if credential is not None else None
     if not _verify(stored, password[:1024]) or stored is None:
-        _failed(services, username, address, "login_failed")
+        _failed(services, typed, address, "login_failed")
         raise NotAuthenticated(WRONG)
     rehashed = _hash(password) if _hasher().check_needs_rehash(stored) else None  # before the write transaction
     now = _now()
@@ -289,12 +298,13 @@ def complete_setup(services: Services, username: str, code: str, password: str, 
     """The setup code and a new password; a wrong code counts as a failed sign-in. A code issued for an account
     that has a password is a reset, so the user's live tokens are revoked as by `set_password`."""
     check_password(password, username)  # first: a weak password spends neither the code nor an attempt
-    keys = _keys(username, address)
-    locked = _admit(services, keys, username, address)
+    typed = _as_typed(username)  # a name of no username's form is answered as an unknown user
+    keys = _keys(typed, address)
+    locked = _admit(services, keys, typed, address)
     digest = token_hash(normalise_code(code))
     now = _now()
     with services.transaction() as session:
-        row = session.get(SetupCode, username) if len(username) <= 64 else None
+        row = session.get(SetupCode, username) if is_username(username) else None
         user = session.get(User, username) if row is not None else None
         good = (row is not None and user is not None and user.active and row.expires_at > now
                 and hmac.compare_digest(row.code_hash, digest))
@@ -309,6 +319,6 @@ def complete_setup(services: Services, username: str, code: str, password: str, 
                 auth_repo.audit(session, now, "password_set", username, address,
                                 f"with the setup code; {revoked} tokens revoked{lifted}")
                 return
-    _failed(services, username, address, "setup_failed")
+    _failed(services, typed, address, "setup_failed")
     raise NotAuthenticated("wrong username or setup code, or the code has expired: ask your channel manager "
                            "for a new one")

@@ -6,7 +6,9 @@ Issuing lives in `order_issue.py`, files in `order_files.py`, the shared plumbin
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from db.customer_repo import customer_ref
 from db.engine import unit_of_work
@@ -57,26 +59,35 @@ class OrderDesk(IssueDesk, FileDesk):
         with unit_of_work(self._sessions) as session:
             return customer_ref(session, get_customer(session, customer_id))
 
+    async def _keyed(self, number: str, action: Action, actor: Actor, update: Any,
+                     inp: Callable[[], Any]) -> OrderView:
+        """`_update`, with the typed text checked (by `inp`) only once the Idempotency-Key has no answer yet: a
+        retry of a step accepted before today's text rules gets its recorded answer, not a 422."""
+        if (answered := await self.replayed(number)) is not None:
+            return answered
+        checked = inp()
+        return await self._send(self._handle(await self._open(number, action, actor)), update, checked)
+
     async def receive(self, actor: Actor, number: str, note: str | None = None) -> OrderView:
-        inp = StepInput(actor=actor_ref(actor), note=_note(note))
-        return await self._update(number, Action.RECEIVE, actor, OrderWorkflow.receive, inp)
+        return await self._keyed(number, Action.RECEIVE, actor, OrderWorkflow.receive,
+                                 lambda: StepInput(actor=actor_ref(actor), note=_note(note)))
 
     async def reject(self, actor: Actor, number: str, reasons: list[str], note: str) -> OrderView:
-        inp = RejectInput(actor=actor_ref(actor), reasons=parse_reasons(reasons),
-                          note=check_text(note, TextKind.FREE_TEXT, "rejection note"))
-        return await self._update(number, Action.REJECT, actor, OrderWorkflow.reject, inp)
+        return await self._keyed(number, Action.REJECT, actor, OrderWorkflow.reject,
+                                 lambda: RejectInput(actor=actor_ref(actor), reasons=parse_reasons(reasons),
+                                                     note=check_text(note, TextKind.FREE_TEXT, "rejection note")))
 
     async def correct(self, actor: Actor, number: str, note: str, amount: str | None,
                       product: str | None) -> OrderView:
-        return await self._update(number, Action.CORRECT, actor, OrderWorkflow.correct,
-                                  self._change(actor, note, amount, product))
+        return await self._keyed(number, Action.CORRECT, actor, OrderWorkflow.correct,
+                                 lambda: self._change(actor, note, amount, product))
 
     async def modify(self, actor: Actor, number: str, reason: str, amount: str | None,
                      product: str | None) -> OrderView:
         if amount is None and product is None:
             raise InvalidInput("a modification changes the amount or the product: give at least one")
-        return await self._update(number, Action.MODIFY, actor, OrderWorkflow.modify,
-                                  self._change(actor, reason, amount, product))
+        return await self._keyed(number, Action.MODIFY, actor, OrderWorkflow.modify,
+                                 lambda: self._change(actor, reason, amount, product))
 
     @staticmethod
     def _change(actor: Actor, note: str, amount: str | None, product: str | None) -> ChangeInput:
@@ -88,8 +99,8 @@ class OrderDesk(IssueDesk, FileDesk):
         """Steps that carry only a note: resend the original, report a loss, allow a round, void."""
         update = {Action.RESEND_ORIGINAL: OrderWorkflow.resend_original, Action.REPORT_LOST: OrderWorkflow.report_lost,
                   Action.ALLOW_ROUND: OrderWorkflow.allow_round, Action.VOID: OrderWorkflow.void}[action]
-        inp = NoteInput(actor=actor_ref(actor), note=check_text(note, TextKind.FREE_TEXT))
-        return await self._update(number, action, actor, update, inp)
+        return await self._keyed(number, action, actor, update,
+                                 lambda: NoteInput(actor=actor_ref(actor), note=check_text(note, TextKind.FREE_TEXT)))
 
     async def review(self, actor: Actor, number: str, location: str | None) -> OrderView:
         if (answered := await self.replayed(number)) is not None:

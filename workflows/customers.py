@@ -26,7 +26,6 @@ with workflow.unsafe.imports_passed_through():
         TransferMove,
     )
     from orderflow.failures import business_cause, to_application_error
-    from orderflow.markdown import md_text
     from workflows.machine import OUTAGE_RETRY, RECORD_TIMEOUT
 
 
@@ -86,7 +85,7 @@ class TransferInWorkflow:
                     TransferMove(application_id=self._inp.application_id, customer_id=self._inp.customer_id,
                                  rep=self._inp.rep.username, region=self._inp.region, at=workflow.now()),
                     start_to_close_timeout=RECORD_TIMEOUT, retry_policy=OUTAGE_RETRY,
-                    summary=f"move customer {self._inp.customer_id} to {md_text(self._inp.rep.username)}",
+                    summary=f"move customer {self._inp.customer_id} to {self._inp.rep.username}",
                 )
                 await self._close("APPROVED", inp.actor.username, f"{inp.reason} (region now {region})")
             except ActivityError as err:
@@ -136,8 +135,7 @@ class TransferInWorkflow:
             NotificationActivities.notify,
             NotifyInput(key=f"{self._inp.application_id}:{kind}:{recipient}", recipient=recipient,
                         order_number=f"customer:{self._inp.customer_id}", kind=kind, due_at=None, text=text),
-            start_to_close_timeout=RECORD_TIMEOUT, retry_policy=OUTAGE_RETRY,
-            summary=f"tell {md_text(recipient)}: {kind}",
+            start_to_close_timeout=RECORD_TIMEOUT, retry_policy=OUTAGE_RETRY, summary=f"tell {recipient}: {kind}",
         )
 
 

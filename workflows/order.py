@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import DomainError, Refused
     from domain.fields import business_date, check_day, clean_text, parse_amount
     from domain.order import Action, OrderStatus, check_signing_customer, check_step
+    from domain.printable import printable
     from orderflow.contracts import (
         HoldInput,
         IssuedInput,
@@ -172,7 +173,7 @@ class OrderWorkflow(OrderLoops, OrderPayments):
                 PromoteScanInput(order_number=self._number, partner=self._partner, staging_key=inp.staging_key,
                                  size=inp.size, sha256=inp.sha256, filename=inp.filename,
                                  uploaded_by=inp.actor.username),
-                f"verify and file scan {inp.filename}",
+                f"verify and file scan {printable(inp.filename)}",  # plain text in the Web UI
             )
             if all(s.version != promoted.version for s in self._scans):
                 self._scans.append(promoted)

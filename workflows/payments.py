@@ -9,6 +9,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import Refused
     from domain.fields import business_date, check_day, clean_text, parse_amount
     from domain.order import Action, OrderStatus, apply_payment
+    from domain.printable import printable
     from orderflow.contracts import (
         OrderFields,
         OrderView,
@@ -112,7 +113,7 @@ class OrderPayments(OrderMachine):
                                  size=inp.size, sha256=inp.sha256, filename=inp.filename,
                                  uploaded_by=inp.actor.username, claimed_amount=inp.claimed_amount,
                                  claimed_on=inp.claimed_on),
-                f"verify and file remittance slip {inp.filename}",
+                f"verify and file remittance slip {printable(inp.filename)}",  # plain text in the Web UI
             )
             if all(s.version != slip.version for s in self._slips):
                 self._slips.append(slip)

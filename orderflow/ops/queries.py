@@ -18,6 +18,8 @@ def _at(moment: datetime) -> str:
 
 
 def saved_queries(now: datetime, partner: str | None = None, user: str | None = None) -> list[SavedQuery]:
+    """The partner and the user go inside quotes: the caller checks them by their form first (services/ops.py),
+    since a quote in either would change what the query selects."""
     partner = partner or "BJ"
     user = user or "alice"
     return [

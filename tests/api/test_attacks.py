@@ -306,6 +306,22 @@ def test_a_file_name_is_a_name_never_a_path() -> None:
     for bad in ("..", "dir/", "a\x00b", "a\x1bb", "x" * 201):
         with pytest.raises(InvalidInput):
             safe_filename(bad, "scan")
+    # #20: a file name is checked by its kind, and the refusal names the character; hidden ones in a dropped
+    # folder are refused too.
+    for bad, named in (("[点我](javascript:alert(1)).pdf", 'file name contains "[" (U+005B LEFT SQUARE BRACKET); '
+                                                          "a file name may contain letters of any script"),
+                       ("scan\u202efdp.exe", "file name contains U+202E RIGHT-TO-LEFT OVERRIDE"),
+                       ("a\x85b\x9b2J.pdf", "file name contains U+0085 NEXT LINE"),
+                       ("<img src=x onerror=alert(1)>.pdf", 'file name contains "<" (U+003C'),
+                       ("=HYPERLINK(1).pdf", 'file name contains "=" (U+003D'),
+                       ("+1.pdf", 'file name may not begin with "+" (U+002B PLUS SIGN)'),
+                       ("a\u3164b.pdf", "file name contains U+3164 HANGUL FILLER"),
+                       ("evil\x1b[2J/scan.pdf", "file name contains U+001B")):
+        with pytest.raises(InvalidInput) as caught:
+            safe_filename(bad, "scan")
+        assert caught.value.message.startswith(named), caught.value.message
+    for kept in ("扫描件 (2).pdf", "招商银行流水_2026-11.csv", "合同【盖章版】#3.pdf", "Bank statement, Nov.csv"):
+        assert safe_filename(kept, "scan") == kept
 
 
 # --- idempotency keys -------------------------------------------------------------------------------------

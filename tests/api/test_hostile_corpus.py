@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -27,14 +27,23 @@ from markdown_it import MarkdownIt
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.testing import WorkflowEnvironment
 
+from db.customer_repo import add_customer
+from db.models import Customer
+from db.warehouse_repo import move
 from domain.fields import business_date
+from domain.people import Role
+from domain.text import REFUSED_CATEGORIES
 from orderflow.logs import configure_logging
-from tests.api.conftest import ApiHarness, harness
+from tests.api.conftest import PASSWORD, ApiHarness, harness
 from tests.api.test_role_matrix import ORG_YAML
+from tests.helpers import entry, eventually, pdf_bytes
 from tests.hostile import HOSTILE
 
 TODAY = business_date(datetime.now(UTC)).isoformat()
-INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+INVISIBLE = set(REFUSED_CATEGORIES)
+FORGED = "2026-11-30 12:00:00,000 INFO orderflow.api.access: GET /admin 200"
+# A name stored before the input rules (entry refuses it now): a forged log line, a screen clear, a bidi override.
+LEGACY_LOG_NAME = f"浦江贸易有限公司\n{FORGED}\x1b[2J\u202e"
 HEADER = ["value date", "amount", "payer name", "payer account", "bank reference", "memo"]
 
 
@@ -52,6 +61,9 @@ class Field:
     path: str
     body: Callable[[str, int], dict[str, Any]]  # the hostile text and its index -> the request's keyword arguments
     free: int | None = None  # a free-text field's length limit; None: a field with a character rule
+
+
+PDF = {"content": pdf_bytes(3000), "headers": {"Content-Type": "application/pdf"}}
 
 
 def _statement(column: str) -> Callable[[str, int], dict[str, Any]]:
@@ -115,14 +127,35 @@ FIELDS = [
     Field("statement memo", "fay", "PUT", "/payments/statements", _statement("memo"), 500),
     Field("unmatch reason", "fay", "POST", "/payments/lines/HOSTILE-OPEN/unmatch",
           lambda t, i: {"json": {"reason": t}}, 1000),
+    Field("customer phone", "alice", "POST", "/customers", _customer("phone")),
+    Field("customer fax", "alice", "POST", "/customers", _customer("fax")),
+    Field("transfer-in reason", "alice", "POST", "/customers/999/transfer-in", lambda t, i: {"json": {"reason": t}},
+          1000),
+    Field("transfer decision reason", "gao", "POST", "/customers/999/decision",
+          lambda t, i: {"json": {"approve": False, "reason": t}}, 1000),
+    Field("scan file name", "amy", "PUT", f"/orders/{ISSUED}/scan", lambda t, i: {"params": {"filename": t}, **PDF}),
+    Field("slip file name", "alice", "PUT", f"/orders/{ISSUED}/slip",
+          lambda t, i: {"params": {"filename": t, "amount": "10", "paid_on": TODAY}, **PDF}),
+    Field("statement file name", "fay", "PUT", "/payments/statements",
+          lambda t, i: {**_statement("memo")("", 100 + i), "params": {"filename": t}}),
+    Field("token label", "alice", "POST", "/auth/login",
+          lambda t, i: {"json": {"username": "alice", "password": PASSWORD, "label": t}}, 100),
+    Field("ops query user", "mike", "GET", "/ops/queries", lambda t, i: {"params": {"user": t}}),
+    Field("ops query partner", "mike", "GET", "/ops/queries", lambda t, i: {"params": {"partner": t}}),
+    Field("new user's region", "mike", "POST", "/users",
+          lambda t, i: {"json": {"username": f"r{i}", "name": "王小明", "partner": "BJ", "regions": [t]}}),
+    Field("close reason", "mike", "POST", "/users/nobody/close", lambda t, i: {"json": {"reason": t}}, 200),
     Field("new user's name", "mike", "POST", "/users",
           lambda t, i: {"json": {"username": f"h{i}", "name": t, "partner": "BJ", "regions": ["北京"]}}),
     Field("org file display name", "dora", "PUT", "/org", _org),
 ]
 
 
-PLAIN_TEXT = {"www.evil.example 和 https://evil.example/登录", "-2+3", ":warning: :smile:"}
-PLAIN = {"product": PLAIN_TEXT, "correction product": PLAIN_TEXT, "filing location": PLAIN_TEXT}
+PLAIN_TEXT = {"www.evil.example 和 https://evil.example/登录", ":warning: :smile:"}
+# A file name keeps its last path segment only: "登录" is a fine name.
+PLAIN_PATH = {"www.evil.example 和 https://evil.example/登录"}
+PLAIN = {"product": PLAIN_TEXT, "correction product": PLAIN_TEXT, "filing location": PLAIN_TEXT,
+         "scan file name": PLAIN_PATH, "slip file name": PLAIN_PATH, "statement file name": PLAIN_PATH}
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +168,13 @@ async def world(dev_env: WorkflowEnvironment, s3_endpoint: str,
         assert (await alice.post(f"/orders/{REVIEWING}/sign", json={
             "customer": 1, "product": "Yellow pages", "kind": "new", "amount": "1000"})).is_success
         assert (await amy.post(f"/orders/{REVIEWING}/receive")).is_success
+        long_ago = datetime.now(UTC) - timedelta(days=90)
+        with api.services.transaction() as session:  # in 上海's pool, for alice to ask for: a transfer-in
+            pooled = add_customer(session, entry("浦江贸易有限公司", "021-66660007", "021-66660008", region="上海"),
+                                  owner="carol", role=Role.SALES, partner="SH", at=long_ago)
+            move(session, pooled, None, reason="recycled", actor="system", at=long_ago)
+            session.flush()
+            session.get(Customer, pooled.id).name = LEGACY_LOG_NAME  # type: ignore[union-attr]
         line = _statement("memo")("", 0)
         line["content"] = line["content"].replace(b"HOSTILE-mem-0", b"HOSTILE-OPEN")
         assert (await fay.put("/payments/statements", **line)).is_success
@@ -152,7 +192,8 @@ def _refusal(answer: httpx.Response) -> str | None:
 
 def _names_what_was_wrong(message: str, text: str) -> bool:
     """A refusal says which character (by code point), or the length, or which kind of value was expected."""
-    said = r"U\+[0-9A-F]{4}|characters long|at most \d+|limit|may contain|must|not a|invalid|unknown|binary"
+    said = (r"U\+[0-9A-F]{4}|is \d+ characters long|at most \d+ characters|statement file is binary|"
+            r"must be a username|must be a partner code|not a (valid )?telephone number")
     return bool(re.search(said, message, re.IGNORECASE))
 
 
@@ -224,13 +265,27 @@ async def test_what_was_kept_shows_as_text_on_every_surface(world: ApiHarness, c
     _assert_report_is_inert(page)
     assert number in _text_of(page)  # its rows carry numbers, statuses and usernames, each through autoescape
 
-    # The log: whatever the text held, each record is one line; a traceback's lines are indented below it.
+    # The log: whatever the text held, each record is one line; a traceback's lines are indented below it. The
+    # transfer-in's notification quotes the legacy name, forged line and all; the rejection's quotes the note.
+    pooled = _pooled_id(world)
+    assert (await alice.post(f"/customers/{pooled}/transfer-in", json={"reason": "moved to Beijing"})).is_success
+    await eventually(lambda: _logged(caplog, "浦江贸易有限公司"), bool)
     formatter = configure_logging(logging.INFO, install=False)
-    assert any("track.png" in r.getMessage() for r in caplog.records)  # the notification carries the note
+    assert any("track.png" in r.getMessage() for r in caplog.records)
     for record in caplog.records:
         first, *rest = formatter.format(record).split("\n")
         assert "\r" not in first and "\x1b" not in first and "\u202e" not in first, first
         assert all(line.startswith(" ") for line in rest), rest[:3]
+        assert not any(line.lstrip().startswith(FORGED) for line in [first, *rest])
+
+
+def _pooled_id(world: ApiHarness) -> int:
+    with world.services.transaction() as session:
+        return next(c.id for c in session.query(Customer).filter(Customer.name == LEGACY_LOG_NAME))
+
+
+async def _logged(caplog: pytest.LogCaptureFixture, text: str) -> bool:
+    return any(text in r.getMessage() for r in caplog.records)
 
 
 MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])

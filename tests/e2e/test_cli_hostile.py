@@ -4,6 +4,7 @@ a terminal control sequence, and never forges a line in the server's or the work
 from __future__ import annotations
 
 import re
+import time
 
 from sqlalchemy import update
 
@@ -55,9 +56,26 @@ def test_typed_text_reaches_the_terminal_and_the_logs_as_text(stack: Stack):
     assert "[link=https://evil.example]点我[/link]:warning:" in SGR.sub("", shown["customer list"])
     assert "[link=https://evil.example]再点[/link] [/] :smile: [bold red]红" in SGR.sub("", shown["order show"])
 
+    # A pool customer of 上海 whose stored name holds a forged log line: alice asks for it, and the worker logs
+    # the notification to the approval group, which quotes the name.
+    pooled = int(stack.json("customer", "add", "--name", "浦江贸易有限公司", "--phone", "021-66660007", "--fax",
+                            "021-66660008", "--address", "上海市浦东新区", "--region", "上海", user="carol")["id"])
+    engine = make_engine(stack.settings().db_url)
+    with unit_of_work(session_factory(engine)) as session:
+        session.execute(update(Customer).where(Customer.id == pooled).values(name=f"浦江{LEGACY_NAME}", owner=None,
+                                                                             partner_code=None))
+    engine.dispose()
+    stack.json("customer", "transfer-in", str(pooled), "--reason", "moved to Beijing", user="alice")
+    worker_log = stack.tmp / "worker.log"
+    deadline = time.monotonic() + 20
+    while "浦江" not in worker_log.read_text():
+        assert time.monotonic() < deadline, "the worker never logged the transfer-in's notification"
+        time.sleep(0.2)
     assert stack.api is not None
-    for log in (stack.api.log_path, stack.tmp / "worker.log"):
-        assert not any(line.startswith(FORGED) for line in log.read_text().splitlines()), log
+    for log in (stack.api.log_path, worker_log):
+        lines = log.read_text().splitlines()
+        assert not any(line.lstrip().startswith(FORGED) for line in lines), log
+        assert not any("\x1b" in line for line in lines), log
 
 
 def _on_terminal(stack: Stack, terminal: dict[str, str], user: str, *args: str) -> str:

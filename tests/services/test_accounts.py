@@ -120,6 +120,25 @@ def test_a_malformed_username_or_unknown_supervisor_is_invalid(services: Service
             accounts.open_account(services, actor("mike"), "eve", "Eve", "BJ", ["北京"], boss)
 
 
+def test_a_partner_supervisor_or_closed_name_is_checked_by_its_form_and_never_echoed(services: Services,
+                                                                                      actor: Load) -> None:
+    """#20: each is a key, typed by whoever calls; a refusal says which form it needs, not what was typed."""
+    before = _users(services)
+    hostile = "\x1b[2J<b>x</b>\u202e"
+    cases = [(lambda: accounts.open_account(services, actor("mike"), "eve", "Eve", hostile, ["北京"]),
+              "^partner must be a partner code"),
+             (lambda: accounts.open_account(services, actor("mike"), "eve", "Eve", 'BJ" OR 1', ["北京"]),
+              "^partner must be a partner code"),
+             (lambda: accounts.open_account(services, actor("mike"), "eve", "Eve", "BJ", ["北京"], hostile),
+              "^reports_to must be a username"),
+             (lambda: accounts.close_account(services, actor("mike"), hostile, "left"), "^username must be a username")]
+    for call, message in cases:
+        with pytest.raises(InvalidInput, match=message) as caught:
+            call()
+        assert not set("\x1b<>\"\u202e") & set(caught.value.message), caught.value.message
+    assert _users(services) == before
+
+
 def test_markup_in_a_display_name_or_a_region_is_refused_naming_the_character(services: Services,
                                                                               actor: Load) -> None:
     before = _users(services)

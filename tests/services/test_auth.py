@@ -19,6 +19,7 @@ from db.engine import unit_of_work
 from db.models import User
 from db.org_repo import save_user, set_active
 from domain.errors import InvalidInput, NotAuthenticated, NotFound, Throttled
+from domain.printable import printable
 from domain.signin import LockPolicy, new_token, well_formed
 from orderflow.orgfile import read_org_file
 from orderflow.settings import Settings
@@ -101,6 +102,34 @@ def test_an_unknown_name_locks_like_a_real_one_so_the_lock_reveals_nothing(servi
             auth.login(services, "ghost", "guess", "10.0.0.5", "x")
     with pytest.raises(Throttled):
         auth.login(services, "ghost", "guess", "10.0.0.5", "x")
+
+
+def test_a_name_of_no_usernames_form_is_an_unknown_one_audited_and_counted_spelt_out(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """#20: what anyone types before signing in reaches the audit with no ESC, bidi override or page of text."""
+    verified: list[str | None] = []
+    real = auth._verify
+    monkeypatch.setattr(auth, "_verify", lambda stored, password: verified.append(stored) or real(stored, password))
+    hostile = "\x1b[2J<b>eve</b>\u202e\n" + "x" * 10_000
+    spelt = printable(hostile)[:64]
+    with pytest.raises(NotAuthenticated) as unknown:
+        auth.login(services, "nobody", "a guess", "10.4.0.1", "x")
+    with pytest.raises(NotAuthenticated) as malformed:
+        auth.login(services, hostile, "a guess", "10.4.0.2", "x")
+    assert malformed.value.message == unknown.value.message and verified == [None, None]  # the same answer and work
+    with pytest.raises(NotAuthenticated, match="wrong username or setup code"):
+        auth.complete_setup(services, hostile, "AAAA-BBBB-CCCC", "a long new passphrase", "10.4.0.2")
+    assert spelt.startswith("\\x1b[2J<b>eve</b>\\u202e\\n") and _events(services, spelt) == ["login_failed",
+                                                                                           "setup_failed"]
+    with services.transaction() as session:
+        names = list(session.scalars(select(AuthEvent.username)))
+        keys = list(session.scalars(select(SignInFailures.key)))
+    assert all(name is None or printable(name) == name for name in names + keys), names + keys
+    # Still counted under that name (and the address): the third failure locks it like any other name.
+    with pytest.raises(NotAuthenticated):
+        auth.login(services, hostile, "a guess", "10.4.0.3", "x")
+    with pytest.raises(Throttled):
+        auth.login(services, hostile, "a guess", "10.4.0.4", "x")
 
 
 def test_one_address_guessing_across_accounts_is_locked_out(services: Services) -> None:

@@ -141,6 +141,21 @@ async def test_an_order_goes_from_issue_to_effective(services: Services, tmp_pat
     assert orders.show_order(services, alice, number) == done
 
 
+async def test_a_scan_s_activity_summary_spells_out_what_its_file_name_hides(services: Services, tmp_path: Path):
+    """The Web UI shows an activity's summary as plain text: a line separator (which the workflow's own check lets
+    through, as it did before #20) is written as its escape there. The API refuses such a name at the door."""
+    await _to_scan(services, "BJ100105")
+    scan = tmp_path / "scan\u2028verified by finance.pdf"
+    scan.write_bytes(pdf_bytes(3000))
+    await orders.scan(services, who(services, "amy"), "BJ100105", file_source(scan))
+    client = await services.temporal()
+    summaries = []
+    async for event in client.get_workflow_handle("order-BJ100105").fetch_history_events():
+        if event.HasField("activity_task_scheduled_event_attributes") and event.user_metadata.HasField("summary"):
+            summaries.extend(await client.data_converter.decode([event.user_metadata.summary], [str]))
+    assert "verify and file scan scan\\u2028verified by finance.pdf" in summaries, summaries
+
+
 async def test_out_of_scope_answers_exactly_like_missing(services: Services, tmp_path: Path):
     await _to_scan(services, "BJ100101")
     scan = tmp_path / "scan.pdf"
@@ -343,6 +358,31 @@ async def test_the_idempotency_key_is_sent_as_the_update_id(standin: tuple[Servi
     with pytest.raises(Refused, match="'receive' needs it to be AWAITING_ORIGINAL"):
         await orders.receive(services, who(services, "amy"), "BJ100001")
     assert len(recorded.updates) == 3
+
+
+async def test_a_retry_of_a_step_taken_before_the_text_rules_gets_its_recorded_answer(
+        standin: tuple[Services, Recorded]):
+    """A note the rules of #20 refuse (a line separator, a Hangul filler) was accepted before them: the retry of
+    that step, under its key, answers as the step did, and only a new request is checked by today's rules."""
+    services, recorded = standin
+    alice, amy = who(services, "alice"), who(services, "amy")
+    old = [("report_lost", "lost\u2028in the post"), ("resend_original", "sent\u3164again"),
+           ("correct", "fixed\u2029"), ("reject", "stamp\u3164missing"), ("receive", "came\u2028in")]
+    for update, _ in old:
+        recorded.updates.append(("order-BJ100001", update, f"before-{update}"))  # taken before the rules
+    sent = len(recorded.updates)
+    steps: dict[str, Callable[[str, str], Awaitable[Any]]] = {
+        "report_lost": lambda note, key: orders.report_lost(services, alice, "BJ100001", note, key=key),
+        "resend_original": lambda note, key: orders.resend(services, alice, "BJ100001", note, key=key),
+        "correct": lambda note, key: orders.correct(services, alice, "BJ100001", note, key=key),
+        "reject": lambda note, key: orders.reject(services, amy, "BJ100001", ["missing_stamp"], note, key=key),
+        "receive": lambda note, key: orders.receive(services, amy, "BJ100001", note, key=key),
+    }
+    for update, note in old:
+        assert await steps[update](note, f"before-{update}") == {"answered": update}, update
+    with pytest.raises(InvalidInput, match=r"^note contains U\+2028 LINE SEPARATOR"):
+        await orders.report_lost(services, alice, "BJ100001", "lost\u2028in the post", key="a-new-one")
+    assert len(recorded.updates) == sent  # nothing was sent again, nor the refused new request
 
 
 async def test_the_role_is_checked_before_the_order_is_looked_up(services: Services, tmp_path: Path):

@@ -171,3 +171,18 @@ def test_the_saved_queries_are_for_ops_and_scoped(services: Services, actor: Loa
         ops.saved_queries(services, actor("hank"), "SH")
     with pytest.raises(NotPermitted, match="lacks the 'ops_report' permission"):
         ops.saved_queries(services, actor("alice"))
+
+
+def test_a_saved_query_takes_a_user_or_partner_only_in_its_form(services: Services, actor: Load) -> None:
+    """#20: the user goes into a Temporal list query inside quotes; a quote would widen it to other partners."""
+    for user in ('x" OR ChannelPartner!="', 'alice" OR PendingUser!="', "al\nice", "Alice", "a b"):
+        with pytest.raises(InvalidInput, match="^user must be a username") as caught:
+            ops.saved_queries(services, actor("hank"), None, user)
+        assert '"' not in caught.value.message
+    for partner in ('BJ" OR ChannelPartner!="', "bj", "B J", "\x1b[2J"):
+        with pytest.raises(InvalidInput, match="^partner must be a partner code"):
+            ops.saved_queries(services, actor("hank"), partner)
+        with pytest.raises(InvalidInput, match="^partner must be a partner code"):
+            ops.ops_report(services, actor("hank"), partner)
+    found = {q["name"]: q["query"] for q in ops.saved_queries(services, actor("hank"), "BJ", " bob ")}
+    assert found["waiting for bob"] == 'PendingUser="bob"'

@@ -12,8 +12,8 @@ from markdown_it import MarkdownIt
 from orderflow.markdown import MARKUP, md_text
 from tests.hostile import HOSTILE
 
-# CommonMark with GFM tables and strikethrough plus bare-URL autolinks, the features a UI's renderer adds.
-RENDER = MarkdownIt("commonmark", {"linkify": False}).enable(["table", "strikethrough"])
+# CommonMark with GFM tables, strikethrough and bare-URL autolinks (www.…, https://…, a@b.c): what a UI adds.
+RENDER = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
 
 
 def rendered(text: str) -> str:
@@ -33,6 +33,12 @@ def test_the_text_survives_unchanged_apart_from_folding():
     out = rendered("![t](http://127.0.0.1:9/track.png)[点我](javascript:alert(3))科技有限公司")
     text = html.unescape(re.sub(r"</?p>", "", out)).strip()
     assert text == "![t](http://127.0.0.1:9/track.png)[点我](javascript:alert(3))科技有限公司"
+
+
+def test_bare_addresses_do_not_become_links():
+    assert "<a" in RENDER.render("see www.evil.example or https://evil.example/x and a@evil.example")  # it would
+    for text in ("www.evil.example", "https://evil.example/登录", "mail a@evil.example", "ftp://evil.example"):
+        assert "<a" not in rendered(text), rendered(text)
 
 
 def test_line_breaks_fold_and_invisible_characters_show_their_code_point():

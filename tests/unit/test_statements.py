@@ -98,6 +98,30 @@ def test_a_cell_its_kind_cannot_hold_refuses_its_line_by_number_and_names_the_ch
     assert reasons[7].startswith("memo contains U+200B ZERO WIDTH SPACE")
 
 
+def test_a_bad_cell_is_echoed_cut_and_with_its_invisible_characters_spelt_out():
+    """#20: the import report quotes a bad date or amount; the file is anyone's, so the quote forges no line and
+    is not a page long."""
+    forged = "2026-11-30 12:00:00,000 INFO orderflow.api.access: GET /admin 200"
+    rows = ["交易日期,金额,对方户名,对方账号,流水号,摘要",
+            f"\"x\n{forged}\x1b[2J\",500,华信有限公司,6222,R1,",
+            f"{'9' * 5000},500,华信有限公司,6222,R2,",
+            "2026-02\x1c-30,500,华信有限公司,6222,R3,",
+            f"2026-11-20,-5\x1b[2J{'0' * 5000},华信有限公司,6222,R4,",
+            f"2026-11-20,{'1' * 5000}.001,华信有限公司,6222,R5,",
+            "2026-11-20,12\x1b3,华信有限公司,6222,R6,"]
+    parsed = parse_statement(_csv(rows).encode(), TODAY)
+    reasons = [e.reason for e in parsed.errors]
+    assert len(reasons) == 6 and not parsed.lines
+    assert reasons[0] == ("value date 'x\\n2026-11-30 12:00:00,000 INFO orderflow…' is not a date (YYYY-MM-DD, "
+                          "YYYY/MM/DD, YYYYMMDD or YYYY年M月D日)")
+    assert reasons[1].startswith(f"value date '{'9' * 40}…' is not a date")
+    assert reasons[2] == "value date '2026-02\\x1c-30' is not a real calendar day"
+    assert reasons[3].startswith("amount -5\\x1b[2J0000") and "…" in reasons[3]
+    assert reasons[4] == f"amount '{'1' * 40}…' is not an amount of money: 5004 characters long"
+    assert reasons[5].startswith("amount contains U+001B ESCAPE, a control character")
+    assert all(len(r) < 200 and "\n" not in r and "\x1b" not in r for r in reasons), reasons
+
+
 @pytest.mark.parametrize("data,message", [
     (b"", "empty"), (b"   \n", "empty"), (b"\x00\x01\x02PK\x03\x04", "binary"),
     (b"a,b,c\n1,2,3\n", "no header row"), (b"\xff\xfe\x00\xd8", "utf-16 byte-order mark"),

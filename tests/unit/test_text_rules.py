@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from domain.collisions import check_entry
 from domain.errors import InvalidInput
-from domain.fields import clean_text
+from domain.fields import REPLAYED_REFUSED_CATEGORIES, clean_text
 from domain.text import REFUSED_CATEGORIES, RULES, TextKind, check_text
 
 K = TextKind
@@ -32,6 +32,9 @@ REAL = [
     (K.FREE_TEXT, "金额写错了，已改为 12,000.00 <见附件>"), (K.FREE_TEXT, "客户说：*下周* 再联系 😀"),
     (K.BANK_REF, "CMB20261120-0001"), (K.PAYER_ACCOUNT, "6222 0000 1111 2222"),
     (K.PAYER_ACCOUNT, "6222****2222"), (K.PHONE, "010-62345678 转 123"), (K.PHONE, "+86 (10) 6234-5678 ext 12"),
+    (K.LICENSED_NAME, "华信【北京】科技有限公司"), (K.LICENSED_NAME, "华信［北京］科技有限公司"),
+    (K.FILE_NAME, "扫描件 (2).pdf"), (K.FILE_NAME, "招商银行流水_2026-11.csv"), (K.FILE_NAME, "合同【盖章版】.pdf"),
+    (K.FILE_NAME, "scan#3 v1,final.PDF"), (K.FILE_NAME, "Ａ公司、Ｂ公司（副本）.pdf"), (K.FILE_NAME, ".pdf"),
 ]
 MARKUP = ["![t](http://x/y.png)", "<script>", "[点我](javascript:alert(3))", "=1+2", "@SUM(1)", "`id`", "a|b"]
 INVISIBLE = [
@@ -41,6 +44,10 @@ INVISIBLE = [
     ("华信\t有限公司", "U+0009 CHARACTER TABULATION, a control character"),
     ("行\u2028分隔", "U+2028 LINE SEPARATOR, a line separator"),
     ("私\ue000用", "U+E000, a private-use character"),
+    ("华\u3164信", "U+3164 HANGUL FILLER, a character that shows nothing"),
+    ("华\uffa0信", "U+FFA0 HALFWIDTH HANGUL FILLER, a character that shows nothing"),
+    ("\u115f\u1160华信", "U+115F HANGUL CHOSEONG FILLER, a character that shows nothing"),
+    ("华\u034f信", "U+034F COMBINING GRAPHEME JOINER, a character that shows nothing"),
     ("x" * 10_000, "is 10000 characters long; the limit is"),
 ]
 NAMED_KINDS = [k for k in TextKind if k is not K.FREE_TEXT]
@@ -76,7 +83,54 @@ def test_a_licensed_name_refusal_says_what_such_a_name_may_contain() -> None:
         check_text("<b>x</b>有限公司", K.LICENSED_NAME, "company name")
     assert caught.value.message == (
         'company name contains "<" (U+003C LESS-THAN SIGN); a licensed company name may contain Chinese characters, '
-        "Latin letters, digits, brackets and · - & . , 、 ' space")
+        "Latin letters, digits and ( ) 【 】 ［ ］ · ・ - — & . , 、 ' space")
+
+
+@pytest.mark.parametrize("kind", list(TextKind))
+def test_what_a_refusal_says_a_kind_may_contain_is_made_from_its_set(kind: TextKind) -> None:
+    """Each mark a refusal lists is one the kind takes, and so is its full-width form where the set has one."""
+    rule = RULES[kind]
+    if " and " not in rule.may:
+        return
+    listed = rule.may.rsplit(" and ", 1)[1].split(" ")
+    for mark in listed:
+        assert rule.allowed(" " if mark == "space" else mark), (kind, mark)
+    assert (" " in rule.may) and ("[" not in listed or kind is not K.LICENSED_NAME)
+
+
+def test_ascii_brackets_are_no_part_of_a_name_so_a_markdown_link_is_refused() -> None:
+    for kind in (K.LICENSED_NAME, K.PAYER_NAME, K.FILE_NAME):
+        with pytest.raises(InvalidInput, match=r'contains "\[" \(U\+005B LEFT SQUARE BRACKET\)'):
+            check_text("[点我](evil.example)科技有限公司", kind)
+
+
+@pytest.mark.parametrize(("kind", "value"), [
+    *((kind, value) for kind in (K.PRODUCT, K.FILING_LOCATION, K.FILE_NAME) for value in ("+cmd 套餐", "-2+3")),
+    (K.PRODUCT, "＋1 套餐"), (K.FILING_LOCATION, "－1层 A柜"),  # full width: only these kinds take the signs
+])
+def test_a_product_location_or_file_name_may_not_begin_as_a_formula(kind: TextKind, value: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_text(f"  {value}", kind)
+    assert caught.value.message.startswith(f'{kind.value} may not begin with "{value[0]}" (U+')
+    assert caught.value.message.endswith("a spreadsheet would read it as a formula")
+    assert check_text(f"套餐 {value}", kind) == f"套餐 {value}"  # inside the value it is only a sign
+
+
+def test_variation_selectors_are_dropped_from_free_text_and_refused_in_a_name() -> None:
+    """A phone puts U+FE0F after an emoji; in a name a selector only makes two names look the same."""
+    assert check_text("好的👍\ufe0f 收到\ufe0e", K.FREE_TEXT) == "好的👍 收到"
+    assert check_text("葛\U000e0100城", K.FREE_TEXT) == "葛城"
+    assert check_text("e\ufe0f\u0301", K.FREE_TEXT) == "\u00e9"  # dropped before NFC, so the accent composes
+    for value, code in (("华\ufe00信有限公司", "U+FE00 VARIATION SELECTOR-1"),
+                        ("葛\U000e0100城有限公司", "U+E0100 VARIATION SELECTOR-17")):
+        with pytest.raises(InvalidInput, match=f"^licensed company name contains {re.escape(code)}; "):
+            check_text(value, K.LICENSED_NAME)
+    with pytest.raises(InvalidInput, match=r"^display name contains U\+180B MONGOLIAN FREE VARIATION SELECTOR ONE"):
+        check_text("ᠮᠣᠩ\u180bᠭᠣᠯ", K.PERSON_NAME)
+
+
+def test_clean_text_refuses_a_frozen_subset_of_what_check_text_refuses() -> None:
+    assert REPLAYED_REFUSED_CATEGORIES.issubset(REFUSED_CATEGORIES)
 
 
 @pytest.mark.parametrize("value", ["=1+2", "<script>", "![t](http://x/y.png)", "[a](javascript:b)", "@SUM(1)"])
