@@ -30,7 +30,7 @@ Day = Annotated[str, Field(max_length=64, description="YYYY-MM-DD.")]
 class Issue(Body):
     rep: Text = Field(description="The sales rep the blank form is handed to.")
     number: str | None = Field(default=None, max_length=32,
-                               description="The form's number; leave it out for the next free one of your partners.")
+                               description="The form's number; leave it out for the rep's partner's next free one.")
 
 
 class Sign(Body):

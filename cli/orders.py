@@ -41,7 +41,7 @@ def post(number: str, action: str, body: dict[str, Any]) -> Callable[[Api, str |
 @app.command("issue")
 def issue(ctx: typer.Context, number: str | None = typer.Argument(None, help="The form's number, or use --next."),
           to: str = typer.Option(..., "--to", help="The rep."),
-          next_free: bool = typer.Option(False, "--next", help="Pick the next free number of your partners.")) -> None:
+          next_free: bool = typer.Option(False, "--next", help="Next free number of the rep's partner.")) -> None:
     """Hand a numbered blank form to a sales rep (assistant)."""
     if (number is None) == (not next_free):
         fail(get(ctx), 2, "give either a NUMBER or --next")

@@ -251,7 +251,19 @@ def check_issue(
         raise Refused(f"order number {number} was voided and can never be issued again")
     if existing_status is not None:
         raise Refused(f"order number {number} has already been issued; a number is never issued twice")
-    if rep is None or rep.role is not Role.SALES or not rep.active or owning.partner not in rep.partners:
+    if not _takes_forms_of(rep, owning.partner):
         raise Refused(f"order {number} can only go to an active sales rep of partner {owning.partner}; "
                       f"'{rep_name}' is not one")
     return owning
+
+
+def _takes_forms_of(rep: Actor | None, partner: str) -> bool:
+    """An active sales rep of the partner: the only person a form from that partner's range can go to."""
+    return rep is not None and rep.role is Role.SALES and rep.active and partner in rep.partners
+
+
+def next_number_partners(actor: Actor, rep: Actor | None) -> frozenset[str]:
+    """Whose ranges `order issue --next` draws from: the rep's own partners among the assistant's, so an
+    assistant serving BJ and SH hands an SH rep an SH number. For anyone a form cannot go to, all the assistant's
+    partners: check_issue then refuses them with the very answer a named number gets, naming no partner of theirs."""
+    return frozenset(p for p in actor.partners if _takes_forms_of(rep, p)) or actor.partners

@@ -69,9 +69,11 @@ def remedy_of(reasons: Iterable[Reason]) -> Remedy:
 
 
 def return_target(remedy: Remedy, rejected_at: OrderStatus) -> OrderStatus:
-    """Where a corrected order comes round again: the step its reason requires."""
+    """Where a corrected order comes round again: the step its reason requires, but never past the review that
+    rejected it. The scan is made after the first review, so a first review's rejection (whatever its reasons)
+    comes back through the first review; a second review's rejection for the scan goes back to the scan."""
     if remedy is Remedy.NEW_ORIGINAL:
         return OrderStatus.AWAITING_ORIGINAL
-    if remedy is Remedy.NEW_SCAN:
+    if remedy is Remedy.NEW_SCAN and rejected_at is not OrderStatus.FIRST_REVIEW:
         return OrderStatus.AWAITING_SCAN
     return rejected_at

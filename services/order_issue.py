@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from sqlalchemy.orm import Session
 from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import (
     SearchAttributePair,
@@ -59,38 +60,35 @@ class IssueDesk(DeskBase):
             OrderWorkflow.issued, IssuedInput(issue_id=issue_id), start_workflow_operation=start))
 
     def _check_issue(self, actor: Actor, number: str, rep_name: str) -> tuple[NumberRange, Actor | None]:
-        from db.org_repo import load_actor
-
         with unit_of_work(self._sessions) as session:
             owning = owning_range(parse_number(number), all_ranges(session))
-            try:
-                rep = load_actor(session, rep_name)
-            except NotFound:
-                rep = None
+            rep = _rep_or_none(session, rep_name)
             return check_issue(number, owning, actor, rep, rep_name, order_status(session, number)), rep
 
     async def issue_next(self, actor: Actor, rep_name: str) -> OrderView:
-        """The lowest never-issued number in the ranges of the assistant's partners."""
+        """The lowest never-issued number in the ranges of the rep's partner (one the assistant serves); `issue`
+        then checks the rep as for a named number."""
         from db.order_repo import issued_numbers
-        from domain.order import check_role
+        from domain.order import check_role, next_number_partners
 
         check_role(Action.ISSUE, actor, "the next order number")
 
-        def lowest_free() -> str | None:
+        def lowest_free() -> tuple[str | None, frozenset[str]]:
             with unit_of_work(self._sessions) as session:
-                ranges = sorted((r for r in all_ranges(session) if r.partner in actor.partners),
+                partners = next_number_partners(actor, _rep_or_none(session, rep_name))
+                ranges = sorted((r for r in all_ranges(session) if r.partner in partners),
                                 key=lambda r: (r.partner, r.prefix, r.first))
                 for rng in ranges:
                     used = issued_numbers(session, rng.prefix)
                     free = next((n for n in range(rng.first, rng.last + 1) if n not in used), None)
                     if free is not None:
-                        return f"{rng.prefix}{free:0{max(len(str(rng.last)), 3)}d}"
-            return None
+                        return f"{rng.prefix}{free:0{max(len(str(rng.last)), 3)}d}", partners
+            return None, partners
 
-        number = await asyncio.to_thread(lowest_free)
+        number, partners = await asyncio.to_thread(lowest_free)
         if number is None:
             raise Refused(f"{actor.describe()} has no free number left in the ranges of partners "
-                          f"{', '.join(sorted(actor.partners)) or '(none)'}")
+                          f"{', '.join(sorted(partners)) or '(none)'}")
         return await self.issue(actor, number, rep_name)
 
     async def reissue(self, actor: Actor, number: str, new_number: str) -> OrderView:
@@ -112,3 +110,13 @@ class IssueDesk(DeskBase):
             if owning is not None and owning.partner != partner:
                 owning = None
             check_issue(new, owning, actor, load_actor(session, rep), rep, order_status(session, new))
+
+
+def _rep_or_none(session: Session, rep_name: str) -> Actor | None:
+    """A missing rep is refused like any other the form cannot go to, never as a missing user."""
+    from db.org_repo import load_actor
+
+    try:
+        return load_actor(session, rep_name)
+    except NotFound:
+        return None

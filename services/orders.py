@@ -60,7 +60,7 @@ def default_day(days_ago: int = 0) -> date:
 
 
 async def issue(services: Services, actor: Actor, rep: str, number: str | None = None) -> OrderView:
-    """Hand a numbered blank form to a rep; with no number, the lowest free one of the assistant's partners.
+    """Hand a numbered blank form to a rep; with no number, the lowest free one of the rep's partner.
     An issue is never repeated: a second attempt at the same number is refused, whatever its key."""
     check_role(Action.ISSUE, actor, "the next order number" if number is None else f"order {number}")
     rep = check_username(rep, "the rep who takes the form")

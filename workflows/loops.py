@@ -12,7 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.fields import clean_text, parse_amount
     from domain.numbers import parse_number
     from domain.order import PENDING_ROLE, Action, OrderStatus, lost_target, pending_user
-    from domain.rejections import parse_reasons, remedy_of, return_target
+    from domain.rejections import Remedy, parse_reasons, remedy_of, return_target
     from domain.timers import due_at
     from orderflow.contracts import (
         ChangeInput,
@@ -28,6 +28,10 @@ with workflow.unsafe.imports_passed_through():
     from orderflow.failures import to_application_error
     from orderflow.markdown import md_text
     from workflows.machine import OrderMachine, Plan, db_write
+
+# A first review's rejection for the scan used to send the corrected order on to AWAITING_SCAN, so the first
+# review was skipped (issue #16); orders corrected before the fix replay that path.
+FIRST_REVIEW_AGAIN = "first-review-rejection-returns-to-first-review"
 
 
 class OrderLoops(OrderMachine):
@@ -55,7 +59,7 @@ class OrderLoops(OrderMachine):
     def _validate_reject(self, inp: RejectInput) -> None:
         self._check(Action.REJECT, inp.actor, self._plan_reject(inp))
 
-    def _plan_change(self, inp: ChangeInput, target: OrderStatus | None) -> Plan:
+    def _plan_change(self, inp: ChangeInput, target: OrderStatus | None, *, in_handler: bool = False) -> Plan:
         def plan() -> tuple[OrderFields, OrderStatus]:
             changes: dict[str, object] = {}
             if inp.amount is not None:
@@ -66,9 +70,19 @@ class OrderLoops(OrderMachine):
             if target is OrderStatus.SECOND_REVIEW and not changes:
                 raise InvalidInput("a modification changes the amount or the product: give at least one")
             rejection = self._fields.rejection
-            back = target or (return_target(rejection.remedy, rejection.stage) if rejection else self._status)
+            back = target or (self._return_target(rejection, in_handler) if rejection else self._status)
             return self._fields.model_copy(update=changes), back
         return plan
+
+    def _return_target(self, rejection: Rejection, in_handler: bool) -> OrderStatus:
+        """The domain's rule. Before it was fixed, a scan's remedy sent the order to AWAITING_SCAN even from the
+        first review: orders corrected then replay that way. A validator only checks the request and may not call
+        workflow.patched, so it takes today's rule."""
+        back = return_target(rejection.remedy, rejection.stage)
+        before_fix = OrderStatus.AWAITING_SCAN if rejection.remedy is Remedy.NEW_SCAN else back
+        if back is before_fix or not in_handler or workflow.patched(FIRST_REVIEW_AGAIN):
+            return back
+        return before_fix
 
     def _audit(self, inp: ChangeInput) -> dict[str, str]:
         """Before and after of every changed field, kept with the event."""
@@ -81,7 +95,7 @@ class OrderLoops(OrderMachine):
 
     @workflow.update
     async def correct(self, inp: ChangeInput) -> OrderView:
-        return await self._step(Action.CORRECT, inp.actor, self._plan_change(inp, None),
+        return await self._step(Action.CORRECT, inp.actor, self._plan_change(inp, None, in_handler=True),
                                 summary="record the rep's correction", note=inp.note.strip(), data=self._audit(inp))
 
     @correct.validator

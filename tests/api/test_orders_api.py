@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from db.org_repo import UserSpec, save_user
 from domain.fields import business_date
+from domain.people import Role
 from tests.api.conftest import ApiHarness
 from tests.helpers import pdf_bytes
 
@@ -81,6 +83,15 @@ async def test_orders_over_http(api: ApiHarness):
     assert (await api.client().get("/orders")).status_code == 401
     openapi = (await api.client().get("/openapi.json")).json()
     assert "/orders/{number}/scan" in openapi["paths"]
+
+
+async def test_the_next_number_is_the_rep_s_partner_s(api: ApiHarness):
+    """An assistant serving BJ and SH hands SH's rep an SH number, not BJ's (issue #16)."""
+    with api.services.transaction() as session:
+        save_user(session, UserSpec("ann", "Ann An", Role.ASSISTANT, ["BJ", "SH"], None), "test", datetime.now(UTC))
+    issued = await api.client("ann").post("/orders", json={"rep": "carol"})
+    assert issued.status_code == 201, issued.text
+    assert (issued.json()["number"], issued.json()["partner"]) == ("SH200000", "SH")
 
 
 async def test_a_step_retried_under_its_key_answers_as_the_first_attempt(api: ApiHarness):

@@ -79,6 +79,19 @@ async def loops(env, h):  # type: ignore[no-untyped-def]
     await h.execute_update(OrderWorkflow.void, NoteInput(actor=SUPERVISOR, note="give up"))
 
 
+async def rescans(env, h):  # type: ignore[no-untyped-def]
+    """Both reviews reject for the scan: the first comes back through the first review, the second goes back to
+    the scan (before the `first-review-rejection-returns-to-first-review` patch, both went to the scan)."""
+    await drive(h, OrderStatus.FIRST_REVIEW)
+    for reviewer in (ASSISTANT, ORDER_GROUP):
+        await h.execute_update(OrderWorkflow.reject, RejectInput(actor=reviewer, reasons=[Reason.ILLEGIBLE_SCAN],
+                                                                 note="illegible"))
+        await h.execute_update(OrderWorkflow.correct, ChangeInput(actor=REP, note="new scan please"))
+        await drive(h, OrderStatus.SECOND_REVIEW)
+    view = await drive(h, OrderStatus.AWAITING_PAYMENT)
+    await h.execute_update(OrderWorkflow.pay, pay("12000.00", view.fields.signed_on))
+
+
 async def lost_and_reissued(env, h):  # type: ignore[no-untyped-def]
     await drive(h, OrderStatus.AWAITING_ORIGINAL)
     await env.sleep(timedelta(days=22))  # reminder, escalation, presumed lost
@@ -117,13 +130,14 @@ async def payments(env, h):  # type: ignore[no-untyped-def]
                                                        line_ref="L2", match=MatchKind.AUTO))
 
 
-# Order histories recorded by today's code carry this suffix; those without it were recorded before the
-# `local-record-and-notify` patch (steps written by regular activities) and stay, so both kinds keep replaying.
-GENERATION = "-local-writes"
+# Order histories recorded by today's code carry this suffix, and older ones stay, so every kind keeps replaying:
+# none, before the `local-record-and-notify` patch (steps written by regular activities); `-local-writes`, before
+# `first-review-rejection-returns-to-first-review` (order-rescans-local-writes skips the first review).
+GENERATION = "-first-review-return"
 
 ORDER_PATHS: dict[str, Path_] = {"happy": happy, "loops": loops, "lost-and-reissued": lost_and_reissued,
                                  "expired": expired, "form-lost": form_lost, "reported-lost": reported_lost,
-                                 "payments": payments, "approved-and-held": happy}
+                                 "payments": payments, "approved-and-held": happy, "rescans": rescans}
 
 
 def _wanted(name: str) -> bool:

@@ -20,6 +20,7 @@ from domain.order import (
     check_signing_customer,
     check_step,
     lost_target,
+    next_number_partners,
 )
 from domain.people import Actor, Role
 
@@ -133,3 +134,17 @@ def test_issue_rules():
         check_issue("BJ100001", RANGE, amy, ACTORS[Role.FINANCE], "fay", existing_status=None)
     with pytest.raises(Refused, match=r"BJ100001 is not in a number range of your partners \(SH\)"):
         check_issue("BJ100001", RANGE, Actor("sue", Role.ASSISTANT, frozenset({"SH"})), alice, "alice", None)
+
+
+def test_the_next_number_comes_from_the_rep_s_partner():
+    """An assistant serving BJ and SH draws an SH rep's number from SH (issue #16); for anyone a form cannot go to,
+    from all the assistant's partners, so check_issue refuses them as it refuses a named number."""
+    ann = Actor("ann", Role.ASSISTANT, frozenset({"BJ", "SH"}))
+    carol, alice = Actor("carol", Role.SALES, frozenset({"SH"})), ACTORS[Role.SALES]
+    assert next_number_partners(ann, carol) == {"SH"}
+    assert next_number_partners(ann, alice) == {"BJ"}
+    assert next_number_partners(ACTORS[Role.ASSISTANT], alice) == {"BJ"}
+    gone = Actor("carol", Role.SALES, frozenset({"SH"}), active=False)
+    others = (Actor("sam", Role.SUPERVISOR, frozenset({"SH"})), Actor("gus", Role.SALES, frozenset({"GZ"})))
+    for nobody in (None, gone, *others):
+        assert next_number_partners(ann, nobody) == {"BJ", "SH"}

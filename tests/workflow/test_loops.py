@@ -44,18 +44,21 @@ def correction(note: str = "fixed", amount: str | None = None) -> ChangeInput:
     return ChangeInput(actor=REP, note=note, amount=Decimal(amount) if amount else None)
 
 
-@pytest.mark.parametrize(("reasons", "back_to"), [
-    ([Reason.AMOUNT_MISMATCH], OrderStatus.FIRST_REVIEW),  # a data correction returns to the review
-    ([Reason.ILLEGIBLE_SCAN], OrderStatus.AWAITING_SCAN),
-    ([Reason.AMOUNT_MISMATCH, Reason.MISSING_STAMP], OrderStatus.AWAITING_ORIGINAL),  # the strongest wins
+@pytest.mark.parametrize(("stage", "reasons", "back_to"), [
+    (OrderStatus.FIRST_REVIEW, [Reason.AMOUNT_MISMATCH], OrderStatus.FIRST_REVIEW),  # a data correction: the review
+    # The scan is made after the first review: a first review's rejection always comes back through it (#16).
+    (OrderStatus.FIRST_REVIEW, [Reason.ILLEGIBLE_SCAN], OrderStatus.FIRST_REVIEW),
+    (OrderStatus.SECOND_REVIEW, [Reason.ILLEGIBLE_SCAN], OrderStatus.AWAITING_SCAN),  # a second review's: rescan
+    (OrderStatus.FIRST_REVIEW, [Reason.AMOUNT_MISMATCH, Reason.MISSING_STAMP], OrderStatus.AWAITING_ORIGINAL),
 ])
-async def test_a_correction_returns_the_order_to_the_step_its_reason_requires(ts_env, reasons, back_to):  # type: ignore[no-untyped-def]
+async def test_a_correction_returns_the_order_to_the_step_its_reason_requires(ts_env, stage, reasons, back_to):  # type: ignore[no-untyped-def]
     standins = StandIns()
     worker, handle = await start(ts_env, standins)
     async with worker:
         await issued(handle)
-        await drive(handle, OrderStatus.FIRST_REVIEW)
-        returned = await handle.execute_update(OrderWorkflow.reject, reject(reasons))
+        await drive(handle, stage)
+        reviewer = ASSISTANT if stage is OrderStatus.FIRST_REVIEW else ORDER_GROUP
+        returned = await handle.execute_update(OrderWorkflow.reject, reject(reasons, actor=reviewer))
         assert returned.status is OrderStatus.RETURNED and returned.pending_user == "alice"
         assert returned.fields.rejection and returned.fields.rejection.reasons == reasons
         corrected = await handle.execute_update(OrderWorkflow.correct, correction(amount="11800.00"))
