@@ -15,7 +15,9 @@ from db.org_repo import load_actor
 from db.warehouse_repo import lock_customer, move, stale_customers
 from domain.collisions import check_cap
 from domain.errors import Refused
+from domain.fields import business_date
 from domain.people import Role
+from domain.warehouse import protected_since, recycle_date
 from orderflow.customer_contracts import ApplicationRecord, RecycleResult, RecycleRun, TransferMove
 from orderflow.failures import business_errors
 from orderflow.notify import Sender
@@ -58,18 +60,22 @@ class CustomerActivities:
 
     @activity.defn(name="recycle")
     def recycle(self, run: RecycleRun) -> RecycleResult:
-        """Warn the holders of customers close to recycling, or send customers without follow-up to the pool.
-        Each warning is keyed by customer and last contact, so a retry or a daily re-run writes it once."""
+        """Warn the holders of customers close to recycling, or send customers without follow-up to the pool;
+        a customer being served (domain.warehouse) is neither. Each warning is keyed by customer and last
+        contact, so a retry or a daily re-run writes it once."""
         warned, recycled = 0, 0
         outbox: list[tuple[str, str, str]] = []
         with unit_of_work(self._sessions) as session:
-            for customer in stale_customers(session, run.contact_before):
+            for customer in stale_customers(session, run.contact_before,
+                                            protected_since(run.as_of, run.protect_days)):
                 owner = customer.owner
                 assert owner is not None
                 if run.warn_only:
                     key = f"customer:{customer.id}:recycle-warning:{customer.last_contact_at:%Y%m%d%H%M%S}"
+                    on = recycle_date(customer.last_contact_at, run.after_days, run.as_of)
                     text = (f"Customer {customer.id} '{customer.name}' has had no follow-up since "
-                            f"{customer.last_contact_at:%Y-%m-%d} and goes back to the pool soon; add a note.")
+                            f"{business_date(customer.last_contact_at):%Y-%m-%d} and goes back to the public pool "
+                            f"on {on:%Y-%m-%d}; add a note before then to keep it.")
                     warned += self._notify(session, outbox, key, owner, customer.id, "recycle-warning",
                                                   text, run.as_of)
                 else:

@@ -11,6 +11,7 @@ from db.models import Order
 from db.order_repo import EventRow, OrderWrite, PaymentRow, event_exists, get_customer, write_step
 from db.org_repo import all_ranges, load_actor
 from db.payment_repo import claim_line, release_line
+from db.warehouse_repo import touch_contact
 from domain.errors import NotFound, NotPermitted
 from domain.numbers import owning_range, parse_number
 from domain.order import Action, OrderParties, check_actor, check_issue, check_signing_customer
@@ -41,6 +42,10 @@ class OrderActivities:
                 customer = get_customer(session, rec.fields.customer_id)
                 check_signing_customer(customer_ref(session, customer), rec.rep)
             self._move_line(session, rec)
+            if rec.actor is not None and rec.fields.customer_id is not None:
+                # Signing, each step and each payment is follow-up: the customer is not recycled meanwhile. A
+                # deadline passing (no actor) is nobody's contact.
+                touch_contact(session, rec.fields.customer_id, rec.at)
             values = rec.fields.model_dump(exclude={"rejection", "payments"})
             values["rejection"] = rec.fields.rejection.model_dump(mode="json") if rec.fields.rejection else None
             values["supervisor"] = rec.supervisor

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.customer_repo import held_by, holder_label
-from db.models import Application, Customer, CustomerNote, Ownership, UserPartner
+from db.models import Application, Customer, CustomerNote, Order, Ownership, UserPartner
 from db.org_repo import load_actor
 from domain.collisions import check_cap
 from domain.errors import NotFound, NotPermitted
 from domain.fields import BUSINESS_TZ
 from domain.people import Actor, Role
 from domain.permissions import Scope
-from domain.warehouse import ClaimRules, PoolCustomer, check_claim, check_hand_over
+from domain.warehouse import (
+    EFFECTIVE,
+    FINAL_ORDER_STATUSES,
+    ClaimRules,
+    PoolCustomer,
+    check_claim,
+    check_hand_over,
+)
 
 
 def lock_customer(session: Session, customer_id: int, lock: bool = True) -> Customer:
@@ -124,6 +131,19 @@ def transfer_applications(session: Session, scope: Scope, status: str, limit: in
     return list(session.scalars(stmt.order_by(Application.filed_at, Application.id).limit(limit).offset(offset)))
 
 
-def stale_customers(session: Session, contact_before: datetime, limit: int = 1000) -> list[Customer]:
+def stale_customers(session: Session, contact_before: datetime, protected_since: date,
+                    limit: int = 1000) -> list[Customer]:
+    """Held customers without contact since `contact_before` and not being served (domain.warehouse's rule): no
+    order in flight, none that took effect on or after `protected_since`."""
+    served = select(Order.customer_id).where(Order.customer_id.is_not(None), or_(
+        Order.status.not_in(sorted(FINAL_ORDER_STATUSES)),
+        and_(Order.status == EFFECTIVE, Order.effective_on >= protected_since)))
     return list(session.scalars(select(Customer).where(
-        Customer.owner.is_not(None), Customer.last_contact_at < contact_before).order_by(Customer.id).limit(limit)))
+        Customer.owner.is_not(None), Customer.last_contact_at < contact_before, Customer.id.not_in(served))
+        .order_by(Customer.id).limit(limit)))
+
+
+def touch_contact(session: Session, customer_id: int, at: datetime) -> None:
+    """A step of the customer's order is contact: last_contact_at moves forward to it, never back."""
+    session.execute(update(Customer).where(Customer.id == customer_id, Customer.last_contact_at < at)
+                    .values(last_contact_at=at))

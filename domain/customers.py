@@ -10,6 +10,7 @@ import phonenumbers
 
 from domain.errors import InvalidInput
 from domain.regions import REGION_NAMES, REGION_PREFIXES
+from domain.text import describe
 
 LEGAL_FORMS = sorted(["股份有限公司", "有限责任公司", "有限公司", "集团", "公司"], key=len, reverse=True)
 _BRACKETED = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
@@ -53,6 +54,7 @@ def parse_phone(text: str, field: str) -> Phone:
     match = _EXTENSION.search(raw)
     if match:
         extension, raw = match.group(1), raw[: match.start()].strip(" -")
+    _refuse_letters(text, raw, field)
     digits = re.sub(r"[\s\-().]", "", raw)
     if re.fullmatch(r"86\d{10,11}", digits):  # 8610-12345678: the country code without + or 00
         digits = "+" + digits
@@ -64,6 +66,18 @@ def parse_phone(text: str, field: str) -> Phone:
         raise InvalidInput(f"{field} '{text}' is not a valid telephone number in China")
     mobile = phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
     return Phone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), extension, mobile)
+
+
+def _refuse_letters(text: str, number: str, field: str) -> None:
+    """phonenumbers drops a stray letter and reads three or more as a keypad's digits (O = 6), so a typo would
+    become somebody's real number in the collision keys. Only the extension markers, already cut off, may be
+    letters."""
+    letter = next((ch for ch in number if ch.isalpha()), None)
+    if letter is None:
+        return
+    typed = next((ch for ch in text if letter in unicodedata.normalize("NFKC", ch)), letter)  # Ｏ as typed
+    raise InvalidInput(f"{field} contains the letter {describe(typed)}; write the number in digits "
+                       "(an extension goes at the end, after 转, 分机, ext or x)")
 
 
 def fixed_line(text: str, field: str) -> Phone:

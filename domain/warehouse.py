@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from domain.errors import NotPermitted, Refused
+from domain.fields import business_date
+from domain.order import TERMINAL, OrderStatus
 from domain.people import Actor, Role
 from domain.permissions import Perm, require
+
+# A customer with an order whose status is not one of these is being served: the order is in flight.
+FINAL_ORDER_STATUSES = frozenset(status.value for status in TERMINAL)
+EFFECTIVE = OrderStatus.EFFECTIVE.value  # the one final status that protects, for protect_days after it
 
 
 @dataclass(frozen=True)
@@ -76,3 +82,26 @@ def check_transfer_in(customer: PoolCustomer, actor: Actor) -> str:
     if not actor.regions:
         raise Refused(f"{actor.username} has no region in the org file to transfer customer {customer.id} into")
     return min(actor.regions)
+
+
+# Recycling (回收) sends a customer without follow-up back to the public pool. A customer being served is never
+# recycled nor warned, whatever its notes: one with an order in flight, or with an order that took effect on or
+# after protected_since(). Otherwise the rep who signed it loses it (the deck's first complaint).
+# db.warehouse_repo.stale_customers asks exactly this of the database.
+
+
+def order_in_flight(status: str) -> bool:
+    return status not in FINAL_ORDER_STATUSES
+
+
+def protected_since(as_of: datetime, protect_days: int) -> date:
+    """The first business day on which an order that took effect still protects its customer at `as_of`."""
+    return business_date(as_of - timedelta(days=protect_days))
+
+
+def recycle_date(last_contact_at: datetime, after_days: int, run_at: datetime) -> date:
+    """The business day of the daily run that will recycle a customer last contacted at `last_contact_at`. Runs
+    come once a day at `run_at`'s time and take customers whose last contact is more than `after_days` old."""
+    due = last_contact_at + timedelta(days=after_days)
+    runs_ahead = max(1, (due - run_at) // timedelta(days=1) + 1)
+    return business_date(run_at + timedelta(days=runs_ahead))

@@ -64,12 +64,15 @@ class TransferMove(Model):
 class RecycleInput(Model):
     after_days: int = 30
     warn_days: int = 3
+    protect_days: int = 90  # an order that took effect this recently still protects its customer
 
 
 class RecycleRun(Model):
     as_of: datetime
     contact_before: datetime
     warn_only: bool
+    after_days: int = 30  # to tell the holder on which day the customer goes
+    protect_days: int = 90
 
 
 class RecycleResult(Model):

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # Recycling: a customer with no follow-up for this long goes back to the pool; the rep is warned before.
     recycle_after_days: int = Field(default=30, gt=0)
     recycle_warn_days: int = Field(default=3, ge=0)
+    # A customer with an order in flight, or one that took effect this many days ago or less, is never recycled.
+    recycle_protect_days: int = Field(default=90, ge=0)
     # Payload encryption: `id:base64key,...` (the first encrypts) inline or in a file; unset means plaintext.
     codec_keys: SecretStr | None = None
     codec_key_file: Path | None = None

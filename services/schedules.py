@@ -25,7 +25,8 @@ def recycle_schedule(settings: Settings) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
             RecycleWorkflow.run,
-            RecycleInput(after_days=settings.recycle_after_days, warn_days=settings.recycle_warn_days),
+            RecycleInput(after_days=settings.recycle_after_days, warn_days=settings.recycle_warn_days,
+                         protect_days=settings.recycle_protect_days),
             id="recycle-customers-run",
             task_queue=settings.task_queue,
         ),

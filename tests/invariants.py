@@ -14,8 +14,10 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from db.engine import unit_of_work
-from db.models import Credit, Customer, Order, OrderEvent, Payment, Scan, StatementLine, User
+from db.models import Credit, Customer, Order, OrderEvent, Payment, Scan, StatementLine, User, UserPartner
 from domain.customers import name_key
+from domain.people import Role
+from domain.warehouse import order_in_flight
 
 
 def _payments(session: Session) -> list[str]:
@@ -61,7 +63,23 @@ def _customers(session: Session, caps: dict[str, int]) -> list[str]:
         cap = caps.get(roles.get(owner, ""))
         if cap is not None and count > cap:
             bad.append(f"{owner} holds {count} customers; the cap is {cap}")
-    return bad
+    return bad + _served(session)
+
+
+def _served(session: Session) -> list[str]:
+    """A customer with an order in flight is in its rep's warehouse or its partner's own (the deck's first
+    complaint: a customer being served is never taken from them)."""
+    partner_accounts: dict[str, set[str]] = defaultdict(set)
+    for username, code in session.execute(select(UserPartner.username, UserPartner.partner_code)
+                                          .join(User, User.username == UserPartner.username)
+                                          .where(User.role == Role.PARTNER.value)):
+        partner_accounts[code].add(username)
+    rows = session.execute(select(Order.number, Order.status, Order.rep, Order.partner_code, Customer.id,
+                                  Customer.owner).join(Customer, Customer.id == Order.customer_id)).all()
+    return [f"customer {cid} has order {number} in flight ({status}) but is held by {owner or 'the public pool'}, "
+            f"not by {rep} or partner {partner}'s own warehouse"
+            for number, status, rep, partner, cid, owner in rows
+            if order_in_flight(status) and owner != rep and owner not in partner_accounts[partner]]
 
 
 def _events(session: Session) -> list[str]:

@@ -148,9 +148,11 @@ class RecycleWorkflow:
         now = workflow.now()
         # Recycle first: a customer already past the limit goes to the pool without a pointless warning.
         recycled = await self._pass(RecycleRun(as_of=now, warn_only=False,
-                                               contact_before=now - timedelta(days=inp.after_days)))
+                                               contact_before=now - timedelta(days=inp.after_days),
+                                               after_days=inp.after_days, protect_days=inp.protect_days))
         warned = await self._pass(RecycleRun(as_of=now, warn_only=True,
-                                             contact_before=now - timedelta(days=inp.after_days - inp.warn_days)))
+                                             contact_before=now - timedelta(days=inp.after_days - inp.warn_days),
+                                             after_days=inp.after_days, protect_days=inp.protect_days))
         return RecycleResult(warned=warned.warned, recycled=recycled.recycled)
 
     async def _pass(self, run: RecycleRun) -> RecycleResult:

@@ -11,8 +11,9 @@ from temporalio.testing import ActivityEnvironment
 from activities.orders import OrderActivities
 from db.engine import unit_of_work
 from db.models import Customer, Order, OrderEvent, Payment
+from db.warehouse_repo import move
 from domain.order import Action, OrderStatus
-from tests.helpers import ASSISTANT, record
+from tests.helpers import ASSISTANT, REP, record
 from tests.invariants import check
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -41,3 +42,21 @@ async def test_a_clean_store_passes_and_each_corruption_is_named(sessions: sessi
     assert "order BJ100001: events [1, 3]" in found
     assert "alice holds 2 customers; the cap is 1" in found
     assert "is held by 2 customers" in found
+
+
+async def test_a_customer_with_an_order_in_flight_outside_its_reps_or_partners_warehouse_is_named(
+        sessions: sessionmaker[Session]):
+    run = ActivityEnvironment().run
+    acts = OrderActivities(sessions)
+    run(acts.record_step, record(1, Action.ISSUE, ASSISTANT, None, OrderStatus.ISSUED))
+    run(acts.record_step, record(2, Action.SIGN, REP, OrderStatus.ISSUED, OrderStatus.AWAITING_ORIGINAL,
+                                 customer_id=1, customer_name="美来尔工程技术有限公司"))
+    assert await check(sessions) == []
+    for holder, caught in [("bjpartner", False), ("bob", True), (None, True)]:
+        with unit_of_work(sessions) as session:
+            customer = session.get(Customer, 1)
+            assert customer is not None
+            move(session, customer, holder, reason="corrupted on purpose", actor="test", at=NOW)
+        found = "\n".join(await check(sessions))
+        assert ("customer 1 has order BJ100001 in flight (AWAITING_ORIGINAL) but is held by "
+                f"{holder or 'the public pool'}, not by alice or partner BJ's own warehouse" in found) is caught

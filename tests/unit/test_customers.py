@@ -62,6 +62,27 @@ def test_extensions_are_kept_apart(spelling: str, ext: str):
     assert (phone.e164, phone.extension) == ("+861012345678", ext)
 
 
+@pytest.mark.parametrize(("spelling", "shown"), [
+    ("010-6234567O", '"O" (U+004F LATIN CAPITAL LETTER O)'),
+    ("O10-62345678", '"O" (U+004F LATIN CAPITAL LETTER O)'),  # phonenumbers dropped the O: +861062345678
+    ("010-CALLNOW1", '"C" (U+0043 LATIN CAPITAL LETTER C)'),  # phonenumbers read a keypad: +861022556691
+    ("０１０－６２３４５６７Ｏ", '"Ｏ" (U+FF2F FULLWIDTH LATIN CAPITAL LETTER O)'),
+    ("010-62345678 x", '"x" (U+0078 LATIN SMALL LETTER X)'),  # a marker without an extension is a typo
+    ("010-6234567l x12", '"l" (U+006C LATIN SMALL LETTER L)'),
+])
+def test_a_number_written_with_letters_is_refused_naming_the_letter(spelling: str, shown: str):
+    with pytest.raises(InvalidInput) as caught:
+        parse_phone(spelling, "fax")
+    assert caught.value.message.startswith(f"fax contains the letter {shown}; write the number in digits")
+
+
+@pytest.mark.parametrize("spelling", ["010-62345678 ext 12", "010-62345678转12", "010-62345678 EXT. 12",
+                                      "010-62345678分机 12", "010-62345678x12", "０１０－６２３４５６７８ｘ１２"])
+def test_extension_markers_are_the_letters_a_number_may_have(spelling: str):
+    phone = parse_phone(spelling, "phone")
+    assert (phone.e164, phone.extension) == ("+861062345678", "12")
+
+
 def test_entry_needs_four_valid_facts_each_named():
     with pytest.raises(InvalidInput) as caught:
         check_entry(" ", "12", "138 1234 5678", "", "北京", same_phone_fax=False)
