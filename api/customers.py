@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from api.deps import DB_INT_MAX, Body, CurrentActor, Page, Svc, paged
 from api.errors import ERROR_RESPONSES
 from orderflow.customer_contracts import ApplicationView
-from services import customers, transfers, warehouse
+from services import corrections, customers, name_corrections, transfers, warehouse
 
 router = APIRouter(tags=["customers"], responses=ERROR_RESPONSES)
 
@@ -27,6 +27,25 @@ class NewCustomer(Body):
     confirm_distinct: bool = Field(False, description="A similar name really is a different company.")
 
 
+class CustomerCorrection(Body):
+    phone: str | None = Field(None, max_length=64, description="The corrected fixed telephone number.")
+    fax: str | None = Field(None, max_length=64, description="The corrected fax number.")
+    address: str | None = Field(None, max_length=800, description="The corrected business address.")
+    same_phone_fax: bool = Field(False, description="Phone and fax really are one number.")
+    reason: str = Field(max_length=2000, description="Why: where the corrected facts come from.")
+
+
+class NameCorrection(Body):
+    name: str = Field(max_length=400, description="The company name exactly as on its business licence.")
+    reason: str = Field(max_length=2000)
+    confirm_distinct: bool = Field(False, description="A similar name really is a different company.")
+
+
+class NameDecision(Body):
+    approve: bool = Field(description="true approves, false rejects.")
+    reason: str = Field(max_length=2000)
+
+
 class CustomerCheck(Body):
     name: str = Field(max_length=400)
     phone: str | None = Field(None, max_length=64)
@@ -41,8 +60,13 @@ class CustomerNote(Body):
     text: str = Field(max_length=4000)
 
 
-class TransferReason(Body):
+class TransferIn(Body):
     reason: str = Field(max_length=2000)
+    region: str = Field(max_length=64, description="One of your regions: where the customer goes.")
+    name: str = Field(max_length=400, description="The four facts, as confirmed with the customer: the licensed name,")
+    phone: str = Field(max_length=64, description="the fixed telephone,")
+    fax: str = Field(max_length=64, description="the fax")
+    address: str = Field(max_length=800, description="and the business address; each must match the record.")
 
 
 class TransferDecision(Body):
@@ -57,6 +81,28 @@ class CustomerAdded(BaseModel):
     phone: str
     fax: str
     risk_flags: list[str]
+
+
+class CustomerCorrected(BaseModel):
+    id: int
+    name: str
+    phone: str
+    fax: str
+    address: str
+    risk_flags: list[str]
+    corrected: list[str] = Field(description="The facts that changed: phone, fax, address.")
+
+
+class NameCorrectionView(BaseModel):
+    correction: int
+    customer: int
+    before: str
+    after: str
+    reason: str
+    status: str = Field(description="pending, applied or rejected")
+    requested_by: str
+    decided_by: str | None
+    decision: str | None
 
 
 class CollisionHit(BaseModel):
@@ -117,6 +163,36 @@ def list_customers(actor: CurrentActor, services: Svc, page: Page, request: Requ
                  response)
 
 
+@router.patch("/customers/{customer_id}", response_model=CustomerCorrected)
+def correct_customer(customer_id: CustomerId, body: CustomerCorrection, actor: CurrentActor, services: Svc) -> object:
+    """Correct the phone, fax or address (the holder, their supervisor, the partner account or the order group).
+    A new number that is another customer's refuses the correction like an entry (409) and tells both holders."""
+    return corrections.correct_customer(services, actor, customer_id, **body.model_dump())
+
+
+@router.post("/customers/{customer_id}/name-correction", status_code=201, response_model=NameCorrectionView)
+def request_name_correction(customer_id: CustomerId, body: NameCorrection, actor: CurrentActor,
+                            services: Svc) -> object:
+    """Ask for a corrected licensed name; the order group decides. A name that is another customer's is refused
+    like an entry (409) and both holders are told."""
+    return name_corrections.request_name(services, actor, customer_id, **body.model_dump())
+
+
+@router.post("/customers/{customer_id}/name-correction/decision", response_model=NameCorrectionView)
+def decide_name_correction(customer_id: CustomerId, body: NameDecision, actor: CurrentActor,
+                           services: Svc) -> object:
+    """Approve (checked again for collisions, then applied) or reject the waiting name correction (order group)."""
+    return name_corrections.decide_name(services, actor, customer_id, approve=body.approve, reason=body.reason)
+
+
+@router.get("/name-corrections", response_model=list[NameCorrectionView])
+def list_name_corrections(actor: CurrentActor, services: Svc, page: Page, request: Request,
+                          response: Response) -> object:
+    """Name corrections waiting for the order group, oldest first."""
+    return paged(name_corrections.waiting(services, actor, limit=page.fetch, offset=page.offset), page, request,
+                 response)
+
+
 @router.post("/customers/check", response_model=list[CollisionHit])
 def check_customer(body: CustomerCheck, actor: CurrentActor, services: Svc) -> object:
     """Search the name, the phone and the fax one at a time, and similar names. A hit outside your scope shows
@@ -151,9 +227,10 @@ def customer_history(customer_id: CustomerId, actor: CurrentActor, services: Svc
 
 
 @router.post("/customers/{customer_id}/transfer-in", status_code=201, response_model=ApplicationView)
-async def transfer_in(customer_id: CustomerId, body: TransferReason, actor: CurrentActor, services: Svc) -> object:
-    """调入申请: apply for a pool customer of another region; the approval group decides."""
-    return await transfers.file(services, actor, customer_id, body.reason)
+async def transfer_in(customer_id: CustomerId, body: TransferIn, actor: CurrentActor, services: Svc) -> object:
+    """调入申请: apply for a pool customer of another region, into one of your regions, with the four facts
+    confirmed with the customer; the approval group decides."""
+    return await transfers.file(services, actor, customer_id, **body.model_dump())
 
 
 @router.post("/customers/{customer_id}/decision", response_model=ApplicationView)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.console import console, plain, typed
-from cli.runtime import get, run
+from cli.runtime import fail, get, path, run
 
 app = typer.Typer(no_args_is_help=True, help="Customers in the sales reps' warehouses.")
 
@@ -32,6 +32,91 @@ def add(
         flags = f" (flags: {', '.join(result['risk_flags'])})" if result["risk_flags"] else ""
         cli.emit(result, lambda: print(plain(f"customer {result['id']} added to {result['owner']}'s warehouse: "
                                              f"{result['name']}{flags}")))
+
+    run(cli, work)
+
+
+@app.command("correct")
+def correct(
+    ctx: typer.Context,
+    customer: int = typer.Argument(..., help="The customer's id."),
+    phone: str | None = typer.Option(None, help="The corrected fixed telephone number."),
+    fax: str | None = typer.Option(None, help="The corrected fax number."),
+    address: str | None = typer.Option(None, help="The corrected business address."),
+    same_phone_fax: bool = typer.Option(False, "--same-phone-fax", help="Phone and fax really are one number."),
+    reason: str = typer.Option(..., help="Where the corrected facts come from."),
+) -> None:
+    """Correct a customer's phone, fax or address; a number that is another customer's is refused (撞单) and both
+    holders are told."""
+    cli = get(ctx)
+
+    def work() -> None:
+        body = {"phone": phone, "fax": fax, "address": address, "same_phone_fax": same_phone_fax, "reason": reason}
+        result = cli.api().request("PATCH", path("customers", customer), json_body=body)
+        cli.emit(result, lambda: print(plain(f"customer {result['id']} corrected: {', '.join(result['corrected'])}")))
+
+    run(cli, work)
+
+
+@app.command("rename")
+def rename(
+    ctx: typer.Context,
+    customer: int = typer.Argument(..., help="The customer's id."),
+    name: str = typer.Option(..., help="The company name exactly as on its business licence."),
+    reason: str = typer.Option(..., help="Where the corrected name comes from."),
+    confirm_distinct: bool = typer.Option(False, "--confirm-distinct",
+                                          help="A similar name really is a different company."),
+) -> None:
+    """Ask for a corrected licensed name; the order group decides (`customer decide-name`)."""
+    cli = get(ctx)
+
+    def work() -> None:
+        view = cli.api().post(path("customers", customer, "name-correction"),
+                              {"name": name, "reason": reason, "confirm_distinct": confirm_distinct})
+        cli.emit(view, lambda: print(plain(f"name correction {view['correction']} of customer {view['customer']} "
+                                           "waits for the order group")))
+
+    run(cli, work)
+
+
+@app.command("decide-name")
+def decide_name(
+    ctx: typer.Context, customer: int = typer.Argument(..., help="The customer whose name correction waits."),
+    approve: bool = typer.Option(False, "--approve"), reject: bool = typer.Option(False, "--reject"),
+    reason: str = typer.Option(...),
+) -> None:
+    """Approve or reject a waiting name correction (order group)."""
+    cli = get(ctx)
+    if approve == reject:
+        fail(cli, 2, "say either --approve or --reject")
+
+    def work() -> None:
+        view = cli.api().post(path("customers", customer, "name-correction", "decision"),
+                              {"approve": approve, "reason": reason})
+        cli.emit(view, lambda: print(plain(f"name correction {view['correction']} of customer {view['customer']}: "
+                                           f"{view['status']}")))
+
+    run(cli, work)
+
+
+@app.command("name-corrections")
+def name_corrections(ctx: typer.Context) -> None:
+    """Name corrections waiting for the order group, oldest first."""
+    cli = get(ctx)
+
+    def work() -> None:
+        rows = cli.api().get_all("/name-corrections")
+
+        def human() -> None:
+            from rich.table import Table
+
+            table = Table("correction", "customer", "before", "after", "reason", "asked by")
+            for r in rows:
+                table.add_row(*map(typed, (r["correction"], r["customer"], r["before"], r["after"], r["reason"],
+                                           r["requested_by"])))
+            console().print(table)
+
+        cli.emit(rows, human)
 
     run(cli, work)
 

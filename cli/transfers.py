@@ -10,12 +10,21 @@ from cli.runtime import fail, get, path, run
 
 
 @app.command("transfer-in")
-def transfer_in(ctx: typer.Context, customer: int = typer.Argument(...), reason: str = typer.Option(...)) -> None:
-    """调入申请: apply for a pool customer from another region; the approval group decides."""
+def transfer_in(
+    ctx: typer.Context, customer: int = typer.Argument(...), reason: str = typer.Option(...),
+    region: str = typer.Option(..., help="One of your regions: where the customer goes."),
+    name: str = typer.Option(..., help="The licensed company name, as confirmed with the customer."),
+    phone: str = typer.Option(..., help="The fixed telephone number, as confirmed with the customer."),
+    fax: str = typer.Option(..., help="The fax number, as confirmed with the customer."),
+    address: str = typer.Option(..., help="The business address, as confirmed with the customer."),
+) -> None:
+    """调入申请: apply for a pool customer from another region into one of yours, with the four facts confirmed
+    with the customer (each must match the record); the approval group decides."""
     cli = get(ctx)
 
     def work() -> None:
-        view = cli.api().post(path("customers", customer, "transfer-in"), {"reason": reason})
+        view = cli.api().post(path("customers", customer, "transfer-in"), {
+            "reason": reason, "region": region, "name": name, "phone": phone, "fax": fax, "address": address})
         cli.emit(view, lambda: print(plain(f"application {view['application_id']} filed; the approval group "
                                            "decides")))
 

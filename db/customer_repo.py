@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from rapidfuzz import fuzz
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Customer, CustomerKey, Ownership, User, UserPartner
+from db.models import Customer, CustomerCorrection, CustomerKey, Ownership, User, UserPartner
 from domain.collisions import Entry, Hit, Match, check_cap, decide_entry
+from domain.corrections import APPLIED, PENDING, Correction
 from domain.order import CustomerHolding
 from domain.people import Role
 from domain.permissions import Scope
@@ -139,3 +140,68 @@ def partners_of(session: Session, customer_ids: set[int]) -> dict[int, str | Non
         return {}
     rows = session.execute(select(Customer.id, Customer.partner_code).where(Customer.id.in_(customer_ids)))
     return {cid: partner for cid, partner in rows}
+
+
+def number_hits(session: Session, numbers: dict[Match, str], exclude: int) -> list[Hit]:
+    """The other customers already holding one of these numbers: a correction's collision check. Exact numbers
+    only (no name key is looked up: "" is no customer's), so similar names play no part."""
+    return [h for h in find_hits(session, "", numbers, 100.0) if h.customer_id != exclude]
+
+
+def replace_facts(session: Session, customer: Customer, correction: Correction, flags: list[str], *, actor: str,
+                  at: datetime) -> list[str]:
+    """Apply a checked correction to a locked customer: the new values, the number keys replaced (the caller's
+    transaction makes it atomic; a number taken meanwhile fails the unique key), and one record per changed fact.
+    Returns the facts that changed."""
+    changed: list[str] = []
+
+    def record(field: str, before: str, after: str) -> None:
+        changed.append(field)
+        session.add(CustomerCorrection(customer_id=customer.id, field=field, before=before, after=after,
+                                       reason=correction.reason, status=APPLIED, requested_by=actor,
+                                       requested_at=at))
+
+    old_keys = {customer.phone_key, customer.fax_key}
+    if correction.phone and (correction.phone.typed, correction.phone.number.e164) != (customer.phone,
+                                                                                        customer.phone_key):
+        record("phone", customer.phone, correction.phone.typed)
+        customer.phone, customer.phone_key = correction.phone.typed, correction.phone.number.e164
+        customer.phone_ext = correction.phone.number.extension
+    if correction.fax and (correction.fax.typed, correction.fax.number.e164) != (customer.fax, customer.fax_key):
+        record("fax", customer.fax, correction.fax.typed)
+        customer.fax, customer.fax_key = correction.fax.typed, correction.fax.number.e164
+        customer.fax_ext = correction.fax.number.extension
+    if correction.address is not None and correction.address != customer.address:
+        record("address", customer.address, correction.address)
+        customer.address = correction.address
+    customer.risk_flags = flags
+    new_keys = {customer.phone_key, customer.fax_key}
+    if old_keys - new_keys:
+        session.execute(delete(CustomerKey).where(CustomerKey.customer_id == customer.id,
+                                                  CustomerKey.key.in_([TEL + n for n in old_keys - new_keys])))
+    session.add_all([CustomerKey(key=TEL + n, customer_id=customer.id) for n in sorted(new_keys - old_keys)])
+    session.flush()
+    return changed
+
+
+def pending_name(session: Session, customer_id: int) -> CustomerCorrection | None:
+    return session.scalar(select(CustomerCorrection).where(
+        CustomerCorrection.customer_id == customer_id, CustomerCorrection.field == "name",
+        CustomerCorrection.status == PENDING))
+
+
+def pending_names(session: Session, limit: int | None = None, offset: int = 0) -> list[CustomerCorrection]:
+    return list(session.scalars(select(CustomerCorrection).where(
+        CustomerCorrection.field == "name", CustomerCorrection.status == PENDING)
+        .order_by(CustomerCorrection.requested_at, CustomerCorrection.id).limit(limit).offset(offset)))
+
+
+def rename(session: Session, customer: Customer, name: str, key: str) -> None:
+    """An approved licensed name: the name and its key, and the key's row in customer_keys replaced (a key taken
+    meanwhile fails the unique constraint; the caller's transaction keeps nothing of it)."""
+    if key != customer.name_key:
+        session.execute(delete(CustomerKey).where(CustomerKey.customer_id == customer.id,
+                                                  CustomerKey.key == NAME + customer.name_key))
+        session.add(CustomerKey(key=NAME + key, customer_id=customer.id))
+    customer.name, customer.name_key, customer.key_head, customer.key_tail = name, key, key[:2], key[-2:]
+    session.flush()

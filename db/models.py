@@ -118,6 +118,25 @@ class CustomerKey(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
 
 
+class CustomerCorrection(Base):
+    """A corrected fact of a customer (phone, fax, address: applied at once; the licensed name: pending until the
+    order group decides), with its value before and after, who asked, why, and the decision."""
+
+    __tablename__ = "customer_corrections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    field: Mapped[str] = mapped_column(String(16))
+    before: Mapped[str] = mapped_column(Text)
+    after: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # applied, pending, rejected
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decision: Mapped[str | None] = mapped_column(Text)
+
+
 class Ownership(Base):
     """Every change of a customer's owner: who had it, who has it, why, and who did it."""
 

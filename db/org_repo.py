@@ -122,6 +122,14 @@ def partner_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Partner.code)))
 
 
+def org_regions(session: Session) -> set[str]:
+    """The org's regions as its file spells them: the partners' and the active users' (domain.regions.known_region
+    checks a typed region against these)."""
+    found = {r for regions in session.scalars(select(Partner.regions)) for r in regions or []}
+    return found | {r for regions in session.scalars(select(User.regions).where(User.active.is_(True)))
+                    for r in regions or []}
+
+
 
 def load_actor(session: Session, username: str) -> Actor:
     user = session.get(User, username)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
@@ -10,6 +10,7 @@ from typing import TypeVar
 from domain.customers import Phone, fixed_line, name_key
 from domain.errors import InvalidInput, Refused
 from domain.people import Role
+from domain.regions import known_region, same_region
 from domain.text import TextKind, check_text
 
 T = TypeVar("T")
@@ -55,8 +56,10 @@ class Entry:
         return sorted({self.phone_number.e164, self.fax_number.e164})
 
 
-def check_entry(name: str, phone: str, fax: str, address: str, region: str, same_phone_fax: bool) -> Entry:
-    """Every missing or malformed fact is named, all at once."""
+def check_entry(name: str, phone: str, fax: str, address: str, region: str, same_phone_fax: bool,
+                regions: Iterable[str] | None = None) -> Entry:
+    """Every missing or malformed fact is named, all at once. With the org's `regions`, the region must be one of
+    them and is kept in the org's spelling (北京市 typed, 北京 stored)."""
     problems: list[str] = []
 
     def attempt(check: Callable[[], T]) -> T | None:
@@ -69,6 +72,9 @@ def check_entry(name: str, phone: str, fax: str, address: str, region: str, same
     clean_name = attempt(lambda: check_text(name, TextKind.LICENSED_NAME, "company name"))
     clean_address = attempt(lambda: check_text(address, TextKind.ADDRESS))
     clean_region = attempt(lambda: check_text(region, TextKind.REGION))
+    if clean_region and regions is not None:
+        typed, org = clean_region, regions
+        clean_region = attempt(lambda: known_region(typed, org))
     clean_phone = attempt(lambda: check_text(phone, TextKind.PHONE, "phone"))
     clean_fax = attempt(lambda: check_text(fax, TextKind.PHONE, "fax"))
     phone_number = attempt(lambda: fixed_line(clean_phone, "phone")) if clean_phone else None
@@ -97,9 +103,11 @@ def decide_entry(hits: list[Hit], rep: str, region: str, confirm_distinct: bool)
             raise Refused(f"already yours: {hit.describe()}")
         if hit.owner is not None:
             raise Refused(f"{hit.describe()}: ask the holder for a hand-over (转移) instead of entering it again")
-        if hit.region != region:
+        if not same_region(hit.region, region):
             raise Refused(f"{hit.describe()} under region {hit.region}: file a transfer-in application "
-                          f"(调入申请) with `orderflow customer transfer-in {hit.customer_id} --reason ...`")
+                          f"(调入申请) with `orderflow customer transfer-in {hit.customer_id} --reason ... "
+                          "--region ...` and the four facts confirmed with the customer (--name, --phone, --fax, "
+                          "--address)")
         raise Refused(f"{hit.describe()} in your region: claim it (挑入) with "
                       f"`orderflow customer claim {hit.customer_id}`")
     similar = [h for h in hits if h.match is Match.SIMILAR]

@@ -86,3 +86,8 @@ def fixed_line(text: str, field: str) -> Phone:
     if phone.mobile:
         raise InvalidInput(f"{field} '{text}' is a mobile number; the company's fixed {field} is required")
     return phone
+
+
+def address_key(address: str) -> str:
+    """Two ways of writing one address (full-width, spacing, punctuation, Latin case) compare equal."""
+    return _SPACE_AND_PUNCT.sub("", unicodedata.normalize("NFKC", address)).lower()

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from domain.errors import NotPermitted
 from domain.people import ROLE_LABELS, Actor, Role
+from domain.regions import in_regions, region_key
 
 
 class Perm(StrEnum):
@@ -26,20 +27,24 @@ class Perm(StrEnum):
     OPS_REPORT = "ops_report"
     PAYMENTS = "payments"  # import statements, match and unmatch bank lines
     RELOAD_ORG = "reload_org"  # replace the org from its file (the first load is the server host's admin)
+    CORRECT_CUSTOMER = "correct_customer"  # phone, fax, address; the relation is domain.corrections's rule
+    DECIDE_CORRECTION = "decide_correction"  # approve or reject a corrected licensed name (the order group)
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.SALES: frozenset({Perm.ENTER_CUSTOMER, Perm.CLAIM, Perm.NOTE, Perm.TRANSFER_IN, Perm.SEE_ORDERS,
-                          Perm.SEE_CUSTOMERS, Perm.SEE_CREDITS}),
-    Role.SUPERVISOR: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS}),
-    Role.PARTNER: frozenset({Perm.HAND_OVER, Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS}),
+                          Perm.SEE_CUSTOMERS, Perm.SEE_CREDITS, Perm.CORRECT_CUSTOMER}),
+    Role.SUPERVISOR: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS,
+                               Perm.CORRECT_CUSTOMER}),
+    Role.PARTNER: frozenset({Perm.HAND_OVER, Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS,
+                            Perm.CORRECT_CUSTOMER}),
     Role.MANAGER: frozenset({Perm.OPEN_ACCOUNT, Perm.CLOSE_ACCOUNT, Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS,
                              Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT}),
     Role.HQ_REP: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT}),
     Role.DIRECTOR: frozenset({Perm.OPEN_ACCOUNT, Perm.CLOSE_ACCOUNT, Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS,
                               Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT, Perm.RELOAD_ORG}),
     Role.ASSISTANT: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS}),
-    Role.ORDER_GROUP: frozenset({Perm.SEE_ORDERS, Perm.OPS_REPORT}),
+    Role.ORDER_GROUP: frozenset({Perm.SEE_ORDERS, Perm.OPS_REPORT, Perm.CORRECT_CUSTOMER, Perm.DECIDE_CORRECTION}),
     Role.APPROVAL_GROUP: frozenset({Perm.DECIDE_APPLICATION, Perm.SEE_CUSTOMERS}),
     Role.FINANCE: frozenset({Perm.SEE_ORDERS, Perm.SEE_CREDITS, Perm.PAYMENTS}),
 }
@@ -79,6 +84,11 @@ class Scope:
         return self.everything or (partner is not None and partner in self.partners)
 
 
+def _overlap(left: Iterable[str], right: Iterable[str]) -> bool:
+    """Do two sets of regions share one, however each is spelled (北京 = 北京市)?"""
+    return bool({region_key(r) for r in left} & {region_key(r) for r in right})
+
+
 def scope_of(actor: Actor, partners: Iterable[PartnerInfo], managers_of: dict[str, str | None]) -> Scope:
     """own, own partner, subordinates' partners, regions, or all — by role."""
     known = list(partners)
@@ -88,11 +98,11 @@ def scope_of(actor: Actor, partners: Iterable[PartnerInfo], managers_of: dict[st
         return Scope(False, actor.partners, own_only=actor.username)
     if actor.role is Role.MANAGER:
         return Scope(False, frozenset(p.code for p in known if p.manager == actor.username
-                                      or p.regions & actor.regions) | actor.partners)
+                                      or _overlap(p.regions, actor.regions)) | actor.partners)
     if actor.role is Role.DIRECTOR:
         managed = {m for m, boss in managers_of.items() if boss == actor.username}
         return Scope(False, frozenset(p.code for p in known if p.manager in managed or p.manager == actor.username
-                                      or p.regions & actor.regions) | actor.partners)
+                                      or _overlap(p.regions, actor.regions)) | actor.partners)
     # supervisor, partner account, HQ representative, assistant: the partners they belong to or serve
     return Scope(False, actor.partners)
 
@@ -106,6 +116,6 @@ def check_account_change(actor: Actor, scope: Scope, target_role: Role, partner:
         raise NotPermitted(f"{actor.describe()} may only {what} of agencies' sales reps, not a {target_role.value}")
     if not scope.covers(partner):
         raise NotPermitted(f"{actor.describe()} may not {what} for partner {partner}: outside the user's scope")
-    outside = sorted(set(regions) - actor.regions) if actor.role is Role.MANAGER else []
+    outside = sorted(r for r in set(regions) if not in_regions(r, actor.regions)) if actor.role is Role.MANAGER else []
     if outside:
         raise NotPermitted(f"{actor.describe()} may not assign regions outside its own: {', '.join(outside)}")

@@ -1,6 +1,13 @@
-"""Chinese provincial-level regions and major cities, as they prefix or bracket company names."""
+"""Chinese provincial-level regions and major cities, as they prefix or bracket company names; and the one rule
+for when two typed regions are the same region (北京 = 北京市 = 北京 市)."""
 
 from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from difflib import SequenceMatcher
+
+from domain.errors import InvalidInput
 
 PROVINCES = [
     "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西",
@@ -19,3 +26,43 @@ SUFFIXES = ["特别行政区", "维吾尔自治区", "壮族自治区", "回族�
 REGION_PREFIXES = sorted({name + suffix for name in PROVINCES + CITIES for suffix in ["", *SUFFIXES]},
                          key=len, reverse=True)
 REGION_NAMES = frozenset(REGION_PREFIXES)
+
+
+# One suffix is dropped, the longest that fits, so 内蒙古自治区 becomes 内蒙古 and not 内蒙古自治.
+_SUFFIXES_LONGEST_FIRST = sorted(SUFFIXES, key=len, reverse=True)
+NEAR_REGIONS = 8  # how many known regions an unknown one's refusal lists
+
+
+def region_key(region: str) -> str:
+    """北京, 北京市 and 北京 市 are one region: NFKC (full-width = half-width), no spacing, Latin case folded, and one
+    trailing administrative suffix (市, 省, 自治区, 特别行政区 ...) dropped. Every comparison of regions uses this."""
+    key = "".join(unicodedata.normalize("NFKC", region).split()).casefold()
+    for suffix in _SUFFIXES_LONGEST_FIRST:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return key[: -len(suffix)]
+    return key
+
+
+def same_region(left: str, right: str) -> bool:
+    return region_key(left) == region_key(right)
+
+
+def in_regions(region: str, regions: Iterable[str]) -> bool:
+    return any(same_region(region, r) for r in regions)
+
+
+def known_region(region: str, known: Iterable[str], field: str = "region") -> str:
+    """The org's own spelling of a typed region (the shortest, when the org file spells one region two ways).
+    A region the org does not have is refused, naming the known regions nearest to it: a region typed freely
+    would make a false "file a transfer-in" or hide a customer from the reps of its real region."""
+    spellings: dict[str, str] = {}
+    for name in sorted(set(known), key=lambda r: (len(r), r)):
+        spellings.setdefault(region_key(name), name)
+    key = region_key(region)
+    if key in spellings:
+        return spellings[key]
+    if not spellings:
+        raise InvalidInput(f"{field} '{region}' is not a region of the org: the org file defines no regions")
+    near = sorted(spellings.items(), key=lambda kv: (-SequenceMatcher(None, key, kv[0]).ratio(), kv[1]))
+    raise InvalidInput(f"{field} '{region}' is not a region of the org; the known regions nearest to it: "
+                       f"{', '.join(name for _, name in near[:NEAR_REGIONS])}")

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from domain.collisions import Entry
+from domain.customers import address_key
 from domain.errors import NotPermitted, Refused
 from domain.fields import business_date
 from domain.order import TERMINAL, OrderStatus
 from domain.people import Actor, Role
 from domain.permissions import Perm, require
+from domain.regions import in_regions, same_region
 
 # A customer with an order whose status is not one of these is being served: the order is in flight.
 FINAL_ORDER_STATUSES = frozenset(status.value for status in TERMINAL)
@@ -44,10 +47,11 @@ def check_claim(customer: PoolCustomer, actor: Actor, claims_today: int, release
                 now: datetime, rules: ClaimRules) -> None:
     require(actor, Perm.CLAIM, "claim customers")
     _in_the_pool(customer, actor)
-    if customer.region not in actor.regions:
+    if not in_regions(customer.region, actor.regions):
         raise Refused(f"customer {customer.id} '{customer.name}' is in the pool under region {customer.region}, "
                       f"outside your regions ({', '.join(sorted(actor.regions)) or 'none'}): file a transfer-in "
-                      f"application with `orderflow customer transfer-in {customer.id} --reason ...`")
+                      f"application with `orderflow customer transfer-in {customer.id} --reason ... --region ...` "
+                      "and the four facts confirmed with the customer (--name, --phone, --fax, --address)")
     if claims_today >= rules.daily_limit:
         raise Refused(f"{actor.username} has claimed {claims_today} customers today; the daily limit is "
                       f"{rules.daily_limit}")
@@ -72,16 +76,45 @@ def check_hand_over(customer: PoolCustomer, actor: Actor, owner: Actor | None, t
         raise Refused(f"customer {customer.id} is already in {target.username}'s warehouse")
 
 
-def check_transfer_in(customer: PoolCustomer, actor: Actor) -> str:
-    """调入申请 is for a pool customer under a region that is not the rep's; returns the region it moves to."""
+def check_transfer_in(customer: PoolCustomer, actor: Actor, region: str) -> str:
+    """调入申请 is for a pool customer under a region that is not the rep's, into the one of the rep's regions the
+    rep names; returns that region in the org's spelling."""
     require(actor, Perm.TRANSFER_IN, "apply to transfer customers in")
     _in_the_pool(customer, actor)
-    if customer.region in actor.regions:
+    if in_regions(customer.region, actor.regions):
         raise Refused(f"customer {customer.id} '{customer.name}' is in the pool of your own region "
                       f"{customer.region}: claim it with `orderflow customer claim {customer.id}`")
     if not actor.regions:
         raise Refused(f"{actor.username} has no region in the org file to transfer customer {customer.id} into")
-    return min(actor.regions)
+    target = next((r for r in sorted(actor.regions) if same_region(r, region)), None)
+    if target is None:
+        raise Refused(f"region {region} is not one of {actor.username}'s regions ({', '.join(sorted(actor.regions))})"
+                      f": a transfer-in brings customer {customer.id} into one of them")
+    return target
+
+
+@dataclass(frozen=True)
+class StoredFacts:
+    """The four facts of a stored customer, as keys: what a rep's confirmation is compared with."""
+
+    name_key: str
+    phone_key: str
+    fax_key: str
+    address: str
+
+
+def check_confirmed_facts(customer_id: int, confirmed: Entry, stored: StoredFacts) -> None:
+    """Before 调入 the rep confirms the four facts with the customer (the deck's rule); each must match the record
+    however it is written. The record's values are not shown: they must come from the customer, not from us."""
+    wrong = [what for what, same in (
+        ("company name", confirmed.name_key == stored.name_key),
+        ("phone", confirmed.phone_number.e164 == stored.phone_key),
+        ("fax", confirmed.fax_number.e164 == stored.fax_key),
+        ("address", address_key(confirmed.address) == address_key(stored.address))) if not same]
+    if wrong:
+        raise Refused(f"the {', '.join(wrong)} you confirmed {'does' if len(wrong) == 1 else 'do'} not match customer "
+                      f"{customer_id}'s record: confirm the four facts with the customer again before applying; if "
+                      "the record is wrong, ask the order group to correct it")
 
 
 # Recycling (回收) sends a customer without follow-up back to the public pool. A customer being served is never

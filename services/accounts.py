@@ -9,12 +9,22 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.models import User
-from db.org_repo import UserSpec, load_actor, partner_codes, save_user, scope_for, set_active, subordinates
+from db.org_repo import (
+    UserSpec,
+    load_actor,
+    org_regions,
+    partner_codes,
+    save_user,
+    scope_for,
+    set_active,
+    subordinates,
+)
 from db.warehouse_repo import contact_counts, held_customers, latest_notes, move
 from domain.errors import InvalidInput, NotFound, Refused
 from domain.fields import BUSINESS_TZ
 from domain.people import Actor, Role, check_partner_code, check_username
 from domain.permissions import Perm, check_account_change, require
+from domain.regions import known_region
 from domain.text import TextKind, check_text
 from services import auth
 from services.context import Services
@@ -61,6 +71,8 @@ def open_account(services: Services, actor: Actor, username: str, name: str, par
     with services.transaction() as session:
         scope = scope_for(session, actor)
         check_account_change(actor, scope, Role.SALES, partner, chosen, opening=True)
+        known = org_regions(session)  # after the permission and the scope: only then is the org's list told
+        chosen = sorted({known_region(region, known) for region in chosen})
         if partner not in partner_codes(session):
             raise InvalidInput(f"there is no partner {partner}")
         if session.get(User, username) is not None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from db.customer_repo import add_customer, entry_hits, find_hits, holding, partners_of
 from db.customer_repo import list_customers as repo_list_customers
-from db.org_repo import scope_for
+from db.org_repo import org_regions, scope_for
 from domain.collisions import Hit, Match, check_entry, decide_entry
 from domain.customers import name_key, parse_phone
 from domain.errors import NotFound, Refused
@@ -72,7 +72,8 @@ def _as_seen(session: Session, actor: Actor, hits: list[Hit]) -> list[tuple[Hit,
     return [(h, h.owner is None or visible(scope, h.owner, partners.get(h.customer_id))) for h in hits]
 
 
-def _masked(session: Session, actor: Actor, hits: list[Hit]) -> list[Hit]:
+def masked(session: Session, actor: Actor, hits: list[Hit]) -> list[Hit]:
+    """The hits as the caller may see them: one outside its scope says only how it matched."""
     return [h if shown else _HiddenHit(h.customer_id, "", h.owner, HIDDEN_HOLDER, h.region, h.match, h.score)
             for h, shown in _as_seen(session, actor, hits)]
 
@@ -83,9 +84,10 @@ def add(services: Services, actor: Actor, *, name: str, phone: str, fax: str, ad
     A refusal names a colliding customer's holder only when the caller may see that customer: otherwise it says
     only that another rep's warehouse holds it, so entry cannot be used to find out who holds a company."""
     require(actor, Perm.ENTER_CUSTOMER, "enter customers")
-    entry = check_entry(name, phone, fax, address, region, same_phone_fax)
     s = services.settings
     with services.transaction() as session:
+        # The region is one of the org's, in its spelling: 北京市 typed is 北京 stored and compared.
+        entry = check_entry(name, phone, fax, address, region, same_phone_fax, org_regions(session))
         try:
             customer = add_customer(session, entry, owner=actor.username, role=actor.role,
                                     partner=min(actor.partners, default=None), at=datetime.now(UTC),
@@ -94,7 +96,7 @@ def add(services: Services, actor: Actor, *, name: str, phone: str, fax: str, ad
         except Refused:
             # The repository's refusal names every holder. Decide again on what this caller may see: a collision
             # refuses in the same words, hidden where it must be; a full warehouse re-raises the original.
-            decide_entry(_masked(session, actor, entry_hits(session, entry, s.similar_name_threshold)),
+            decide_entry(masked(session, actor, entry_hits(session, entry, s.similar_name_threshold)),
                          actor.username, entry.region, confirm_distinct)
             raise
         return {"id": customer.id, "name": customer.name, "owner": customer.owner, "phone": customer.phone_key,

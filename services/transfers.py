@@ -15,11 +15,12 @@ from temporalio.service import RPCError, RPCStatusCode
 from db.models import User
 from db.org_repo import scope_for
 from db.warehouse_repo import lock_customer, pool_view, transfer_applications
+from domain.collisions import Entry, check_entry
 from domain.errors import InvalidInput, NotFound, Refused
 from domain.people import Actor, Role
 from domain.permissions import Perm, require
 from domain.text import TextKind, check_text
-from domain.warehouse import check_transfer_in
+from domain.warehouse import StoredFacts, check_confirmed_facts, check_transfer_in
 from orderflow.customer_contracts import ApplicationView, DecideInput, TransferInput
 from orderflow.markdown import md_text
 from services.context import Services
@@ -34,13 +35,16 @@ def application_id(customer_id: int) -> str:
     return f"transfer-in-{customer_id}"
 
 
-def _prepare(services: Services, actor: Actor, customer_id: int, reason: str) -> TransferInput:
+def _prepare(services: Services, actor: Actor, customer_id: int, reason: str, region: str,
+             facts: Entry) -> TransferInput:
     """The application as the workflow takes it, checked against the store (runs in a worker thread)."""
     with services.transaction() as session:
         found = lock_customer(session, customer_id, lock=False)  # missing: "there is no customer N"
         if found.owner is not None and not visible(scope_for(session, actor), found.owner, found.partner_code):
             raise missing(customer_id)
-        region = check_transfer_in(pool_view(session, found), actor)
+        region = check_transfer_in(pool_view(session, found), actor, region)
+        check_confirmed_facts(customer_id, facts,
+                              StoredFacts(found.name_key, found.phone_key, found.fax_key, found.address))
         approvers = list(session.scalars(select(User.username).where(User.role == Role.APPROVAL_GROUP.value,
                                                                      User.active.is_(True))))
         return TransferInput(application_id=application_id(customer_id), customer_id=customer_id,
@@ -48,12 +52,16 @@ def _prepare(services: Services, actor: Actor, customer_id: int, reason: str) ->
                              approvers=approvers)
 
 
-async def file(services: Services, actor: Actor, customer_id: int, reason: str) -> ApplicationView:
-    """调入申请: apply for a pool customer of a region that is not the caller's. A customer held by anyone else
+async def file(services: Services, actor: Actor, customer_id: int, reason: str, *, region: str, name: str,
+               phone: str, fax: str, address: str) -> ApplicationView:
+    """调入申请: apply for a pool customer of a region that is not the caller's, into one of the caller's regions,
+    with the four facts confirmed with the customer (each must match the record). A customer held by anyone else
     outside the caller's scope is not found; one of the caller's own region is refused (claim it instead)."""
     require(actor, Perm.TRANSFER_IN, "apply to transfer customers in")
     why = check_text(reason, TextKind.FREE_TEXT, "reason")
-    inp = await asyncio.to_thread(_prepare, services, actor, customer_id, why)
+    # Parsed as at entry; one number as phone and fax is allowed here, as the record may hold it (it must match).
+    facts = check_entry(name, phone, fax, address, region, same_phone_fax=True)
+    inp = await asyncio.to_thread(_prepare, services, actor, customer_id, why, facts.region, facts)
     client = await services.temporal()
     try:
         handle = await client.start_workflow(

@@ -159,7 +159,9 @@ async def test_guessed_customer_ids_answer_like_missing_ones(world: ApiHarness) 
     for client in clients:
         for method, suffix, body in (("GET", "/history", None), ("POST", "/notes", {"text": "called"}),
                                      ("POST", "/claim", None), ("POST", "/hand-over", {"to": "carol"}),
-                                     ("POST", "/transfer-in", {"reason": "moved"})):
+                                     ("POST", "/transfer-in", {
+                                         "reason": "moved", "region": "上海", "name": "美来尔工程技术有限公司",
+                                         "phone": "010-62345678", "fax": "010-62345679", "address": "北京"})):
             await _like_missing(client, method, f"/customers/1{suffix}", f"/customers/999999{suffix}", "1",
                                 "999999", json=body)
         assert all(row["id"] != 1 for row in (await client.get("/customers")).json())

@@ -12,6 +12,9 @@ from db.warehouse_repo import move
 from services.customers import HIDDEN_HOLDER
 from tests.api.conftest import ApiHarness, SignedIn
 
+# Customer 1's four facts as confirmed for a transfer-in into 上海.
+CONFIRMED = {"region": "上海", "name": "美来尔工程技术有限公司", "phone": "010-62345678", "fax": "010-62345679",
+             "address": "北京市海淀区中关村大街1号"}
 NEW = {"name": "长城建材有限公司", "phone": "010-63330001", "fax": "010-63330002", "address": "北京市朝阳区建国路88号",
        "region": "北京"}
 
@@ -37,7 +40,8 @@ def test_customers_over_http(signed_in: SignedIn) -> None:
 
     # Another partner's customer, a colleague's customer and a missing one: the same 404.
     for who, path, body in [(carol, "/customers/1/notes", {"text": "x"}), (bob, "/customers/1/notes", {"text": "x"}),
-                            (carol, "/customers/1/claim", None), (carol, "/customers/1/transfer-in", {"reason": "x"}),
+                            (carol, "/customers/1/claim", None),
+                            (carol, "/customers/1/transfer-in", {"reason": "x", **CONFIRMED}),
                             (signed_in("shpartner"), "/customers/1/hand-over", {"to": "carol"})]:
         for cid in (1, 999):
             answer = who.post(path.replace("1", str(cid), 1), json=body)
@@ -68,9 +72,9 @@ async def test_transfer_in_over_http(api: ApiHarness) -> None:
         customer = session.get(Customer, 1)
         assert customer is not None
         move(session, customer, None, reason="recycled", actor="system", at=customer.created_at)
-    filed = await carol.post("/customers/1/transfer-in", json={"reason": "moved to Shanghai"})
+    filed = await carol.post("/customers/1/transfer-in", json={"reason": "moved to Shanghai", **CONFIRMED})
     assert filed.status_code == 201 and filed.json()["status"] == "FILED"
-    assert (await carol.post("/customers/1/transfer-in", json={"reason": "again"})).status_code == 409
+    assert (await carol.post("/customers/1/transfer-in", json={"reason": "again", **CONFIRMED})).status_code == 409
     assert (await alice.post("/customers/1/decision", json={"approve": True, "reason": "x"})).status_code == 403
     missing = await gao.post("/customers/999/decision", json={"approve": True, "reason": "x"})
     assert missing.status_code == 404
@@ -80,3 +84,40 @@ async def test_transfer_in_over_http(api: ApiHarness) -> None:
     approved = await gao.get("/transfer-applications", params={"status": "APPROVED"})
     assert [(a["customer"], a["rep"]) for a in approved.json()] == [(1, "carol")]
     assert (await alice.get("/transfer-applications", params={"status": "APPROVED"})).json() == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_correction_over_http_refuses_a_colliding_number_and_tells_both_holders(signed_in: SignedIn) -> None:
+    alice, bob, olga = (signed_in(u) for u in ("alice", "bob", "olga"))
+    # The deck's case 2: the caller's number as phone and fax; the real phone is alice's customer's.
+    added = bob.post("/customers", json={**NEW, "phone": "010-63330009", "fax": "010-63330009",
+                                         "same_phone_fax": True}).json()
+    path = f"/customers/{added['id']}"
+    collided = bob.patch(path, json={"phone": "010-62345678", "fax": "010-63330010", "reason": "from the licence"})
+    assert collided.status_code == 409 and collided.json()["message"].startswith(
+        f"customer {added['id']} was not corrected: a customer with the same phone, held in {HIDDEN_HOLDER}")
+    for who in (alice, bob):
+        assert [n["kind"] for n in who.get("/inbox").json()["notifications"]] == ["number-collision"]
+    assert "alice" not in bob.get("/inbox").json()["notifications"][0]["text"]
+    assert alice.patch(path, json={"address": "x路1号", "reason": "x"}).status_code == 404  # not hers: not found
+    assert bob.patch(path, json={"address": "x路1号", "reason": "x", "owner": "alice"}).status_code == 422
+    corrected = olga.patch(path, json={"phone": "010-63330011", "fax": "010-63330010", "reason": "checked"})
+    assert corrected.status_code == 200 and corrected.json() == {
+        "id": added["id"], "name": "长城建材有限公司", "phone": "+861063330011", "fax": "+861063330010",
+        "address": NEW["address"], "risk_flags": [], "corrected": ["phone", "fax"]}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_name_correction_over_http_waits_for_the_order_group(signed_in: SignedIn) -> None:
+    bob, olga = signed_in("bob"), signed_in("olga")
+    added = bob.post("/customers", json=NEW).json()
+    path = f"/customers/{added['id']}/name-correction"
+    assert bob.post(path, json={"name": "美来尔工程技术(北京)有限公司", "reason": "licence"}).status_code == 409
+    asked = bob.post(path, json={"name": "长城建材(北京)股份有限公司", "reason": "licence"})
+    assert asked.status_code == 201 and asked.json()["status"] == "pending"
+    assert [r["after"] for r in olga.get("/name-corrections").json()] == ["长城建材(北京)股份有限公司"]
+    assert bob.get("/name-corrections").status_code == 403
+    assert bob.post(f"{path}/decision", json={"approve": True, "reason": "x"}).status_code == 403
+    decided = olga.post(f"{path}/decision", json={"approve": True, "reason": "licence checked"})
+    assert decided.status_code == 200 and decided.json()["status"] == "applied"
+    assert [c["name"] for c in bob.get("/customers").json()] == ["长城建材(北京)股份有限公司"]

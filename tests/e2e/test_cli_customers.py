@@ -49,7 +49,10 @@ def test_customer_commands(stack: Stack):
         (None, "alice", "entered"), ("alice", "bob", "handed over from alice")]
     assert "handed over from alice" in stack.run("customer", "history", str(first["id"]), user="sam").stdout
     assert [c["id"] for c in stack.json("customer", "list", user="alice")] == []
-    for command in (["transfer-in", str(first["id"]), "--reason", "mine"], ["claim", str(first["id"])],
+    confirmed_facts = ["--region", "上海", "--name", "美来尔工程技术有限公司", "--phone", "010-62340000", "--fax",
+                       "010-62340001", "--address", "北京"]
+    for command in (["transfer-in", str(first["id"]), "--reason", "mine", *confirmed_facts],
+                    ["claim", str(first["id"])],
                     ["history", str(first["id"])]):
         assert f"there is no customer {first['id']}" in stack.run("customer", *command, user="carol",
                                                                   expect=5).stderr

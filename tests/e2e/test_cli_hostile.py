@@ -65,7 +65,9 @@ def test_typed_text_reaches_the_terminal_and_the_logs_as_text(stack: Stack):
         session.execute(update(Customer).where(Customer.id == pooled).values(name=f"浦江{LEGACY_NAME}", owner=None,
                                                                              partner_code=None))
     engine.dispose()
-    stack.json("customer", "transfer-in", str(pooled), "--reason", "moved to Beijing", user="alice")
+    stack.json("customer", "transfer-in", str(pooled), "--reason", "moved to Beijing", "--region", "北京", "--name",
+               "浦江贸易有限公司", "--phone", "021-66660007", "--fax", "021-66660008", "--address", "上海市浦东新区",
+               user="alice")
     worker_log = stack.tmp / "worker.log"
     deadline = time.monotonic() + 20
     while "浦江" not in worker_log.read_text():

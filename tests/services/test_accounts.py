@@ -180,3 +180,12 @@ def test_an_account_outside_the_scope_answers_like_a_missing_one(services: Servi
     with pytest.raises(NotPermitted, match="only close accounts of agencies' sales reps"):
         accounts.close_account(services, actor("dora"), "mike", "left")
     assert _users(services) == before
+
+
+def test_an_accounts_regions_are_the_orgs_in_its_spelling(services: Services, actor: Load) -> None:
+    opened = accounts.open_account(services, actor("mike"), "dan", "Dan Deng", "BJ", ["北京市", "天津 市"])
+    assert opened["regions"] == sorted(["北京", "天津"])
+    before = _users(services)
+    with pytest.raises(InvalidInput, match="^region '火星' is not a region of the org; the known regions nearest"):
+        accounts.open_account(services, actor("dora"), "eve", "Eve", "BJ", ["火星"])
+    assert _users(services) == before

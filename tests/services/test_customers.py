@@ -164,3 +164,25 @@ def test_the_list_is_scoped_and_paged(services: Services, actor: Load, sessions:
     for who in ("olga", "fay"):
         with pytest.raises(NotPermitted, match="lacks the 'see_customers' permission"):
             ids(who)
+
+
+def test_a_region_is_one_of_the_orgs_however_spelled(services: Services, actor: Load,
+                                                      sessions: sessionmaker[Session]) -> None:
+    # Before: bob's recycled customer under 北京, entered again by alice as 北京市, said "file a transfer-in".
+    pooled = _pool(sessions, "黄河物流有限公司", "010-64440001", "010-64440002", region="北京")
+    for typed in ("北京市", "北京 市"):
+        with pytest.raises(Refused, match=f"in your region: claim it .*claim {pooled}"):
+            customers.add(services, actor("alice"), name="黄河物流有限公司", phone="010-64440011",
+                          fax="010-64440012", address=ADDRESS, region=typed)
+    added = customers.add(services, actor("alice"), name="长江物流有限公司", phone="010-64440021",
+                          fax="010-64440022", address=ADDRESS, region="北京市")
+    with services.transaction() as session:
+        stored = session.get(Customer, added["id"])
+        assert stored is not None and stored.region == "北京"  # the org's spelling
+    before = _store(services)
+    with pytest.raises(InvalidInput) as unknown:
+        customers.add(services, actor("alice"), name="珠江物流有限公司", phone="010-64440031", fax="010-64440032",
+                      address=ADDRESS, region="北平")
+    assert unknown.value.message == ("region '北平' is not a region of the org; the known regions nearest to it: "
+                                     "北京, 上海, 天津")
+    assert _store(services) == before

@@ -22,6 +22,7 @@ from db.models import Customer
 from db.warehouse_repo import move
 from domain.errors import InvalidInput, NotFound, NotPermitted, Refused
 from domain.people import Actor, Role
+from orderflow.customer_contracts import ApplicationView
 from orderflow.notify import LogSender
 from orderflow.settings import Settings
 from services import transfers
@@ -61,6 +62,16 @@ def _pool(sessions: sessionmaker[Session], region: str) -> int:
         return c.id
 
 
+# The four facts of _pool's customer, as the rep confirmed them with the customer.
+FACTS = {"name": "黄河物流有限公司", "phone": "021-66660003", "fax": "021-66660004",
+         "address": "北京市海淀区中关村大街1号"}
+
+
+async def _file(services: Services, who: Actor, customer_id: int, reason: str, region: str = "北京",
+                **facts: str) -> ApplicationView:
+    return await transfers.file(services, who, customer_id, reason, region=region, **{**FACTS, **facts})
+
+
 async def _listed(services: Services, who: Actor, status: str = "FILED") -> list[dict[str, object]]:
     return await asyncio.to_thread(transfers.applications, services, who, status=status, limit=100)
 
@@ -68,11 +79,11 @@ async def _listed(services: Services, who: Actor, status: str = "FILED") -> list
 async def test_a_rep_files_the_approval_group_decides_and_the_customer_moves(
         live: Services, actor: Load, sessions: sessionmaker[Session]) -> None:
     pooled = _pool(sessions, "上海")
-    view = await transfers.file(live, actor("alice"), pooled, "the customer moved its office to Beijing")
+    view = await _file(live, actor("alice"), pooled, "the customer moved its office to Beijing")
     assert (view.application_id, view.customer_id, view.rep, view.status) == (
         f"transfer-in-{pooled}", pooled, "alice", "FILED")
     with pytest.raises(Refused, match=f"customer {pooled} already has an open transfer-in application"):
-        await transfers.file(live, actor("alice"), pooled, "again")
+        await _file(live, actor("alice"), pooled, "again")
     rows = await eventually(lambda: _listed(live, actor("gao")), lambda rows: bool(rows))
     assert rows == [{"application": f"transfer-in-{pooled}", "customer": pooled, "rep": "alice",
                      "reason": "the customer moved its office to Beijing", "status": "FILED", "decision": None}]
@@ -101,18 +112,50 @@ async def test_a_transfer_in_is_for_a_pool_customer_of_another_region(live: Serv
                                                                        sessions: sessionmaker[Session]) -> None:
     pooled = _pool(sessions, "上海")
     with pytest.raises(Refused, match=f"pool of your own region 上海: claim it .*claim {pooled}"):
-        await transfers.file(live, actor("carol"), pooled, "mine")
+        await _file(live, actor("carol"), pooled, "mine")
     # alice's customer 1 is outside carol's scope: not found, word for word as a missing id.
     for cid in (1, 999):
         with pytest.raises(NotFound) as missing:
-            await transfers.file(live, actor("carol"), cid, "mine")
+            await _file(live, actor("carol"), cid, "mine")
         assert missing.value.message == f"there is no customer {cid}"
     with pytest.raises(Refused, match="customer 1 '美来尔工程技术有限公司' is already yours"):
-        await transfers.file(live, actor("alice"), 1, "mine")
+        await _file(live, actor("alice"), 1, "mine")
     for who in ("sam", "bjpartner", "gao", "olga"):
         with pytest.raises(NotPermitted, match="lacks the 'transfer_in' permission"):
-            await transfers.file(live, actor(who), pooled, "mine")
+            await _file(live, actor(who), pooled, "mine")
     assert await _listed(live, actor("gao")) == []
+
+
+async def test_a_transfer_in_names_one_of_the_reps_regions_which_the_customer_takes(
+        live: Services, actor: Load, sessions: sessionmaker[Session]) -> None:
+    pooled = _pool(sessions, "上海")
+    # Before: the customer silently landed in the rep's alphabetically first region (北京 for bob).
+    with pytest.raises(Refused, match=r"^region 上海 is not one of bob's regions \(北京, 天津\): a transfer-in brings"):
+        await _file(live, actor("bob"), pooled, "moved", region="上海")
+    await _file(live, actor("bob"), pooled, "moved to Tianjin", region="天津 市")
+    await transfers.decide(live, actor("gao"), pooled, approve=True, reason="licence shows Tianjin")
+    with unit_of_work(sessions) as session:
+        moved = session.get(Customer, pooled)
+        assert moved is not None and (moved.owner, moved.region) == ("bob", "天津")
+
+
+async def test_a_transfer_in_reconfirms_the_four_facts(live: Services, actor: Load,
+                                                       sessions: sessionmaker[Session]) -> None:
+    pooled = _pool(sessions, "上海")
+    # Before: a transfer-in took only a reason; the deck wants the four facts confirmed first.
+    with pytest.raises(Refused) as refused:
+        await _file(live, actor("alice"), pooled, "moved", fax="021-66660009", address="北京市海淀区中关村大街9号")
+    assert refused.value.message == (f"the fax, address you confirmed do not match customer {pooled}'s record: "
+                                     "confirm the four facts with the customer again before applying; if the record "
+                                     "is wrong, ask the order group to correct it")
+    assert "66660004" not in refused.value.message  # the record's values are not told
+    with pytest.raises(InvalidInput, match="^phone '13912345678' is a mobile number"):
+        await _file(live, actor("alice"), pooled, "moved", phone="13912345678")
+    assert await _listed(live, actor("gao")) == []
+    # However each is written: the name with its region in brackets, the numbers and the address spaced.
+    filed = await _file(live, actor("alice"), pooled, "moved", name="黄河物流（上海）有限公司", phone="(021) 6666 0003",
+                        fax="+86 21 66660004", address="北京市 海淀区 中关村大街 1 号")
+    assert filed.status == "FILED"
 
 
 def test_the_list_needs_the_see_customers_right_and_a_known_status(services: Services, actor: Load) -> None:

@@ -132,3 +132,9 @@ def test_of_two_concurrent_claims_one_wins_and_the_other_learns_nothing(services
         with services.transaction() as session:
             assert session.scalar(select(func.count()).select_from(Ownership).where(
                 Ownership.customer_id == pooled, Ownership.reason == "claimed")) == 1
+
+
+def test_a_pool_customer_stored_under_another_spelling_of_the_reps_region_is_claimed(
+        services: Services, actor: Load, sessions: sessionmaker[Session]) -> None:
+    pooled = _pool(sessions, region="北京市")  # as typed before regions were checked
+    assert warehouse.claim(services, actor("alice"), pooled)["owner"] == "alice"

@@ -7,7 +7,9 @@ import pytest
 from domain.collisions import Hit, Match, check_cap, check_entry, decide_entry
 from domain.customers import name_key, parse_phone
 from domain.errors import InvalidInput, Refused
-from domain.people import Role
+from domain.people import Actor, Role
+from domain.regions import known_region, region_key
+from domain.warehouse import PoolCustomer, StoredFacts, check_confirmed_facts, check_transfer_in
 
 SAME_COMPANY = [
     "美来尔工程技术有限公司",  # case 1: entered without a keyword search...
@@ -140,3 +142,47 @@ def test_caps_by_role():
     check_cap("bjpartner", Role.PARTNER, 1499, caps)
     with pytest.raises(Refused, match="has no warehouse"):
         check_cap("amy", Role.ASSISTANT, 0, caps)
+
+
+@pytest.mark.parametrize("typed", ["北京", "北京市", "北京 市", "北京\u3000市", "ＢＥＩＪＩＮＧ", "Beijing"])
+def test_one_region_however_typed(typed: str):
+    assert region_key(typed) == region_key("北京市" if "京" in typed else "beijing")
+    assert region_key("内蒙古自治区") == "内蒙古" and region_key("香港特别行政区") == "香港"
+    assert known_region(typed, ["上海", "北京", "北京市", "Beijing"]) == ("北京" if "京" in typed else "Beijing")
+
+
+def test_an_unknown_region_is_refused_naming_the_known_ones_nearest_to_it():
+    with pytest.raises(InvalidInput) as refused:
+        known_region("北平", ["上海", "天津", "北京市"])
+    assert refused.value.message == ("region '北平' is not a region of the org; the known regions nearest to it: "
+                                     "北京市, 上海, 天津")
+    with pytest.raises(InvalidInput, match="region '火星' is not a region of the org"):
+        check_entry("美来尔工程技术有限公司", "010-62345678", "010-62345679", "a", "火星", False, ["北京"])
+    assert check_entry("美来尔工程技术有限公司", "010-62345678", "010-62345679", "a", "北京 市", False,
+                       ["北京", "上海"]).region == "北京"
+
+
+def test_a_pool_hit_of_the_same_region_however_spelled_is_claimed_not_transferred_in():
+    # Before: 北京 stored against 北京市 typed said "file a transfer-in application".
+    with pytest.raises(Refused, match="in your region: claim it"):
+        decide_entry([_hit(None, region="北京市")], "alice", "北京", confirm_distinct=False)
+    with pytest.raises(Refused, match="in your region: claim it"):
+        decide_entry([_hit(None, region="北京")], "alice", "北京 市", confirm_distinct=False)
+
+
+def test_a_transfer_in_goes_into_the_region_the_rep_names():
+    bob = Actor("bob", Role.SALES, frozenset({"BJ"}), regions=frozenset({"北京", "天津"}))
+    pooled = PoolCustomer(7, "黄河物流有限公司", None, "the public pool", "上海")
+    assert check_transfer_in(pooled, bob, "天津市") == "天津"  # before: always min(regions), 北京
+    with pytest.raises(Refused, match=r"^region 上海 is not one of bob's regions \(北京, 天津\)"):
+        check_transfer_in(pooled, bob, "上海")
+
+
+def test_the_four_facts_confirmed_for_a_transfer_in_must_match_however_written():
+    stored = StoredFacts("美来尔工程技术", "+861062345678", "+861062345679", "北京市海淀区中关村大街1号")
+    same = check_entry("美来尔工程技术（北京）有限公司", "(010) 6234 5678", "+86 10 62345679",
+                       "北京市 海淀区 中关村大街 1 号", "北京", True)
+    check_confirmed_facts(7, same, stored)
+    other = check_entry("美来尔科技有限公司", "010-62345678", "010-62345670", "北京市海淀区中关村大街1号", "北京", True)
+    with pytest.raises(Refused, match="^the company name, fax you confirmed do not match customer 7's record"):
+        check_confirmed_facts(7, other, stored)
