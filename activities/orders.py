@@ -10,15 +10,18 @@ from db.engine import unit_of_work
 from db.models import Order
 from db.order_repo import EventRow, OrderWrite, PaymentRow, event_exists, get_customer, write_step
 from db.org_repo import all_ranges, load_actor
-from db.payment_repo import claim_line, release_line
+from db.payment_repo import candidates, claim_line, open_lines_of, release_line
 from db.warehouse_repo import touch_contact
 from domain.errors import NotFound, NotPermitted
 from domain.numbers import owning_range, parse_number
 from domain.order import Action, OrderParties, check_actor, check_issue, check_signing_customer
-from orderflow.contracts import TransitionRecord
+from domain.payments import LineStatus, decide_match
+from orderflow.contracts import PaidLine, QueuedLinesInput, TransitionRecord
 from orderflow.failures import business_errors
 
 SYSTEM_ACTIONS = frozenset({Action.REMIND, Action.ESCALATE, Action.PRESUME_LOST, Action.EXPIRE})
+# The workflow itself matches a queued bank line when its order reaches AWAITING_PAYMENT (find_queued_line).
+SYSTEM = "system"
 
 
 class OrderActivities:
@@ -42,9 +45,9 @@ class OrderActivities:
                 customer = get_customer(session, rec.fields.customer_id)
                 check_signing_customer(customer_ref(session, customer), rec.rep)
             self._move_line(session, rec)
-            if rec.actor is not None and rec.fields.customer_id is not None:
-                # Signing, each step and each payment is follow-up: the customer is not recycled meanwhile. A
-                # deadline passing (no actor) is nobody's contact.
+            if (rec.actor is not None or rec.action is Action.PAY) and rec.fields.customer_id is not None:
+                # Signing, each step and each payment (a queued line matched by the workflow too) is follow-up: the
+                # customer is not recycled meanwhile. A deadline passing (no actor) is nobody's contact.
                 touch_contact(session, rec.fields.customer_id, rec.at)
             values = rec.fields.model_dump(exclude={"rejection", "payments"})
             values["rejection"] = rec.fields.rejection.model_dump(mode="json") if rec.fields.rejection else None
@@ -63,17 +66,28 @@ class OrderActivities:
             )
             return True
 
+    @activity.defn(name="find_queued_line")
+    def find_queued_line(self, inp: QueuedLinesInput) -> PaidLine | None:
+        """The oldest queued line of the order's customer that the automatic match now gives to this order (it owes
+        exactly that amount, and no other order of the payer does). Reads only: the payment that follows claims the
+        line by its bank reference, once."""
+        with unit_of_work(self._sessions) as session:
+            for row in open_lines_of(session, inp.customer_id):
+                decision = decide_match(row.amount, candidates(session, row.payer_key))
+                if decision.status is LineStatus.MATCHED and decision.order_number == inp.order_number:
+                    return PaidLine(ref=row.bank_ref, amount=row.amount, paid_on=row.value_date)
+            return None
+
     @staticmethod
     def _move_line(session: Session, rec: TransitionRecord) -> None:
         """A bank line follows its payment in the same transaction: matched once, released on unmatch."""
-        if rec.line_ref is None or rec.actor is None:
+        if rec.line_ref is None:
             return
+        who = rec.actor.username if rec.actor else SYSTEM  # a queued line the workflow matched itself
         if rec.action is Action.PAY:
-            claim_line(session, rec.line_ref, rec.order_number, rec.actor.username, rec.data.get("match", "manual"),
-                       rec.at)
+            claim_line(session, rec.line_ref, rec.order_number, who, rec.data.get("match", "manual"), rec.at)
         elif rec.action is Action.UNMATCH:
-            release_line(session, rec.line_ref, rec.order_number, rec.actor.username, rec.data.get("reason", ""),
-                         rec.at)
+            release_line(session, rec.line_ref, rec.order_number, who, rec.data.get("reason", ""), rec.at)
 
     @staticmethod
     def _check_issue(session: Session, rec: TransitionRecord, existing_status: str | None) -> None:
@@ -94,7 +108,7 @@ class OrderActivities:
     def _check_actor(session: Session, rec: TransitionRecord) -> None:
         """The workflow checked the actor it was given; the database has the final word."""
         if rec.actor is None:
-            if rec.action not in SYSTEM_ACTIONS:
+            if rec.action not in SYSTEM_ACTIONS and not (rec.action is Action.PAY and rec.line_ref):
                 raise NotPermitted(f"'{rec.action.value}' on order {rec.order_number} needs a person to do it")
             return
         actor = load_actor(session, rec.actor.username)

@@ -205,6 +205,18 @@ async def lost(number: Number, body: Noted, actor: CurrentActor, services: Svc, 
     return await orders.report_lost(services, actor, number, body.note, key)
 
 
+class Revive(Body):
+    reason: Note = Field(description="Why the expired order comes back, e.g. the customer's late payment.")
+
+
+@router.post("/{number}/revive", response_model=OrderView,
+             summary="Bring an expired order back: effective if its money is all kept on it, else waiting for the "
+                     "rest in a fresh payment window (order group or finance)")
+async def revive(number: Number, body: Revive, actor: CurrentActor, services: Svc,
+                 key: IdempotencyKey) -> OrderView:
+    return await orders.revive(services, actor, number, body.reason, key)
+
+
 @router.post("/{number}/reissue", response_model=OrderView,
              summary="Replace a lost signed original with a new numbered form (assistant)")
 async def reissue(number: Number, body: Reissue, actor: CurrentActor, services: Svc,

@@ -54,6 +54,14 @@ def lost(ctx: typer.Context, number: str = typer.Argument(...), note: str = type
     step(ctx, post(number, "lost", {"note": note}), done="{view[number]} is now {view[status]}")
 
 
+@app.command("revive")
+def revive(ctx: typer.Context, number: str = typer.Argument(...),
+           reason: str = typer.Option(..., help="Why it comes back, e.g. the customer paid late.")) -> None:
+    """Bring an expired order back: effective if its money is all kept on it, else waiting for the rest
+    (order group or finance)."""
+    step(ctx, post(number, "revive", {"reason": reason}), done="{view[number]} is now {view[status]}")
+
+
 @app.command("reissue")
 def reissue(ctx: typer.Context, number: str = typer.Argument(...),
             new: str = typer.Option(..., "--number", help="The replacement form's number.")) -> None:

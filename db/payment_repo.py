@@ -136,6 +136,16 @@ def candidates(session: Session, payer_key: str) -> list[Candidate]:
     return [Candidate(number, (amount or Decimal(0)) - paid) for number, amount, paid in rows]
 
 
+def open_lines_of(session: Session, customer_id: int) -> list[StatementLine]:
+    """The lines in the queue (unmatched or ambiguous) whose payer is this customer, oldest money first."""
+    return list(session.scalars(
+        select(StatementLine)
+        .join(CustomerKey, CustomerKey.key == literal(NAME) + StatementLine.payer_key)
+        .where(CustomerKey.customer_id == customer_id, StatementLine.status != LineStatus.MATCHED.value)
+        .order_by(StatementLine.value_date, StatementLine.id)
+    ))
+
+
 def leave_open(session: Session, row: StatementLine, decision: Decision, note: str | None, actor: str,
                now: datetime) -> None:
     """Record why the automatic match did not happen; audited only when that changes."""

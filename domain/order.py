@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -54,6 +55,7 @@ class Action(StrEnum):
     REISSUE = "reissue"
     SLIP = "slip"  # 底单: the rep attaches the customer's remittance slip
     UNMATCH = "unmatch"  # finance undoes a wrong match of a bank line
+    REVIVE = "revive"  # an expired order comes back: its money arrived late (order group or finance, with a reason)
     # Steps the workflow takes itself when a deadline passes; the actor is "system".
     REMIND = "remind"
     ESCALATE = "escalate"
@@ -75,14 +77,21 @@ def _step(sources: set[OrderStatus], roles: set[Role], target: OrderStatus | Non
     return Step(frozenset(sources), frozenset(roles), target)
 
 
+# Where money may arrive: every state from signing on that can still take effect, and EXPIRED (to be revived).
+HOLDS_MONEY = {S.AWAITING_ORIGINAL, S.FIRST_REVIEW, S.AWAITING_SCAN, S.SECOND_REVIEW, S.RETURNED, S.ESCALATED,
+               S.AWAITING_PAYMENT, S.EXPIRED}
+
 STEPS: dict[Action, Step] = {
     Action.ISSUE: _step(set(), {Role.ASSISTANT}, S.ISSUED),
     Action.SIGN: _step({S.ISSUED}, {Role.SALES}, S.AWAITING_ORIGINAL),
     Action.RECEIVE: _step({S.AWAITING_ORIGINAL}, {Role.ASSISTANT}, S.FIRST_REVIEW),
     Action.FIRST_REVIEW: _step({S.FIRST_REVIEW}, {Role.ASSISTANT}, S.AWAITING_SCAN),
     Action.SCAN: _step({S.AWAITING_SCAN}, {Role.ASSISTANT, Role.ORDER_GROUP}, S.SECOND_REVIEW),
-    Action.SECOND_REVIEW: _step({S.SECOND_REVIEW}, {Role.ORDER_GROUP}, S.AWAITING_PAYMENT),
-    Action.PAY: _step({S.AWAITING_PAYMENT}, {Role.FINANCE}, None),
+    # AWAITING_PAYMENT, or EFFECTIVE at once when the money kept on the order covers it (settle_kept_money).
+    Action.SECOND_REVIEW: _step({S.SECOND_REVIEW}, {Role.ORDER_GROUP}, None),
+    # Money is never refused: on an order that cannot take effect yet (signed, not yet approved, or EXPIRED) it is
+    # kept there, and counts when the order reaches AWAITING_PAYMENT (the second review, or REVIVE).
+    Action.PAY: _step(HOLDS_MONEY, {Role.FINANCE}, None),
     Action.REJECT: _step({S.FIRST_REVIEW, S.SECOND_REVIEW}, {Role.ASSISTANT, Role.ORDER_GROUP}, None),
     Action.CORRECT: _step({S.RETURNED}, {Role.SALES}, None),
     Action.RESEND_ORIGINAL: _step({S.RETURNED}, {Role.SALES}, S.AWAITING_ORIGINAL),
@@ -94,7 +103,8 @@ STEPS: dict[Action, Step] = {
     Action.REISSUE: _step({S.LOST}, {Role.ASSISTANT}, S.REISSUED),
     Action.SLIP: _step({S.AWAITING_ORIGINAL, S.FIRST_REVIEW, S.AWAITING_SCAN, S.SECOND_REVIEW, S.RETURNED,
                         S.ESCALATED, S.AWAITING_PAYMENT}, {Role.SALES}, None),
-    Action.UNMATCH: _step({S.AWAITING_PAYMENT}, {Role.FINANCE}, None),
+    Action.UNMATCH: _step(HOLDS_MONEY, {Role.FINANCE}, None),
+    Action.REVIVE: _step({S.EXPIRED}, {Role.ORDER_GROUP, Role.FINANCE}, None),
 }
 
 # Which review a rejecting actor may do, by the status the order is in.
@@ -154,9 +164,6 @@ def check_step(action: Action, status: OrderStatus | None, actor: Actor, parties
     step = STEPS[action]
     issuing = status is None and not step.sources
     if status not in step.sources and not issuing:
-        if status is S.EXPIRED and action is Action.PAY:
-            raise Refused(f"Order {parties.number} expired: its payment deadline passed, so a payment "
-                          "can no longer be recorded against it")
         expected = " or ".join(sorted(s.value for s in step.sources)) or "not yet issued"
         raise WrongState(parties.number, status.value if status else "not issued", action.value, expected)
     check_actor(action, actor, parties, status)
@@ -225,6 +232,42 @@ def apply_payment(amount_due: Decimal, paid_so_far: Decimal, payment: Decimal) -
         overpaid=max(total - amount_due, Decimal("0.00")),
         completes=total >= amount_due,
     )
+
+
+def paid_target(status: OrderStatus, outcome: PaymentOutcome) -> OrderStatus:
+    """Where a payment leaves the order: only an order waiting for payment can take effect; on any other the money
+    is kept and waits for the order (settle_kept_money)."""
+    if status is not S.AWAITING_PAYMENT:
+        return status
+    return S.EFFECTIVE if outcome.completes else S.AWAITING_PAYMENT
+
+
+def effective_date(paid_on: date, signed_on: date | None) -> date:
+    """The value date of the completing payment (订单生效日为到帐时间), but never before the signing: money paid in
+    advance is kept, and an order cannot take effect before it exists."""
+    return max(paid_on, signed_on) if signed_on is not None else paid_on
+
+
+@dataclass(frozen=True)
+class Settled:
+    target: OrderStatus
+    effective_on: date | None  # the value date of the payment that completed the amount
+    overpaid: Decimal
+
+
+def settle_kept_money(amount_due: Decimal, payments: list[tuple[Decimal, date]],
+                      signed_on: date | None = None) -> Settled:
+    """An order that reaches AWAITING_PAYMENT (approved by the second review, or an expired one revived) counts the
+    money kept on it: it waits for the rest (a fresh payment window), or, when that money covers the amount, takes
+    effect at once on the value date of the payment that completed it (effective_date), not the day of the
+    approval, which only lets money that came early or late count (README: the order)."""
+    total = Decimal("0.00")
+    for amount, paid_on in sorted(payments, key=lambda p: p[1]):  # in the order the money arrived
+        total += amount
+        if total >= amount_due:
+            overpaid = sum((a for a, _ in payments), Decimal("0.00")) - amount_due
+            return Settled(S.EFFECTIVE, effective_date(paid_on, signed_on), overpaid)
+    return Settled(S.AWAITING_PAYMENT, None, Decimal("0.00"))
 
 
 def lost_target(status: OrderStatus) -> OrderStatus:

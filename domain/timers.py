@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+from domain.fields import BUSINESS_TZ
 from domain.order import OrderStatus
 
 
@@ -67,3 +68,15 @@ def due_at(status: OrderStatus, since: datetime, policy: Policy) -> datetime | N
     """The deadline of the current step as people see it: its first chase. Past it, the step is overdue."""
     found = deadlines(status, since, policy)
     return found[0].at if found else None
+
+
+def payment_window_from(paid_on: date) -> datetime:
+    """A payment restarts the wait for the rest of the money: the payment window (its reminder and its expiry)
+    counts again from the start of the business day the payment arrived (its value date), because the customer's
+    paying is what shows the order is alive, not the day finance got round to recording it."""
+    return datetime.combine(paid_on, time(0), BUSINESS_TZ)
+
+
+def wait_start(since: datetime, window_from: datetime | None) -> datetime:
+    """Where the current wait's deadlines count from: a payment moves it later, never earlier."""
+    return max(since, window_from) if window_from is not None else since

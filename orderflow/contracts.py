@@ -141,6 +141,14 @@ class SlipInput(ScanInput):
     claimed_on: date
 
 
+class QueuedLinesInput(Model):
+    """An order that reached AWAITING_PAYMENT asks for a bank line of its customer's that waits in the queue and
+    now fits it exactly (the automatic match's rule)."""
+
+    order_number: str
+    customer_id: int
+
+
 class PaidLine(Model):
     """One payment counted towards an order: a bank line (ref) or a manual `order pay` (no ref)."""
 
@@ -234,6 +242,7 @@ class OrderSnapshot(Model):
     scans: list[ScanVersion]
     fired: list[tuple[int, Chase]]
     slips: list[SlipVersion] = []
+    window_from: datetime | None = None  # a payment restarted the payment wait from here (domain.timers)
 
 
 class TransitionRecord(Model):

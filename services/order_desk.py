@@ -96,9 +96,10 @@ class OrderDesk(IssueDesk, FileDesk):
                            product=check_text(product, TextKind.PRODUCT) if product is not None else None)
 
     async def noted(self, actor: Actor, number: str, action: Action, note: str) -> OrderView:
-        """Steps that carry only a note: resend the original, report a loss, allow a round, void."""
+        """Steps that carry only a note: resend the original, report a loss, allow a round, void, revive."""
         update = {Action.RESEND_ORIGINAL: OrderWorkflow.resend_original, Action.REPORT_LOST: OrderWorkflow.report_lost,
-                  Action.ALLOW_ROUND: OrderWorkflow.allow_round, Action.VOID: OrderWorkflow.void}[action]
+                  Action.ALLOW_ROUND: OrderWorkflow.allow_round, Action.VOID: OrderWorkflow.void,
+                  Action.REVIVE: OrderWorkflow.revive}[action]
         return await self._keyed(number, action, actor, update,
                                  lambda: NoteInput(actor=actor_ref(actor), note=check_text(note, TextKind.FREE_TEXT)))
 

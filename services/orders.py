@@ -29,7 +29,8 @@ from services.order_reads import file_link, list_orders, show_order, visible_num
 
 __all__ = [
     "FileSource", "OrderDesk", "actor_ref", "correct", "decide_escalation", "file_link", "issue", "list_orders",
-    "modify", "pay", "receive", "reissue", "reject", "report_lost", "resend", "review", "scan", "show_order", "sign",
+    "modify", "pay", "receive", "reissue", "reject", "report_lost", "resend", "review", "revive", "scan", "show_order",
+    "sign",
 ]
 
 # Approve is the first review or the second, by the order's state: either reviewer passes the door, and the
@@ -167,6 +168,13 @@ async def report_lost(services: Services, actor: Actor, number: str, note: str,
     """A lost blank form is voided; a lost signed original waits for a reissue."""
     number = await _door(services, actor, Action.REPORT_LOST, number)
     return await (await desk_for(services, key)).noted(actor, number, Action.REPORT_LOST, note)
+
+
+async def revive(services: Services, actor: Actor, number: str, reason: str, key: str | None = None) -> OrderView:
+    """An expired order comes back (order group or finance, with a reason): effective at once when the money kept
+    on it covers the amount, on the completing payment's value date; otherwise waiting in a fresh payment window."""
+    number = await _door(services, actor, Action.REVIVE, number)
+    return await (await desk_for(services, key)).noted(actor, number, Action.REVIVE, reason)
 
 
 async def reissue(services: Services, actor: Actor, number: str, new_number: str,

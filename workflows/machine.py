@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
         pending_user,
     )
     from domain.rejections import LABELS
-    from domain.timers import Chase, Deadline, deadlines, due_at
+    from domain.timers import Chase, Deadline, deadlines, due_at, wait_start
     from orderflow import search_attributes as sa
     from orderflow.contracts import (
         ActorRef,
@@ -56,6 +56,10 @@ RECORD_TIMEOUT = timedelta(seconds=30)
 # round trips through the server. Histories from before the patch replay their recorded activities.
 LOCAL_WRITES = "local-record-and-notify"
 
+# An expired order used to close its workflow, so money arriving later could only be refused (issue #16); orders
+# that expired before this patch replay that way, later ones stay open for a late payment and a revival.
+EXPIRED_KEEPS_MONEY = "expired-order-keeps-money"
+
 Arg = TypeVar("Arg")
 Plan = Callable[[], tuple[OrderFields, OrderStatus]]
 
@@ -77,6 +81,7 @@ class OrderMachine:
         self._lock = asyncio.Lock()
         self._hold_note: str | None = None
         self._refusal: ApplicationError | None = None  # why the issue itself was refused
+        self._queue_tried: int | None = None  # the stage whose entry into AWAITING_PAYMENT retried the queue
         snap = inp.snapshot
         if snap is None:
             self._status = OrderStatus.ISSUED
@@ -87,12 +92,14 @@ class OrderMachine:
             self._scans: list[ScanVersion] = []
             self._slips: list[SlipVersion] = []
             self._fired: set[tuple[int, Chase]] = set()
+            self._window_from: datetime | None = None  # a payment restarted the payment wait from here
             self._ready = False  # steps wait until the issue itself is recorded
         else:
             self._status, self._since, self._stage = snap.status, snap.since, snap.stage
             self._fields, self._timeline, self._scans = snap.fields, list(snap.timeline), list(snap.scans)
             self._slips = list(snap.slips)
             self._fired = set(snap.fired)
+            self._window_from = snap.window_from
             self._ready = True
 
     def _parties(self) -> OrderParties:
@@ -124,7 +131,7 @@ class OrderMachine:
     async def _step(
         self, action: Action, actor: ActorRef, plan: Plan, *, summary: str, note: str | None = None,
         before: Callable[[], Awaitable[str]] | None = None, payment: PaidLine | None = None,
-        data: dict[str, str] | None = None, line_ref: str | None = None,
+        data: dict[str, str] | None = None, line_ref: str | None = None, window_from: datetime | None = None,
     ) -> OrderView:
         await self._issue_recorded()
         async with self._lock:
@@ -136,7 +143,7 @@ class OrderMachine:
                 except ActivityError as err:
                     raise rethrow_activity_failure(err) from err
             await self._record(action, actor, target, fields, summary=summary, note=note, payment=payment,
-                               data=data, line_ref=line_ref)
+                               data=data, line_ref=line_ref, window_from=window_from)
             await self._announce(action)
             return self._view()
 
@@ -144,13 +151,19 @@ class OrderMachine:
         self, action: Action, actor: ActorRef | None, target: OrderStatus, fields: OrderFields, *,
         summary: str, note: str | None = None, payment: PaidLine | None = None, data: dict[str, str] | None = None,
         issue: bool = False, line_ref: str | None = None, at: datetime | None = None,
+        window_from: datetime | None = None,
     ) -> int:
         """Write the step through the read model first; only then does the workflow's own state move."""
         now = at or workflow.now()
         src = None if issue else self._status
         moves = target != src
         since = now if moves else self._since
-        fields = fields.model_copy(update={"due_at": due_at(target, since, self._policy)})
+        # A new status starts a new wait; a payment (window_from) restarts the payment wait (domain.timers), and
+        # only that wait: money kept on an order not yet approved leaves its other deadlines alone.
+        if target is not OrderStatus.AWAITING_PAYMENT:
+            window_from = None
+        window = window_from if window_from is not None else (None if moves else self._window_from)
+        fields = fields.model_copy(update={"due_at": due_at(target, wait_start(since, window), self._policy)})
         seq = len(self._timeline) + 1
         parties = self._parties()
         record = TransitionRecord(
@@ -167,8 +180,10 @@ class OrderMachine:
         except ActivityError as err:
             raise rethrow_activity_failure(err) from err
         if moves:
-            self._since, self._stage = now, self._stage + 1
-        self._status, self._fields = target, fields
+            self._since = now
+        if moves or window_from is not None:  # the deadlines of a restarted wait fire again
+            self._stage += 1
+        self._status, self._fields, self._window_from = target, fields, window
         self._timeline.append(TimelineEntry(seq=seq, at=now, action=action,
                                             actor=actor.username if actor else "system",
                                             source=record.source, target=target, note=note))
@@ -203,12 +218,16 @@ class OrderMachine:
     # --- deadlines -------------------------------------------------------------------------
     async def _run_until_closed(self) -> None:
         """Wait for people, chasing them when deadlines pass, until the order reaches a final state."""
-        while self._status not in TERMINAL:
+        while self._status not in TERMINAL or self._waits_for_late_money():
             if self._history_too_long():
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
                 workflow.continue_as_new(self._continue_input())
             seen, stage = len(self._timeline), self._stage
-            upcoming = [d for d in deadlines(self._status, self._since, self._policy)
+            if self._status is OrderStatus.AWAITING_PAYMENT and self._queue_tried != stage:
+                self._queue_tried = stage
+                await self._retry_queued_lines()
+                continue
+            upcoming = [d for d in deadlines(self._status, wait_start(self._since, self._window_from), self._policy)
                         if (stage, d.chase) not in self._fired]
             if not upcoming:
                 await workflow.wait_condition(lambda seen=seen: len(self._timeline) != seen)  # type: ignore[misc]
@@ -223,6 +242,15 @@ class OrderMachine:
                 )
             except TimeoutError:
                 await self._chase(nxt, stage)
+
+    async def _retry_queued_lines(self) -> None:
+        """On entering AWAITING_PAYMENT (and after each payment), match a queued bank line of the payer that now
+        fits: OrderPayments does it."""
+
+    def _waits_for_late_money(self) -> bool:
+        """An expired order is final for the process, yet its workflow stays open: money that arrives later is kept
+        on it, and the order group or finance may revive it."""
+        return self._status is OrderStatus.EXPIRED and workflow.patched(EXPIRED_KEEPS_MONEY)
 
     async def _chase(self, deadline: Deadline, stage: int) -> None:
         async with self._lock:
@@ -259,7 +287,7 @@ class OrderMachine:
     def _continue_input(self) -> IssueInput:
         snapshot = OrderSnapshot(status=self._status, since=self._since, stage=self._stage, fields=self._fields,
                                  timeline=self._timeline, scans=self._scans, fired=sorted(self._fired),
-                                 slips=self._slips)
+                                 slips=self._slips, window_from=self._window_from)
         return IssueInput(number=self._number, partner=self._partner, rep=self._rep, actor=self._issuer,
                           issue_id=self._issue_id, supervisor=self._supervisor, policy=self._policy,
                           predecessor=self._fields.predecessor, history_limit=self._history_limit,

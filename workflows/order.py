@@ -183,7 +183,11 @@ class OrderWorkflow(OrderLoops, OrderPayments):
     def _plan_second_review(self, inp: SecondReviewInput) -> Plan:
         def plan() -> tuple[OrderFields, OrderStatus]:
             location = clean_text(inp.location, "filing location")
-            return self._fields.model_copy(update={"location": location}), OrderStatus.AWAITING_PAYMENT
+            if not self._fields.payments:
+                return self._fields.model_copy(update={"location": location}), OrderStatus.AWAITING_PAYMENT
+            # Money that arrived before the approval was kept on the order: it counts now (issue #16).
+            fields, target = self._settle_kept_money()
+            return fields.model_copy(update={"location": location}), target
         return plan
 
     @workflow.update

@@ -99,6 +99,9 @@ def _customer(field: str) -> Callable[[str, int], dict[str, Any]]:
 # ISSUED and FIRST_REVIEW: orders in states where every step below is refused for its state, so a text that passes
 # its rule reaches the workflow and is turned away there (409) without changing anything.
 ISSUED, REVIEWING = "BJ100201", "BJ100202"
+# The pooled customer's four facts (its key is 浦江贸易's, whatever its legacy name), confirmed for 北京.
+CONFIRMED = {"region": "北京", "name": "浦江贸易有限公司", "phone": "021-66660007", "fax": "021-66660008",
+             "address": "北京市海淀区中关村大街1号"}
 FIELDS = [
     Field("customer name", "alice", "POST", "/customers", _customer("name")),
     Field("customer address", "alice", "POST", "/customers", _customer("address")),
@@ -119,6 +122,7 @@ FIELDS = [
     Field("escalation note", "sam", "POST", f"/orders/{ISSUED}/escalation",
           lambda t, i: {"json": {"decision": "allow", "note": t}}, 1000),
     Field("loss note", "alice", "POST", f"/orders/{REVIEWING}/lost", lambda t, i: {"json": {"note": t}}, 1000),
+    Field("revival reason", "olga", "POST", f"/orders/{ISSUED}/revive", lambda t, i: {"json": {"reason": t}}, 1000),
     Field("customer note", "alice", "POST", "/customers/1/notes", lambda t, i: {"json": {"text": t}}, 2000),
     Field("hand-over recipient", "bjpartner", "POST", "/customers/1/hand-over", lambda t, i: {"json": {"to": t}}),
     Field("statement payer name", "fay", "PUT", "/payments/statements", _statement("payer name")),
@@ -127,10 +131,15 @@ FIELDS = [
     Field("statement memo", "fay", "PUT", "/payments/statements", _statement("memo"), 500),
     Field("unmatch reason", "fay", "POST", "/payments/lines/HOSTILE-OPEN/unmatch",
           lambda t, i: {"json": {"reason": t}}, 1000),
+    Field("corrected phone", "alice", "PATCH", "/customers/1", lambda t, i: {"json": {"phone": t, "reason": "x"}}),
+    Field("corrected address", "alice", "PATCH", "/customers/1", lambda t, i: {"json": {"address": t, "reason": "x"}}),
+    # The address is customer 1's already: a reason that passes its rule is turned away (409), changing nothing.
+    Field("correction reason", "alice", "PATCH", "/customers/1",
+          lambda t, i: {"json": {"address": "北京市海淀区中关村大街1号", "reason": t}}, 1000),
     Field("customer phone", "alice", "POST", "/customers", _customer("phone")),
     Field("customer fax", "alice", "POST", "/customers", _customer("fax")),
-    Field("transfer-in reason", "alice", "POST", "/customers/999/transfer-in", lambda t, i: {"json": {"reason": t}},
-          1000),
+    Field("transfer-in reason", "alice", "POST", "/customers/999/transfer-in",
+          lambda t, i: {"json": {"reason": t, **CONFIRMED}}, 1000),
     Field("transfer decision reason", "gao", "POST", "/customers/999/decision",
           lambda t, i: {"json": {"approve": False, "reason": t}}, 1000),
     Field("scan file name", "amy", "PUT", f"/orders/{ISSUED}/scan", lambda t, i: {"params": {"filename": t}, **PDF}),
@@ -268,7 +277,8 @@ async def test_what_was_kept_shows_as_text_on_every_surface(world: ApiHarness, c
     # The log: whatever the text held, each record is one line; a traceback's lines are indented below it. The
     # transfer-in's notification quotes the legacy name, forged line and all; the rejection's quotes the note.
     pooled = _pooled_id(world)
-    assert (await alice.post(f"/customers/{pooled}/transfer-in", json={"reason": "moved to Beijing"})).is_success
+    assert (await alice.post(f"/customers/{pooled}/transfer-in", json={"reason": "moved to Beijing",
+                                                                       **CONFIRMED})).is_success
     await eventually(lambda: _logged(caplog, "浦江贸易有限公司"), bool)
     formatter = configure_logging(logging.INFO, install=False)
     assert any("track.png" in r.getMessage() for r in caplog.records)

@@ -55,6 +55,9 @@ def allowed(rule: Perm | Action | str, role: Role) -> bool:
     return rule == SIGNED_IN
 
 
+# Customer 4's four facts as alice confirms them for a transfer-in into 北京.
+CONFIRMED = {"region": "北京", "name": "浦江贸易有限公司", "phone": "021-66660007", "fax": "021-66660008",
+             "address": "北京市海淀区中关村大街1号"}
 PDF = {"content": pdf_bytes(3000), "headers": {"Content-Type": "application/pdf"}}
 CASES: dict[str, Case] = {
     "GET /auth/whoami": Case(SIGNED_IN, "GET", "/auth/whoami"),
@@ -85,6 +88,9 @@ CASES: dict[str, Case] = {
                                        order="AWAITING_ORIGINAL"),
     "POST /orders/{number}/reissue": Case(Action.REISSUE, "POST", "/orders/{n}/reissue", {"new_number": "BJ100099"},
                                           order="LOST"),
+    # Past the door, an order that has not expired answers that it is not EXPIRED (409).
+    "POST /orders/{number}/revive": Case(Action.REVIVE, "POST", "/orders/{n}/revive", {"reason": "paid late"},
+                                         order="AWAITING_PAYMENT"),
     "PUT /orders/{number}/slip": Case(Action.SLIP, "PUT", "/orders/{n}/slip", params={
         "filename": "slip.pdf", "amount": "1000", "paid_on": TODAY}, order="AWAITING_ORIGINAL", **PDF),
     "POST /customers": Case(Perm.ENTER_CUSTOMER, "POST", "/customers", {
@@ -95,8 +101,17 @@ CASES: dict[str, Case] = {
     "POST /customers/{customer_id}/hand-over": Case(Perm.HAND_OVER, "POST", "/customers/3/hand-over", {"to": "alice"}),
     "POST /customers/{customer_id}/notes": Case(Perm.NOTE, "POST", "/customers/1/notes", {"text": "called"}),
     "GET /customers/{customer_id}/history": Case(Perm.SEE_CUSTOMERS, "GET", "/customers/1/history"),
+    "PATCH /customers/{customer_id}": Case(Perm.CORRECT_CUSTOMER, "PATCH", "/customers/1", {
+        "address": "北京市海淀区中关村大街2号", "reason": "moved"}),
+    "POST /customers/{customer_id}/name-correction": Case(Perm.CORRECT_CUSTOMER, "POST",
+                                                           "/customers/1/name-correction", {
+        "name": "美来尔工程技术股份有限公司", "reason": "the licence"}),
+    "GET /name-corrections": Case(Perm.DECIDE_CORRECTION, "GET", "/name-corrections"),
+    "POST /customers/{customer_id}/name-correction/decision": Case(Perm.DECIDE_CORRECTION, "POST",
+                                                                    "/customers/1/name-correction/decision", {
+        "approve": False, "reason": "not on the licence"}),
     "POST /customers/{customer_id}/transfer-in": Case(Perm.TRANSFER_IN, "POST", "/customers/4/transfer-in", {
-        "reason": "moved"}),
+        "reason": "moved", **CONFIRMED}),
     "POST /customers/{customer_id}/decision": Case(Perm.DECIDE_APPLICATION, "POST", "/customers/4/decision", {
         "approve": False, "reason": "no licence"}),
     "GET /transfer-applications": Case(Perm.SEE_CUSTOMERS, "GET", "/transfer-applications"),
@@ -204,7 +219,8 @@ async def _orders(api: ApiHarness) -> dict[str, str]:
 async def _application(api: ApiHarness) -> None:
     """alice's transfer-in application for customer 4, written by its workflow in the background: waited for
     here, so that write cannot land inside a refused request's before/after comparison."""
-    answer = await api.client("alice").post("/customers/4/transfer-in", json={"reason": "moved to Beijing"})
+    answer = await api.client("alice").post("/customers/4/transfer-in", json={"reason": "moved to Beijing",
+                                                                                   **CONFIRMED})
     assert answer.is_success, answer.text
 
     async def filed() -> int:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from domain.fields import business_date
 from tests.e2e.conftest import Stack, assert_read_model_matches_workflow
 from tests.helpers import pdf_bytes
 
@@ -43,6 +47,12 @@ async def test_rejection_loops_and_a_reissue(stack: Stack):
     assert again["status"] == "SECOND_REVIEW" and again["fields"]["product"] == "Yellow pages, renewal"
     shown = stack.run("order", "show", "BJ100010", user="olga").stdout
     assert "rejected 1 time(s)" in shown and "modify" in shown
+    # Money before the approval is kept on the order (#16), and only an expired order can be revived.
+    today = business_date(datetime.now(UTC)).isoformat()
+    kept = stack.json("order", "pay", "BJ100010", "--amount", "1000", "--date", today, user="fay")
+    assert kept["status"] == "SECOND_REVIEW" and Decimal(kept["fields"]["paid_total"]) == 1000
+    early = stack.run("order", "revive", "BJ100010", "--reason", "paid late", user="olga", expect=3)
+    assert "'revive' needs it to be EXPIRED" in early.stderr
 
     # A signed original lost in the post, then reissued under a new number.
     _to_first_review(stack, "BJ100011", customer)

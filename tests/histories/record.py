@@ -11,7 +11,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from orderflow.contracts import (
     ChangeInput,
     IssuedInput,
     NoteInput,
+    PaidLine,
     PayInput,
     ReissueInput,
     RejectInput,
@@ -102,8 +103,22 @@ async def lost_and_reissued(env, h):  # type: ignore[no-untyped-def]
 
 
 async def expired(env, h):  # type: ignore[no-untyped-def]
-    await drive(h, OrderStatus.AWAITING_PAYMENT)
+    """Expired unpaid; since `expired-order-keeps-money` it stays open, keeps the late money and is revived."""
+    view = await drive(h, OrderStatus.AWAITING_PAYMENT)
     await env.sleep(timedelta(days=31))
+    late = view.fields.signed_on + timedelta(days=31)
+    await h.execute_update(OrderWorkflow.pay, pay("12000.00", late))
+    await h.execute_update(OrderWorkflow.revive, NoteInput(actor=ORDER_GROUP, note="paid late"))
+
+
+async def revived_to_wait(env, h):  # type: ignore[no-untyped-def]
+    """Expired with part of its money; revived, it waits in a fresh window, and the rest completes it."""
+    view = await drive(h, OrderStatus.AWAITING_PAYMENT)
+    await h.execute_update(OrderWorkflow.pay, pay("2000.00", view.fields.signed_on))
+    await env.sleep(timedelta(days=31))
+    await h.execute_update(OrderWorkflow.revive, NoteInput(actor=FINANCE, note="customer promised the rest"))
+    await env.sleep(timedelta(days=8))  # reminded in the fresh window
+    await h.execute_update(OrderWorkflow.pay, pay("10000.00", view.fields.signed_on + timedelta(days=39)))
 
 
 async def form_lost(env, h):  # type: ignore[no-untyped-def]
@@ -130,14 +145,50 @@ async def payments(env, h):  # type: ignore[no-untyped-def]
                                                        line_ref="L2", match=MatchKind.AUTO))
 
 
+async def paid_in_part(env, h):  # type: ignore[no-untyped-def]
+    """A partial payment on day 20 restarts the payment wait: reminded again, alive past day 30, then paid."""
+    view = await drive(h, OrderStatus.AWAITING_PAYMENT)
+    await env.sleep(timedelta(days=20))
+    day = view.fields.signed_on + timedelta(days=20)
+    await h.execute_update(OrderWorkflow.pay, pay("2000.00", day))
+    await env.sleep(timedelta(days=15))
+    await h.execute_update(OrderWorkflow.pay, pay("10000.00", day + timedelta(days=15)))
+
+
+async def paid_before_approval(env, h):  # type: ignore[no-untyped-def]
+    """Money dated before the signing, and more during the reviews, kept on the order; the second review finds it
+    all there and the order takes effect at once."""
+    view = await drive(h, OrderStatus.AWAITING_ORIGINAL)
+    early = view.fields.signed_on - timedelta(days=2)
+    await h.execute_update(OrderWorkflow.pay, PayInput(actor=FINANCE, amount=Decimal("2000.00"), paid_on=early,
+                                                       line_ref="P1", match=MatchKind.MANUAL))
+    await drive(h, OrderStatus.SECOND_REVIEW)
+    await h.execute_update(OrderWorkflow.pay, pay("10000.00", view.fields.signed_on))
+    await drive(h, OrderStatus.EFFECTIVE)
+
+
+async def queued_line(env, h):  # type: ignore[no-untyped-def]
+    """A bank line queued before approval (QUEUED below) is matched by the order itself when it waits for payment."""
+    await drive(h, OrderStatus.AWAITING_PAYMENT)
+    await eventually(lambda: h.query(OrderWorkflow.view), lambda v: v.status is OrderStatus.EFFECTIVE)
+
+
+# What the stand-in queue holds for a path: bank lines waiting for an order of their payer.
+QUEUED = {"queued-line": [PaidLine(ref="Q1", amount=Decimal("12000.00"), paid_on=date(2026, 1, 5))]}
+
 # Order histories recorded by today's code carry this suffix, and older ones stay, so every kind keeps replaying:
 # none, before the `local-record-and-notify` patch (steps written by regular activities); `-local-writes`, before
-# `first-review-rejection-returns-to-first-review` (order-rescans-local-writes skips the first review).
-GENERATION = "-first-review-return"
+# `first-review-rejection-returns-to-first-review` (order-rescans-local-writes skips the first review);
+# `-first-review-return`, before `payment-restarts-payment-wait` (a partial payment left the deadline alone);
+# `-payment-restarts-wait`, before `expired-order-keeps-money` (an expired order closed at once);
+# `-expired-keeps-money`, before `retry-queued-lines-on-awaiting-payment` (the queue waited for the next import).
+GENERATION = "-queue-retried"
 
 ORDER_PATHS: dict[str, Path_] = {"happy": happy, "loops": loops, "lost-and-reissued": lost_and_reissued,
                                  "expired": expired, "form-lost": form_lost, "reported-lost": reported_lost,
-                                 "payments": payments, "approved-and-held": happy, "rescans": rescans}
+                                 "payments": payments, "approved-and-held": happy, "rescans": rescans,
+                                 "paid-in-part": paid_in_part, "revived-to-wait": revived_to_wait,
+                                 "paid-before-approval": paid_before_approval, "queued-line": queued_line}
 
 
 def _wanted(name: str) -> bool:
@@ -156,9 +207,10 @@ async def record() -> None:
             if not _wanted(f"order-{name}{GENERATION}"):
                 continue
             standins, queue = StandIns(), f"rec-{uuid.uuid4().hex}"
+            standins.queued = list(QUEUED.get(name, []))
             async with Worker(env.client, task_queue=queue, workflows=[OrderWorkflow],
                               activities=[standins.record_step, standins.promote_scan, standins.promote_slip,
-                                          standins.hold_scans, standins.notify]):
+                                          standins.hold_scans, standins.notify, standins.find_queued_line]):
                 # As `order issue` does it: one update-with-start that answers once the issue is recorded.
                 inp = issue("BJ999999")
                 start = WithStartWorkflowOperation(OrderWorkflow.run, inp, id=f"order-{name}-{uuid.uuid4().hex[:6]}",

@@ -90,3 +90,37 @@ def test_a_released_line_returns_to_the_queue_and_its_payment_stops_counting(ses
         assert (payment.reversed_by, payment.reverse_reason) == ("fay", "wrong customer")
     with pytest.raises(Refused, match="not matched to order BJ100001"), unit_of_work(sessions) as session:
         release_line(session, "R2", "BJ100001", "fay", "again", NOW)
+
+
+def test_an_order_waiting_for_payment_finds_the_queued_line_that_fits_it_alone(sessions: sessionmaker[Session]):
+    """What the order workflow asks on reaching AWAITING_PAYMENT: the oldest queued line of its customer's that the
+    automatic match gives to this order, and none while another order of the payer owes the same."""
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.orders import OrderActivities
+    from db.models import Order
+    from orderflow.contracts import QueuedLinesInput
+
+    def waiting(number: str, amount: str) -> Order:
+        return Order(number=number, partner_code="BJ", rep="alice", status="AWAITING_PAYMENT", pending_role="finance",
+                     customer_id=1, customer_name="美来尔工程技术有限公司", product="Ads", kind="new",
+                     amount=Decimal(amount), signed_on=date(2026, 11, 1), issue_id=number, status_since=NOW,
+                     issued_at=NOW, updated_at=NOW)
+
+    with unit_of_work(sessions) as session:
+        session.add(waiting("BJ100001", "200.00"))
+    _store(sessions, "value date,amount,payer name,payer account,bank reference,memo\n"
+                     "2026-11-20,300.00,北京美来尔工程技术有限公司,1,Q1,\n"  # fits no order
+                     "2026-11-22,200.00,张三,1,Q2,\n"  # another payer
+                     "2026-11-21,200.00,北京美来尔工程技术有限公司,1,Q3,\n"
+                     "2026-11-23,200.00,美来尔工程技术有限公司,1,Q4,\n")
+    find = OrderActivities(sessions).find_queued_line
+    ask = QueuedLinesInput(order_number="BJ100001", customer_id=1)
+    line = ActivityEnvironment().run(find, ask)
+    assert line is not None and (line.ref, line.amount, line.paid_on) == ("Q3", Decimal("200.00"), date(2026, 11, 21))
+    with unit_of_work(sessions) as session:
+        session.add(waiting("BJ100002", "200.00"))
+    assert ActivityEnvironment().run(find, ask) is None  # two orders fit: finance decides
+    with unit_of_work(sessions) as session:
+        # It only reads: the payment that follows claims the line.
+        assert session.scalars(select(StatementLine.status).order_by(StatementLine.id)).all() == ["unmatched"] * 4

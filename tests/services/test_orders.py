@@ -488,3 +488,33 @@ async def test_the_database_is_never_used_on_the_event_loop(services: Services, 
     await orders.sign(guarded, alice, "BJ100902", 1, "p", "new", "100")
     await orders.report_lost(guarded, alice, "BJ100902", "lost")
     await orders.reissue(guarded, amy, "BJ100902", "BJ100903")
+
+
+async def test_an_expired_order_keeps_late_money_and_is_revived_on_the_money_s_date(services: Services,
+                                                                                    tmp_path: Path):
+    """Money is never refused: kept on the expired order, and the revival makes it effective on its arrival."""
+    from datetime import timedelta
+
+    from domain.timers import Policy
+    from tests.helpers import eventually
+
+    amy, alice, olga, fay = (who(services, u) for u in ("amy", "alice", "olga", "fay"))
+    services.settings.policy = Policy(payment_reminder=timedelta(seconds=1), payment_expiry=timedelta(seconds=2))
+    number = "BJ100388"
+    await _to_scan(services, number)
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(pdf_bytes(5000))
+    await orders.scan(services, amy, number, file_source(scan))
+    await orders.review(services, olga, number, location="Cabinet 3")
+    await eventually(lambda: asyncio.to_thread(orders.show_order, services, fay, number),
+                     lambda v: v.status is OrderStatus.EXPIRED)
+    today = business_date(datetime.now(UTC))
+    kept = await orders.pay(services, fay, number, "12000", today.isoformat())
+    assert (kept.status, kept.fields.paid_total, kept.fields.effective_on) == (OrderStatus.EXPIRED, 12000, None)
+    with pytest.raises(NotPermitted, match="needs the finance or order group role"):
+        await orders.revive(services, alice, number, "paid late")
+    revived = await orders.revive(services, olga, number, "the customer paid after the deadline")
+    assert (revived.status, revived.fields.effective_on) == (OrderStatus.EFFECTIVE, today)
+    assert revived.timeline[-1].action is Action.REVIVE
+    assert "paid after the deadline" in (revived.timeline[-1].note or "")
+    assert orders.show_order(services, alice, number) == revived

@@ -73,9 +73,27 @@ def test_each_review_is_rejected_only_by_its_own_reviewer():
         check_step(Action.REJECT, OrderStatus.SECOND_REVIEW, ACTORS[Role.ASSISTANT], PARTIES)
 
 
-def test_a_payment_after_expiry_is_refused_with_a_clear_message():
-    with pytest.raises(Refused, match="expired: its payment deadline passed"):
-        check_step(Action.PAY, OrderStatus.EXPIRED, ACTORS[Role.FINANCE], PARTIES)
+def test_money_on_an_expired_order_is_kept_and_order_group_or_finance_revive_it():
+    from datetime import date
+
+    from domain.order import PaymentOutcome, paid_target, settle_kept_money
+
+    check_step(Action.PAY, OrderStatus.EXPIRED, ACTORS[Role.FINANCE], PARTIES)  # never refused
+    covered = PaymentOutcome(Decimal("12000"), Decimal("0"), Decimal("0"), completes=True)
+    assert paid_target(OrderStatus.EXPIRED, covered) is OrderStatus.EXPIRED  # it waits for the revival
+    assert paid_target(OrderStatus.AWAITING_PAYMENT, covered) is OrderStatus.EFFECTIVE
+    for role in (Role.ORDER_GROUP, Role.FINANCE):
+        check_step(Action.REVIVE, OrderStatus.EXPIRED, ACTORS[role], PARTIES)
+    with pytest.raises(NotPermitted, match="needs the finance or order group role"):
+        check_step(Action.REVIVE, OrderStatus.EXPIRED, ACTORS[Role.SALES], PARTIES)
+    with pytest.raises(WrongState):
+        check_step(Action.REVIVE, OrderStatus.AWAITING_PAYMENT, ACTORS[Role.FINANCE], PARTIES)
+    # Effective on the value date of the payment that completed the money, in the order the money arrived.
+    late, early = (Decimal("7000"), date(2026, 12, 30)), (Decimal("5000"), date(2026, 11, 2))
+    done = settle_kept_money(Decimal("12000"), [late, early, (Decimal("100"), date(2027, 1, 5))])
+    assert (done.target, done.effective_on, done.overpaid) == (OrderStatus.EFFECTIVE, date(2026, 12, 30),
+                                                               Decimal("100"))
+    assert settle_kept_money(Decimal("12000"), [early]).target is OrderStatus.AWAITING_PAYMENT
 
 
 def test_losses():
@@ -148,3 +166,18 @@ def test_the_next_number_comes_from_the_rep_s_partner():
     others = (Actor("sam", Role.SUPERVISOR, frozenset({"SH"})), Actor("gus", Role.SALES, frozenset({"GZ"})))
     for nobody in (None, gone, *others):
         assert next_number_partners(ann, nobody) == {"BJ", "SH"}
+
+
+def test_a_payment_restarts_the_payment_wait_from_its_value_date_never_earlier():
+    from datetime import UTC, date, datetime, timedelta
+
+    from domain.timers import Chase, Policy, deadlines, payment_window_from, wait_start
+
+    since = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    window = payment_window_from(date(2026, 11, 21))
+    assert window == datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # 00:00 in China (UTC+8)
+    start = wait_start(since, window)
+    expiry = [d.at for d in deadlines(OrderStatus.AWAITING_PAYMENT, start, Policy()) if d.chase is Chase.EXPIRY]
+    assert expiry == [window + timedelta(days=30)]
+    assert wait_start(since, payment_window_from(date(2026, 10, 1))) == since  # an old value date moves nothing
+    assert wait_start(since, None) == since

@@ -10,8 +10,10 @@ from domain.errors import CustomerNotOwned
 from orderflow.contracts import (
     HoldInput,
     NotifyInput,
+    PaidLine,
     PromoteScanInput,
     PromoteSlipInput,
+    QueuedLinesInput,
     ScanVersion,
     SlipVersion,
     TransitionRecord,
@@ -29,6 +31,8 @@ class StandIns:
         self.slips: list[PromoteSlipInput] = []
         self.holds: list[HoldInput] = []
         self.customer_taken = False  # the database says the customer moved away since the CLI looked
+        self.queued: list[PaidLine] = []  # bank lines waiting for an order of the payer; each fits once
+        self.queue_asked: list[QueuedLinesInput] = []
 
     @activity.defn(name="record_step")
     async def record_step(self, rec: TransitionRecord) -> bool:
@@ -36,6 +40,12 @@ class StandIns:
             raise to_application_error(CustomerNotOwned(1, "美来尔", "bob (Bob Li, partner BJ)", rec.rep))
         self.steps.append(rec)
         return True
+
+    @activity.defn(name="find_queued_line")
+    async def find_queued_line(self, inp: QueuedLinesInput) -> PaidLine | None:
+        self.queue_asked.append(inp)
+        claimed = {s.line_ref for s in self.steps if s.line_ref}
+        return next((line for line in self.queued if line.ref not in claimed), None)
 
     @activity.defn(name="notify")
     async def notify(self, note: NotifyInput) -> bool:
@@ -69,4 +79,4 @@ def worker_with(client: Client, standins: StandIns) -> tuple[Worker, str]:
     task_queue = queue()
     return Worker(client, task_queue=task_queue, workflows=[OrderWorkflow],
                   activities=[standins.record_step, standins.promote_scan, standins.promote_slip,
-                              standins.hold_scans, standins.notify]), task_queue
+                              standins.hold_scans, standins.notify, standins.find_queued_line]), task_queue

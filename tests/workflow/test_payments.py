@@ -94,3 +94,62 @@ async def test_money_steps_are_refused_with_their_reason_and_change_nothing(awai
             await awaiting.execute_update(update, inp)
         assert message in str(refused.value.cause), (inp, refused.value.cause)
     assert await awaiting.query(OrderWorkflow.view) == before
+
+
+async def test_money_before_the_approval_is_kept_and_counts_when_the_order_reaches_awaiting_payment(
+        ts_env: WorkflowEnvironment):
+    """A line dated before the signing and one during the reviews are kept on the order; the second review then
+    finds the amount covered and the order takes effect at once, dated by the completing line, never before the
+    signing. The order's own deadlines are not re-armed by the money."""
+    standins = StandIns()
+    worker, task_queue = worker_with(ts_env.client, standins)
+    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
+    async with worker:
+        handle = await ts_env.client.start_workflow(
+            OrderWorkflow.run, issue(number).model_copy(update={"number": number}), id=f"order-{number}",
+            task_queue=task_queue)
+        await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+        signed = await drive(handle, OrderStatus.AWAITING_ORIGINAL)
+        signed_on = signed.fields.signed_on
+        assert signed_on is not None
+        early = await handle.execute_update(OrderWorkflow.pay, line("E1", "2000.00", signed_on - timedelta(days=3)))
+        assert early.status is OrderStatus.AWAITING_ORIGINAL and early.fields.paid_total == Decimal("2000.00")
+        assert early.fields.due_at == signed.fields.due_at  # the original is chased as before
+        assert "kept on the order" in (early.timeline[-1].note or "")
+        await drive(handle, OrderStatus.SECOND_REVIEW)
+        rest = await handle.execute_update(OrderWorkflow.pay, line("E2", "10000.00", signed_on - timedelta(days=1)))
+        assert rest.status is OrderStatus.SECOND_REVIEW and rest.fields.effective_on is None
+        done = await drive(handle, OrderStatus.EFFECTIVE)
+        final = await handle.result()
+
+    assert done.status is OrderStatus.EFFECTIVE and final.fields.effective_on == signed_on  # not the 1st line's day
+    assert [e.action for e in final.timeline].count(Action.REMIND) == 0
+    assert final.timeline[-1].action is Action.SECOND_REVIEW and final.fields.credit_balance == Decimal("0.00")
+
+
+async def test_a_queued_line_of_the_payer_is_matched_when_the_order_reaches_awaiting_payment(
+        ts_env: WorkflowEnvironment):
+    """The order asks for its payer's queued lines on entering AWAITING_PAYMENT and after each payment; a line that
+    fits is matched by the workflow itself (actor: system), with no import needed."""
+    from orderflow.contracts import PaidLine
+
+    standins = StandIns()
+    worker, task_queue = worker_with(ts_env.client, standins)
+    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
+    async with worker:
+        handle = await ts_env.client.start_workflow(
+            OrderWorkflow.run, issue(number).model_copy(update={"number": number}), id=f"order-{number}",
+            task_queue=task_queue)
+        await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+        reviewing = await drive(handle, OrderStatus.SECOND_REVIEW)
+        assert standins.queue_asked == []  # only an order waiting for payment asks
+        day = reviewing.fields.signed_on
+        standins.queued = [PaidLine(ref="Q1", amount=Decimal("12000.00"), paid_on=day)]
+        await drive(handle, OrderStatus.AWAITING_PAYMENT)
+        final = await handle.result()
+
+    assert final.status is OrderStatus.EFFECTIVE and final.fields.effective_on == day
+    paid = [s for s in standins.steps if s.action is Action.PAY]
+    assert [(s.actor, s.line_ref, s.data.get("match")) for s in paid] == [(None, "Q1", "auto")]
+    assert "from the queue" in (paid[0].note or "")
+    assert [a.order_number for a in standins.queue_asked] == [number]

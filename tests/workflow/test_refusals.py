@@ -8,7 +8,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from domain.fields import business_date
-from orderflow.contracts import CustomerRef, ScanInput
+from orderflow.contracts import CustomerRef, NoteInput, ScanInput
 from orderflow.failures import kind_of
 from tests.helpers import (
     ASSISTANT,
@@ -49,7 +49,9 @@ async def test_wrong_state_is_refused(order: Order):
     await assert_refused(order, OrderWorkflow.first_review, step(), "refused",
                          "is AWAITING_ORIGINAL; 'first_review' needs it to be FIRST_REVIEW")
     await assert_refused(order, OrderWorkflow.sign, sign(), "refused", "is AWAITING_ORIGINAL; 'sign' needs")
-    await assert_refused(order, OrderWorkflow.pay, pay("1.00", TODAY), "refused", "'pay' needs it to be")
+    # A payment is no longer one of them: money on a signed order is kept (test_payments).
+    await assert_refused(order, OrderWorkflow.revive, NoteInput(actor=FINANCE, note="x"), "refused",
+                         "'revive' needs it to be EXPIRED")
 
 
 async def test_wrong_role_and_scope_are_refused(order: Order):
@@ -90,5 +92,5 @@ async def test_second_review_needs_a_filing_location_and_another_reviewer(order:
                          "filing location must not be empty")
     await assert_refused(order, OrderWorkflow.second_review, second_review(actor=ASSISTANT), "forbidden",
                          "needs the order group role")
-    await assert_refused(order, OrderWorkflow.pay, pay("100.00", TODAY, actor=FINANCE), "refused",
-                         "is SECOND_REVIEW")
+    await assert_refused(order, OrderWorkflow.pay, pay("100.00", TODAY, actor=REP), "forbidden",
+                         "needs the finance role")

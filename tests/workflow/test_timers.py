@@ -15,7 +15,7 @@ from domain.fields import business_date
 from domain.order import Action, OrderStatus
 from domain.rejections import Reason
 from orderflow.contracts import NoteInput, OrderView, ReissueInput, RejectInput
-from tests.helpers import ASSISTANT, REP, eventually, issue, pay
+from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, REP, eventually, issue, pay
 from tests.workflow.drive import drive
 from tests.workflow.standins import StandIns, worker_with
 from workflows.order import OrderWorkflow
@@ -55,7 +55,7 @@ async def order(ts_env: WorkflowEnvironment) -> AsyncIterator[Running]:
         await eventually(running.view, lambda v: bool(v.timeline))
         yield running
         view = await running.view()
-        if view.status not in (OrderStatus.EFFECTIVE, OrderStatus.VOID, OrderStatus.REISSUED, OrderStatus.EXPIRED):
+        if view.status not in (OrderStatus.EFFECTIVE, OrderStatus.VOID, OrderStatus.REISSUED):
             await handle.terminate("test over")
 
 
@@ -104,13 +104,33 @@ async def test_a_returned_order_is_reminded_then_escalated(order: Running):
     assert (await order.after(30)).status is OrderStatus.RETURNED  # nothing further fires
 
 
-async def test_an_unpaid_order_is_reminded_then_expires_and_refuses_payment(order: Running):
+async def test_an_unpaid_order_expires_keeps_late_money_and_is_revived_to_take_effect(order: Running):
     await drive(order.handle, OrderStatus.AWAITING_PAYMENT)
     assert (await order.after(7.1)).timeline[-1].action is Action.REMIND
     expired = await order.after(23)
     assert expired.status is OrderStatus.EXPIRED
     assert order.notes("expired") == ["alice"]
-    assert (await order.handle.result()).status is OrderStatus.EXPIRED
+    late_day = business_date(await order.env.get_current_time())
+    kept = await order.handle.execute_update(OrderWorkflow.pay, pay("12000.00", late_day))
+    assert kept.status is OrderStatus.EXPIRED and kept.fields.paid_total == 12000  # kept, never refused
+    assert kept.fields.effective_on is None and "kept on the expired order" in (kept.timeline[-1].note or "")
+    await order.after(3)
+    revived = await order.handle.execute_update(OrderWorkflow.revive,
+                                                NoteInput(actor=ORDER_GROUP, note="customer paid late"))
+    assert revived.status is OrderStatus.EFFECTIVE and revived.timeline[-1].action is Action.REVIVE
+    assert revived.fields.effective_on == late_day  # the money's arrival, not the revival's day
+    assert (await order.handle.result()).status is OrderStatus.EFFECTIVE
+
+
+async def test_a_revived_order_waits_for_the_rest_in_a_fresh_payment_window(order: Running):
+    await drive(order.handle, OrderStatus.AWAITING_PAYMENT)
+    await order.after(30.1)
+    revived = await order.handle.execute_update(OrderWorkflow.revive, NoteInput(actor=FINANCE, note="promised"))
+    assert revived.status is OrderStatus.AWAITING_PAYMENT
+    assert revived.fields.due_at is not None and revived.fields.due_at > revived.since
+    assert (await order.after(29)).status is OrderStatus.AWAITING_PAYMENT
+    assert (await order.after(1.1)).status is OrderStatus.EXPIRED
+    assert order.notes("expired") == ["alice", "alice"]
 
 
 async def test_a_payment_on_day_29_makes_the_order_effective(order: Running):
@@ -134,3 +154,16 @@ async def test_each_notification_is_sent_once(order: Running):
     await order.after(60)
     keys = [n.key for n in order.standins.notes]
     assert len(keys) == len(set(keys)) == 3  # reminder, escalation, lost: once each
+
+
+async def test_a_partial_payment_restarts_the_payment_wait_from_its_value_date(order: Running):
+    await drive(order.handle, OrderStatus.AWAITING_PAYMENT)
+    await order.after(20)
+    day_20 = await order.today()
+    part = await order.handle.execute_update(OrderWorkflow.pay, pay("2000.00", day_20))
+    assert part.status is OrderStatus.AWAITING_PAYMENT
+    assert part.fields.due_at is not None and business_date(part.fields.due_at) == day_20 + 7 * DAY
+    assert (await order.after(11)).status is OrderStatus.AWAITING_PAYMENT  # day 31: the old expiry has passed
+    assert [e.action for e in (await order.view()).timeline].count(Action.REMIND) == 2  # again, 7 days on
+    assert (await order.after(19)).status is OrderStatus.EXPIRED  # 30 days after the payment's day
+    assert order.notes("expired") == ["alice"]
