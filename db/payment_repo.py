@@ -152,7 +152,17 @@ def leave_open(session: Session, row: StatementLine, decision: Decision, note: s
     status, listed = decision.status.value, list(decision.candidates)
     if (row.status, row.candidates, row.note) == (status, listed, note):
         return
-    row.status, row.candidates, row.note = status, listed, note
+    # One conditional update, as in claim_line: a line that an order's queue retry or finance matched meanwhile
+    # stays matched (else its money would be both counted on the order and back in the queue).
+    changed = session.execute(
+        update(StatementLine)
+        .where(StatementLine.id == row.id, StatementLine.status != LineStatus.MATCHED.value)
+        .values(status=status, candidates=listed, note=note)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    session.refresh(row)
+    if changed != 1:
+        return
     detail = note or (f"candidates: {', '.join(listed)}" if listed else "no order of this payer owes this amount")
     _audit(session, row, status, None, actor, detail, now)
 

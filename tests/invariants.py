@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -14,26 +15,16 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from db.engine import unit_of_work
-from db.models import Credit, Customer, Order, OrderEvent, Payment, Scan, StatementLine, User, UserPartner
+from db.models import Credit, Customer, LineEvent, Order, OrderEvent, Payment, Scan, StatementLine, User, UserPartner
 from domain.customers import name_key
+from domain.payments import LineStatus
 from domain.people import Role
 from domain.warehouse import order_in_flight
 
 
 def _payments(session: Session) -> list[str]:
-    """No order is paid twice by one line, paid totals add up, and an order takes effect at most once."""
+    """An order takes effect at most once and is credited once, when it does."""
     bad = []
-    live = session.execute(select(Payment.order_number, Payment.amount, Payment.line_ref)
-                           .where(Payment.reversed_at.is_(None))).all()
-    totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    for number, amount, _ in live:
-        totals[number] += amount
-    lines = Counter(ref for _, _, ref in live if ref is not None)
-    bad += [f"bank line {ref} pays {n} times" for ref, n in lines.items() if n > 1]
-    for order in session.scalars(select(Order)):
-        if order.paid_total != totals.get(order.number, Decimal("0.00")):
-            bad.append(f"order {order.number}: paid_total {order.paid_total} but payments add up to "
-                       f"{totals.get(order.number, Decimal('0.00'))}")
     effective = session.execute(select(OrderEvent.order_number, func.count())
                                 .where(OrderEvent.target == "EFFECTIVE", OrderEvent.source != "EFFECTIVE")
                                 .group_by(OrderEvent.order_number)).all()
@@ -43,11 +34,72 @@ def _payments(session: Session) -> list[str]:
     for order in session.scalars(select(Order).where(Order.status == "EFFECTIVE", Order.customer_id.is_not(None))):
         if order.number not in credited:
             bad.append(f"order {order.number} is effective without its credit")
-    matched = session.execute(select(StatementLine.bank_ref, StatementLine.order_number)
-                              .where(StatementLine.status == "matched")).all()
-    paid_by = {(n, ref) for n, _, ref in live if ref}
-    bad += [f"bank line {ref} is matched to {n} without a live payment" for ref, n in matched
-            if (n, ref) not in paid_by]
+    return bad
+
+
+def _money(session: Session) -> list[str]:
+    """Money that arrived is counted on one order or queued for finance with a reason: never in both, in neither,
+    or twice (the deck's second complaint: the customer paid, so why no commission?). Over the rows themselves:
+    - every bank line is matched or queued. A matched line names an order that exists, and that order has exactly
+      one live (not reversed) payment carrying the line's reference, for the line's amount and value date,
+      whatever the order's state. A queued line (unmatched, or ambiguous) names no order and no live payment
+      carries it; its reason is on record: an ambiguous line lists its two or more candidates, and its last
+      audited event is not a match (a match taken back is an audited unmatch with a reason);
+    - every live payment that carries a reference carries a line matched to its own order, once;
+    - an order's paid total is the sum of its live payments, so money kept on an order that cannot take effect yet
+      (signed but not approved, EXPIRED, LOST) is visible there, not lost;
+    - money counts as soon as it can: an order waiting for payment still owes some, an effective one is paid in
+      full with the excess as its credit balance, and no live money sits on a VOID order (no way back)."""
+    bad = []
+    live = session.execute(select(Payment.order_number, Payment.amount, Payment.paid_on, Payment.line_ref)
+                           .where(Payment.reversed_at.is_(None))).all()
+    totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for number, amount, _, _ in live:
+        totals[number] += amount
+    carried: dict[str, list[tuple[str, Decimal, date]]] = defaultdict(list)
+    for number, amount, paid_on, ref in live:
+        if ref is not None:
+            carried[ref].append((number, amount, paid_on))
+    bad += [f"bank line {ref} pays {len(on)} times" for ref, on in carried.items() if len(on) > 1]
+    orders = {o.number: o for o in session.scalars(select(Order))}
+    last = dict(session.execute(select(StatementLine.bank_ref, LineEvent.action)
+                                .join(LineEvent, LineEvent.line_id == StatementLine.id)
+                                .order_by(LineEvent.id)).all())  # each line's last audited action wins
+    lines = {line.bank_ref: line for line in session.scalars(select(StatementLine))}
+    for ref, line in lines.items():
+        on = carried.get(ref, [])
+        if line.status == LineStatus.MATCHED.value:
+            if line.order_number not in orders:
+                bad.append(f"bank line {ref} is matched to order {line.order_number}, which does not exist")
+            elif not any(n == line.order_number for n, _, _ in on):
+                bad.append(f"bank line {ref} is matched to {line.order_number} without a live payment")
+            bad += [f"order {n} counts bank line {ref} as {a} on {d}; the line is {line.amount} on "
+                    f"{line.value_date}" for n, a, d in on if (a, d) != (line.amount, line.value_date)]
+        elif line.status in (LineStatus.UNMATCHED.value, LineStatus.AMBIGUOUS.value):
+            if line.order_number is not None:
+                bad.append(f"queued bank line {ref} ({line.status}) still names order {line.order_number}")
+            if line.status == LineStatus.AMBIGUOUS.value and len(line.candidates) < 2:
+                bad.append(f"bank line {ref} is ambiguous with candidates {line.candidates}")
+            if last.get(ref) == "matched":
+                bad.append(f"queued bank line {ref} was last matched; no unmatch says why it is back")
+        else:
+            bad.append(f"bank line {ref} has status {line.status!r}, neither matched nor queued")
+        bad += [f"order {n} counts bank line {ref}, which is {line.status}"
+                + (f" to {line.order_number}" if line.order_number else "")
+                for n, _, _ in on if line.status != LineStatus.MATCHED.value or line.order_number != n]
+    bad += [f"order {on[0][0]} counts bank line {ref}, which was never imported" for ref, on in carried.items()
+            if ref not in lines]
+    for number, order in orders.items():
+        paid, due = totals.get(number, Decimal("0.00")), order.amount
+        if order.paid_total != paid:
+            bad.append(f"order {number}: paid_total {order.paid_total} but payments add up to {paid}")
+        if order.status == "AWAITING_PAYMENT" and due is not None and paid >= due:
+            bad.append(f"order {number} waits for payment but {paid} of {due} is paid: the money does not count")
+        if order.status == "EFFECTIVE" and due is not None and (paid < due or order.credit_balance != paid - due):
+            bad.append(f"order {number} is effective with {paid} paid of {due}, credit balance "
+                       f"{order.credit_balance}")
+        if order.status == "VOID" and paid:
+            bad.append(f"order {number} is VOID with {paid} kept on it: money counted nowhere")
     return bad
 
 
@@ -116,9 +168,9 @@ def _scans(session: Session, s3: Any, bucket: str) -> list[str]:
 
 
 async def _workflows(session: Session, client: Client) -> list[str]:
-    """The read model's status is the workflow's own: a closed order's from the result it returned, which the
-    server answers from history, a running one's from a query. Querying a closed workflow would make the worker
-    replay its whole history, and a thousand of those at once outlast the server's query deadline."""
+    """The read model's status and payments are the workflow's own: a closed order's from the result it returned,
+    which the server answers from history, a running one's from a query. Querying a closed workflow would make the
+    worker replay its whole history, and a thousand of those at once outlast the server's query deadline."""
     from workflows.order import OrderWorkflow
 
     gate = asyncio.Semaphore(20)
@@ -138,8 +190,16 @@ async def _workflows(session: Session, client: Client) -> list[str]:
                 return f"order {number}: workflow not answering ({err.message})"
         if view.status.value != status:
             return f"order {number}: database says {status}, workflow says {view.status.value}"
+        counted = sorted((p.amount, p.ref or "") for p in view.fields.payments)
+        if counted != kept.get(number, []):
+            return f"order {number}: database has payments {kept.get(number, [])}, workflow counts {counted}"
         return None
 
+    kept: dict[str, list[tuple[Decimal, str]]] = defaultdict(list)
+    for number, amount, ref in session.execute(select(Payment.order_number, Payment.amount, Payment.line_ref)
+                                               .where(Payment.reversed_at.is_(None))):
+        kept[number].append((amount, ref or ""))
+    kept = {number: sorted(paid) for number, paid in kept.items()}
     rows = session.execute(select(Order.number, Order.status)).all()
     found = await asyncio.gather(*(one(number, status) for number, status in rows))
     return [f for f in found if f is not None]
@@ -149,7 +209,8 @@ async def check(sessions: sessionmaker[Session], *, s3: Any = None, bucket: str 
                 caps: dict[str, int] | None = None) -> list[str]:
     """Every invariant; pass what the test has (S3, the Temporal client) to check those too."""
     with unit_of_work(sessions) as session:
-        bad = _payments(session) + _customers(session, caps or {"sales": 400}) + _events(session)
+        bad = (_payments(session) + _money(session) + _customers(session, caps or {"sales": 400})
+               + _events(session))
         if s3 is not None:
             bad += _scans(session, s3, bucket)
         if client is not None:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.orders import OrderActivities
 from db.engine import unit_of_work
-from db.models import Customer, Order, OrderEvent, Payment
+from db.models import Customer, Order, OrderEvent, Payment, StatementLine
+from db.payment_repo import store_lines
 from db.warehouse_repo import move
 from domain.order import Action, OrderStatus
-from tests.helpers import ASSISTANT, REP, record
+from domain.statements import parse_statement
+from orderflow.contracts import PaidLine
+from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, REP, record
 from tests.invariants import check
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -60,3 +66,118 @@ async def test_a_customer_with_an_order_in_flight_outside_its_reps_or_partners_w
         found = "\n".join(await check(sessions))
         assert ("customer 1 has order BJ100001 in flight (AWAITING_ORIGINAL) but is held by "
                 f"{holder or 'the public pool'}, not by alice or partner BJ's own warehouse" in found) is caught
+
+
+S = OrderStatus
+PAID_ON = date(2026, 11, 25)
+STATEMENT = ("value date,amount,payer name,payer account,bank reference,memo\n"
+             "2026-11-25,60.00,美来尔工程技术有限公司,1,R1,\n2026-11-26,40.00,美来尔工程技术有限公司,1,R2,\n")
+
+
+def _expired_order_keeping_money(sessions: sessionmaker[Session]) -> None:
+    """BJ100001 (100.00) expired unpaid, then bank line R1 (60.00) was matched to it by hand: the money is kept on
+    the EXPIRED order until it is revived. R2 (40.00) waits in finance's queue."""
+    with unit_of_work(sessions) as session:
+        store_lines(session, parse_statement(STATEMENT.encode(), date(2026, 11, 26)).lines, "fay", "s.csv", NOW)
+    signed: dict[str, object] = {"customer_id": 1, "customer_name": "美来尔工程技术有限公司",
+                                 "amount": Decimal("100.00"), "signed_on": date(2026, 10, 1)}
+    reviewed = {**signed, "first_reviewer": "amy", "location": "Cabinet 3"}
+    paid = {**reviewed, "paid_total": Decimal("60.00"), "payments": [PaidLine(ref="R1", amount=Decimal("60.00"),
+                                                                              paid_on=PAID_ON)]}
+    steps = [record(1, Action.ISSUE, ASSISTANT, None, S.ISSUED),
+             record(2, Action.SIGN, REP, S.ISSUED, S.AWAITING_ORIGINAL, **signed),
+             record(3, Action.RECEIVE, ASSISTANT, S.AWAITING_ORIGINAL, S.FIRST_REVIEW, **signed),
+             record(4, Action.FIRST_REVIEW, ASSISTANT, S.FIRST_REVIEW, S.AWAITING_SCAN, **reviewed),
+             record(5, Action.SCAN, ASSISTANT, S.AWAITING_SCAN, S.SECOND_REVIEW, **reviewed),
+             record(6, Action.SECOND_REVIEW, ORDER_GROUP, S.SECOND_REVIEW, S.AWAITING_PAYMENT, **reviewed),
+             record(7, Action.EXPIRE, None, S.AWAITING_PAYMENT, S.EXPIRED, **reviewed),
+             record(8, Action.PAY, FINANCE, S.EXPIRED, S.EXPIRED, **paid).model_copy(update={
+                 "payment": Decimal("60.00"), "payment_on": PAID_ON, "line_ref": "R1",
+                 "data": {"line": "R1", "match": "manual"}})]
+    for step in steps:
+        ActivityEnvironment().run(OrderActivities(sessions).record_step, step)
+
+
+def _line(session: Session, ref: str) -> StatementLine:
+    line = session.scalar(select(StatementLine).where(StatementLine.bank_ref == ref))
+    assert line is not None
+    return line
+
+
+def _set(row: object, **values: object) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
+def _order(session: Session) -> Order:
+    order = session.get(Order, "BJ100001")
+    assert order is not None
+    return order
+
+
+def _payment(session: Session) -> Payment:
+    payment = session.scalar(select(Payment).where(Payment.line_ref == "R1"))
+    assert payment is not None
+    return payment
+
+
+def _twice(session: Session) -> None:
+    session.add(Payment(order_number="BJ100001", seq=9, amount=Decimal("60.00"), paid_on=PAID_ON, recorded_by="fay",
+                        at=NOW, line_ref="R1"))
+    _set(_order(session), paid_total=Decimal("120.00"))
+
+
+def _reversed_but_matched(session: Session) -> None:
+    _set(_payment(session), reversed_at=NOW, reversed_by="fay", reverse_reason="corrupted on purpose")
+    _set(_order(session), paid_total=Decimal("0.00"))
+
+
+def _back_in_queue_silently(session: Session) -> None:
+    _reversed_but_matched(session)
+    _set(_line(session, "R1"), status="unmatched", order_number=None)
+
+
+CORRUPTIONS: list[tuple[str, Callable[[Session], None], str]] = [
+    ("matched line, order lacks the payment", _reversed_but_matched,
+     "bank line R1 is matched to BJ100001 without a live payment"),
+    ("payment counted twice", _twice, "bank line R1 pays 2 times"),
+    ("matched to an order that does not exist",
+     lambda s: _set(_line(s, "R2"), status="matched", order_number="BJ199999"),
+     "bank line R2 is matched to order BJ199999, which does not exist"),
+    ("paid total disagrees", lambda s: _set(_order(s), paid_total=Decimal("100.00")),
+     "order BJ100001: paid_total 100.00 but payments add up to 60.00"),
+    ("queued and counted at once", lambda s: _set(_line(s, "R1"), status="unmatched"),
+     "queued bank line R1 (unmatched) still names order BJ100001"),
+    ("match taken back with no unmatch on record", _back_in_queue_silently,
+     "queued bank line R1 was last matched; no unmatch says why it is back"),
+    ("ambiguous without candidates", lambda s: _set(_line(s, "R2"), status="ambiguous", candidates=[]),
+     "bank line R2 is ambiguous with candidates []"),
+    ("payment disagrees with its line", lambda s: _set(_payment(s), amount=Decimal("50.00")),
+     "order BJ100001 counts bank line R1 as 50.00 on 2026-11-25; the line is 60.00 on 2026-11-25"),
+    ("payment for a line never imported", lambda s: _set(_payment(s), line_ref="R9"),
+     "order BJ100001 counts bank line R9, which was never imported"),
+    ("paid in full but not counted", lambda s: _set(_order(s), status="AWAITING_PAYMENT", amount=Decimal("60.00")),
+     "order BJ100001 waits for payment but 60.00 of 60.00 is paid: the money does not count"),
+    ("effective without the money", lambda s: _set(_order(s), status="EFFECTIVE"),
+     "order BJ100001 is effective with 60.00 paid of 100.00"),
+    ("money on a VOID order", lambda s: _set(_order(s), status="VOID"),
+     "order BJ100001 is VOID with 60.00 kept on it: money counted nowhere"),
+]
+
+
+async def test_money_kept_on_an_expired_order_and_a_queued_line_pass(sessions: sessionmaker[Session]):
+    _expired_order_keeping_money(sessions)
+    with unit_of_work(sessions) as session:
+        assert (_order(session).status, _order(session).paid_total) == ("EXPIRED", Decimal("60.00"))
+        assert (_line(session, "R1").status, _line(session, "R2").status) == ("matched", "unmatched")
+    assert await check(sessions) == []
+
+
+@pytest.mark.parametrize(("corrupt", "named"), [(c, n) for _, c, n in CORRUPTIONS], ids=[i for i, _, _ in CORRUPTIONS])
+async def test_money_counted_nowhere_twice_or_wrongly_is_named(sessions: sessionmaker[Session],
+                                                               corrupt: Callable[[Session], None], named: str):
+    _expired_order_keeping_money(sessions)
+    with unit_of_work(sessions) as session:
+        corrupt(session)
+    found = await check(sessions)
+    assert any(named in f for f in found), found

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import unit_of_work
 from db.models import LineEvent, Payment, StatementLine
-from db.payment_repo import claim_line, release_line, store_lines
+from db.payment_repo import claim_line, get_line, leave_open, release_line, store_lines
 from domain.errors import DomainError, Refused
+from domain.payments import Decision, LineStatus
 from domain.statements import parse_statement
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
@@ -65,6 +66,22 @@ def test_two_orders_racing_for_one_line_cannot_both_take_it(sessions: sessionmak
         assert row.status == "matched" and results[row.order_number or ""] == "won"
         assert [e.action for e in session.scalars(select(LineEvent).where(LineEvent.line_id == row.id))] == [
             "imported", "matched"]
+
+
+def test_an_import_that_saw_a_line_open_does_not_reopen_it_once_an_order_took_it(sessions: sessionmaker[Session]):
+    """The import reads the open lines, then decides each: if an order's queue retry or finance matched one in
+    between, the import's "no order fits" must not put it back in the queue (its money would count twice)."""
+    _store(sessions, CSV)
+    with unit_of_work(sessions) as reading:
+        stale = get_line(reading, "R1")  # the import's view: open
+        with unit_of_work(sessions) as other:
+            claim_line(other, "R1", "BJ100001", "system", "queue retry", NOW)
+        leave_open(reading, stale, Decision(LineStatus.UNMATCHED, None, ()), "no order fits", "fay", NOW)
+    with unit_of_work(sessions) as session:
+        line = get_line(session, "R1")
+        assert (line.status, line.order_number) == ("matched", "BJ100001")
+        events = session.scalars(select(LineEvent.action).order_by(LineEvent.id)).all()
+        assert events[-1] == "matched", events
 
 
 def test_a_released_line_returns_to_the_queue_and_its_payment_stops_counting(sessions: sessionmaker[Session]):
