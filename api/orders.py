@@ -217,6 +217,29 @@ async def revive(number: Number, body: Revive, actor: CurrentActor, services: Sv
     return await orders.revive(services, actor, number, body.reason, key)
 
 
+class ReceiveLate(Body):
+    reason: Note = Field(description="Where the original of the lost order turned up, e.g. the courier found it.")
+
+
+@router.post("/{number}/receive-late", response_model=OrderView,
+             summary="Receive the original of a lost order after all: it goes on at the first review, and its "
+                     "unsigned reissue is voided; refused once the reissue is signed (assistant)")
+async def receive_late(number: Number, body: ReceiveLate, actor: CurrentActor, services: Svc,
+                       key: IdempotencyKey) -> OrderView:
+    return await orders.receive_late(services, actor, number, body.reason, key)
+
+
+class Restore(Body):
+    reason: Note = Field(description="Why the voided form comes back, e.g. the rep found it.")
+
+
+@router.post("/{number}/restore", response_model=OrderView,
+             summary="Restore a blank form voided as lost that the rep still holds, to be signed (supervisor)")
+async def restore(number: Number, body: Restore, actor: CurrentActor, services: Svc,
+                  key: IdempotencyKey) -> OrderView:
+    return await orders.restore(services, actor, number, body.reason, key)
+
+
 @router.post("/{number}/reissue", response_model=OrderView,
              summary="Replace a lost signed original with a new numbered form (assistant)")
 async def reissue(number: Number, body: Reissue, actor: CurrentActor, services: Svc,

@@ -68,3 +68,18 @@ def reissue(ctx: typer.Context, number: str = typer.Argument(...),
     """Replace a lost signed original with a new numbered form (assistant)."""
     step(ctx, post(number, "reissue", {"new_number": new}),
          done="{view[number]} is REISSUED as {view[fields][successor]}")
+
+
+@app.command("found")
+def found(ctx: typer.Context, number: str = typer.Argument(...),
+          reason: str = typer.Option(..., help="Where the original turned up, e.g. the courier found it.")) -> None:
+    """Receive the original of a lost order after all: it goes on at the first review, and its unsigned reissue
+    is voided; refused once the reissue is signed (assistant)."""
+    step(ctx, post(number, "receive-late", {"reason": reason}), done="{view[number]} is now {view[status]}")
+
+
+@app.command("restore")
+def restore(ctx: typer.Context, number: str = typer.Argument(...),
+            reason: str = typer.Option(..., help="Why it comes back, e.g. the rep found the form.")) -> None:
+    """Restore a blank form voided as lost that the rep still holds; it waits to be signed again (supervisor)."""
+    step(ctx, post(number, "restore", {"reason": reason}), done="{view[number]} is now {view[status]}")

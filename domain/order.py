@@ -56,6 +56,12 @@ class Action(StrEnum):
     SLIP = "slip"  # 底单: the rep attaches the customer's remittance slip
     UNMATCH = "unmatch"  # finance undoes a wrong match of a bank line
     REVIVE = "revive"  # an expired order comes back: its money arrived late (order group or finance, with a reason)
+    # The original of a LOST (or reissued) order turns up after all: the assistant receives it, with a reason.
+    RECEIVE_LATE = "receive_late"
+    # The unsigned reissue of an order whose original turned up is voided, pointing to the original (see above).
+    WITHDRAW_REISSUE = "withdraw_reissue"
+    # A blank form voided as lost that the rep still has after all comes back to ISSUED (supervisor, with a reason).
+    RESTORE = "restore"
     # Steps the workflow takes itself when a deadline passes; the actor is "system".
     REMIND = "remind"
     ESCALATE = "escalate"
@@ -97,14 +103,21 @@ STEPS: dict[Action, Step] = {
     Action.RESEND_ORIGINAL: _step({S.RETURNED}, {Role.SALES}, S.AWAITING_ORIGINAL),
     Action.MODIFY: _step({S.SECOND_REVIEW}, {Role.ORDER_GROUP}, S.SECOND_REVIEW),
     Action.RESCAN: _step({S.SECOND_REVIEW, S.AWAITING_PAYMENT}, {Role.ASSISTANT, Role.ORDER_GROUP}, None),
-    Action.ALLOW_ROUND: _step({S.ESCALATED}, {Role.SUPERVISOR}, S.RETURNED),
-    Action.VOID: _step({S.ESCALATED}, {Role.SUPERVISOR}, S.VOID),
+    # The supervisor decides an escalated order: ESCALATED (too many rounds), or RETURNED once the rep's correction
+    # was escalated to them (check_supervisor_decides); from RETURNED "another round" is a fresh wait for the rep.
+    Action.ALLOW_ROUND: _step({S.ESCALATED, S.RETURNED}, {Role.SUPERVISOR}, S.RETURNED),
+    Action.VOID: _step({S.ESCALATED, S.RETURNED}, {Role.SUPERVISOR}, S.VOID),
     Action.REPORT_LOST: _step({S.ISSUED, S.AWAITING_ORIGINAL}, {Role.SALES}, None),
     Action.REISSUE: _step({S.LOST}, {Role.ASSISTANT}, S.REISSUED),
     Action.SLIP: _step({S.AWAITING_ORIGINAL, S.FIRST_REVIEW, S.AWAITING_SCAN, S.SECOND_REVIEW, S.RETURNED,
                         S.ESCALATED, S.AWAITING_PAYMENT}, {Role.SALES}, None),
     Action.UNMATCH: _step(HOLDS_MONEY, {Role.FINANCE}, None),
     Action.REVIVE: _step({S.EXPIRED}, {Role.ORDER_GROUP, Role.FINANCE}, None),
+    # A late original continues the order as if received. From REISSUED only once its reissue is withdrawn
+    # (services.order_desk: receive_late), so one sale never has two live orders.
+    Action.RECEIVE_LATE: _step({S.LOST, S.REISSUED}, {Role.ASSISTANT}, S.FIRST_REVIEW),
+    Action.WITHDRAW_REISSUE: _step({S.ISSUED}, {Role.ASSISTANT}, S.VOID),
+    Action.RESTORE: _step({S.VOID}, {Role.SUPERVISOR}, S.ISSUED),
 }
 
 # Which review a rejecting actor may do, by the status the order is in.
@@ -268,6 +281,48 @@ def settle_kept_money(amount_due: Decimal, payments: list[tuple[Decimal, date]],
             overpaid = sum((a for a, _ in payments), Decimal("0.00")) - amount_due
             return Settled(S.EFFECTIVE, effective_date(paid_on, signed_on), overpaid)
     return Settled(S.AWAITING_PAYMENT, None, Decimal("0.00"))
+
+
+def check_supervisor_decides(number: str, status: OrderStatus, escalated: bool) -> None:
+    """A RETURNED order is the rep's to correct; it becomes the supervisor's to decide only once its correction's
+    escalation fired in the current wait (the supervisor was told), as an ESCALATED order is."""
+    if status is S.RETURNED and not escalated:
+        raise Refused(f"order {number} is waiting for its rep's correction and was not escalated to the supervisor; "
+                      f"the supervisor decides it once the correction is overdue and escalated")
+
+
+def check_voidable(number: str, bank_refs: list[str]) -> None:
+    """Money from the bank kept on an order (it may arrive before approval, or during a rejection loop) never
+    dies with it: finance takes it back to the queue first, where it is refunded or matched again with a reason."""
+    if bank_refs:
+        raise Refused(f"order {number} holds money from bank line(s) {', '.join(bank_refs)}; finance must unmatch "
+                      f"them (payments unmatch REF --reason ...) before it can be voided, so the money goes back "
+                      f"to the queue")
+
+
+# Voids a form comes back from: a blank form reported (or, before #16, presumed) lost. A supervisor's void of an
+# escalated order is a decision, and a withdrawn reissue would make two live orders for one sale: both stay void.
+RESTORABLE_VOIDS = frozenset({Action.REPORT_LOST, Action.PRESUME_LOST})
+
+
+def restorable(voided_by: Action | None, voided_from: OrderStatus | None) -> bool:
+    return voided_by in RESTORABLE_VOIDS and voided_from is S.ISSUED
+
+
+def check_restorable(number: str, voided_by: Action | None, voided_from: OrderStatus | None) -> None:
+    """Only a blank form voided as lost is restored, to ISSUED: the rep still holds it, unsigned."""
+    if not restorable(voided_by, voided_from):
+        raise Refused(f"order {number} was voided by {voided_by.value if voided_by else 'nobody'} while "
+                      f"{voided_from.value if voided_from else 'not issued'}; only a blank form voided as lost "
+                      f"(ISSUED) can be restored")
+
+
+def check_withdrawable(number: str, predecessor: str | None, original: str) -> None:
+    """Only the reissue of the order whose original turned up is withdrawn this way, and only while unsigned (the
+    step's source): a blank form is never voided for another order's sake."""
+    if predecessor != original:
+        raise Refused(f"order {number} is not the reissue of order {original}: only that reissue is voided when "
+                      f"the original of {original} turns up")
 
 
 def lost_target(status: OrderStatus) -> OrderStatus:

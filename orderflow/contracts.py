@@ -109,6 +109,14 @@ class ReissueInput(Model):
     new_number: str
 
 
+class WithdrawInput(Model):
+    """The original of `original` turned up: its unsigned reissue is voided, with the reason."""
+
+    actor: ActorRef
+    original: str
+    reason: str
+
+
 class SecondReviewInput(Model):
     actor: ActorRef
     location: str

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from temporalio.client import WorkflowExecutionStatus
+
 from db.customer_repo import customer_ref
 from db.engine import unit_of_work
 from db.order_repo import get_customer
-from domain.errors import InvalidInput, WrongState
+from domain.errors import InvalidInput, Refused, WrongState
 from domain.fields import parse_amount
-from domain.order import Action, CustomerHolding, OrderKind, OrderStatus, check_step
+from domain.order import Action, CustomerHolding, OrderKind, OrderStatus, check_restorable, check_step
 from domain.people import Actor
 from domain.rejections import parse_reasons
 from domain.text import TextKind, check_text
@@ -29,6 +31,7 @@ from orderflow.contracts import (
     SecondReviewInput,
     SignInput,
     StepInput,
+    WithdrawInput,
 )
 from services.context import Services
 from services.order_desk_base import Standing, actor_ref
@@ -102,6 +105,48 @@ class OrderDesk(IssueDesk, FileDesk):
                   Action.REVIVE: OrderWorkflow.revive}[action]
         return await self._keyed(number, action, actor, update,
                                  lambda: NoteInput(actor=actor_ref(actor), note=check_text(note, TextKind.FREE_TEXT)))
+
+    async def receive_late(self, actor: Actor, number: str, reason: str) -> OrderView:
+        """The original of a LOST or reissued order turned up. An unsigned reissue is voided first, under its own
+        workflow's lock, so that one sale never has two live orders; a signed reissue keeps the sale, and the late
+        original is refused."""
+        if (answered := await self.replayed(number)) is not None:
+            return answered
+        why = check_text(reason, TextKind.FREE_TEXT, "reason for receiving late")
+        view = await self.view(number)
+        check_step(Action.RECEIVE_LATE, view.status, actor, view.parties())
+        if view.status is OrderStatus.REISSUED and view.fields.successor:
+            await self._withdraw(actor, view.number, view.fields.successor, why)
+        return await self._send(self._handle(view.number), OrderWorkflow.receive_late,
+                                NoteInput(actor=actor_ref(actor), note=why))
+
+    async def _withdraw(self, actor: Actor, original: str, successor: str, reason: str) -> None:
+        if (await self._handle(original).describe()).status is not WorkflowExecutionStatus.RUNNING:
+            raise Refused(f"order {original} was closed when it was reissued as {successor}, before late originals "
+                          f"could be received; the sale goes on as order {successor}")
+        now = await self.view(successor)
+        if now.status is OrderStatus.VOID and now.timeline[-1].action is Action.WITHDRAW_REISSUE:
+            return  # withdrawn by an earlier attempt of this request
+        if now.status is not OrderStatus.ISSUED:
+            raise Refused(f"order {original} was reissued as {successor}, which is already {now.status.value}: the "
+                          f"late original of {original} cannot be received, because one sale may not have two live "
+                          f"orders; the sale goes on as order {successor}")
+        inp = WithdrawInput(actor=actor_ref(actor), original=original, reason=reason)
+        await self._send(self._handle(successor), OrderWorkflow.withdraw_reissue, inp)
+
+    async def restore(self, actor: Actor, number: str, reason: str) -> OrderView:
+        """A blank form voided as lost comes back; a form voided before that was possible closed its workflow."""
+        if (answered := await self.replayed(number)) is not None:
+            return answered
+        why = check_text(reason, TextKind.FREE_TEXT, "reason for restoring")
+        view = await self.view(number)
+        check_step(Action.RESTORE, view.status, actor, view.parties())
+        last = view.timeline[-1] if view.timeline else None
+        check_restorable(view.number, last.action if last else None, last.source if last else None)
+        if (await self._handle(view.number).describe()).status is not WorkflowExecutionStatus.RUNNING:
+            raise Refused(f"order {view.number} was voided before voided forms could be restored; it stays void")
+        return await self._send(self._handle(view.number), OrderWorkflow.restore,
+                                NoteInput(actor=actor_ref(actor), note=why))
 
     async def review(self, actor: Actor, number: str, location: str | None) -> OrderView:
         if (answered := await self.replayed(number)) is not None:

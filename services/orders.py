@@ -29,8 +29,8 @@ from services.order_reads import file_link, list_orders, show_order, visible_num
 
 __all__ = [
     "FileSource", "OrderDesk", "actor_ref", "correct", "decide_escalation", "file_link", "issue", "list_orders",
-    "modify", "pay", "receive", "reissue", "reject", "report_lost", "resend", "review", "revive", "scan", "show_order",
-    "sign",
+    "modify", "pay", "receive", "receive_late", "reissue", "reject", "report_lost", "resend", "restore", "review",
+    "revive", "scan", "show_order", "sign",
 ]
 
 # Approve is the first review or the second, by the order's state: either reviewer passes the door, and the
@@ -175,6 +175,20 @@ async def revive(services: Services, actor: Actor, number: str, reason: str, key
     on it covers the amount, on the completing payment's value date; otherwise waiting in a fresh payment window."""
     number = await _door(services, actor, Action.REVIVE, number)
     return await (await desk_for(services, key)).noted(actor, number, Action.REVIVE, reason)
+
+
+async def receive_late(services: Services, actor: Actor, number: str, reason: str,
+                       key: str | None = None) -> OrderView:
+    """The original of a LOST order turned up: the order goes on at the first review. Its reissue, if unsigned, is
+    voided pointing to it; if signed, the original is refused (one sale never has two live orders)."""
+    number = await _door(services, actor, Action.RECEIVE_LATE, number)
+    return await (await desk_for(services, key)).receive_late(actor, number, reason)
+
+
+async def restore(services: Services, actor: Actor, number: str, reason: str, key: str | None = None) -> OrderView:
+    """A blank form voided as lost that the rep still holds comes back to ISSUED (supervisor, with a reason)."""
+    number = await _door(services, actor, Action.RESTORE, number)
+    return await (await desk_for(services, key)).restore(actor, number, reason)
 
 
 async def reissue(services: Services, actor: Actor, number: str, new_number: str,

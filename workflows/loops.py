@@ -11,9 +11,19 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import InvalidInput, Refused
     from domain.fields import clean_text, parse_amount
     from domain.numbers import parse_number
-    from domain.order import PENDING_ROLE, Action, OrderStatus, lost_target, pending_user
+    from domain.order import (
+        PENDING_ROLE,
+        Action,
+        OrderStatus,
+        check_restorable,
+        check_supervisor_decides,
+        check_voidable,
+        check_withdrawable,
+        lost_target,
+        pending_user,
+    )
     from domain.rejections import Remedy, parse_reasons, remedy_of, return_target
-    from domain.timers import due_at
+    from domain.timers import Chase, due_at
     from orderflow.contracts import (
         ChangeInput,
         IssueInput,
@@ -24,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         RejectInput,
         Rejection,
         TransitionRecord,
+        WithdrawInput,
     )
     from orderflow.failures import to_application_error
     from orderflow.markdown import md_text
@@ -131,25 +142,44 @@ class OrderLoops(OrderMachine):
         self._check(Action.RESEND_ORIGINAL, inp.actor, self._plan_noted(inp, OrderStatus.AWAITING_ORIGINAL))
 
     def _plan_allow(self, inp: NoteInput) -> Plan:
+        if self._status is OrderStatus.RETURNED:  # an overdue correction: the rep gets a fresh wait, no extra round
+            return self._plan_escalated(self._plan_noted(inp, OrderStatus.RETURNED))
         return self._plan_noted(inp, OrderStatus.RETURNED, allowed_rounds=self._fields.allowed_rounds + 1)
+
+    def _plan_escalated(self, plan: Plan) -> Plan:
+        """From RETURNED, only once the correction's escalation fired in this wait (check_supervisor_decides)."""
+        def checked() -> tuple[OrderFields, OrderStatus]:
+            check_supervisor_decides(self._number, self._status, (self._stage, Chase.ESCALATION) in self._fired)
+            return plan()
+        return checked
 
     @workflow.update
     async def allow_round(self, inp: NoteInput) -> OrderView:
         return await self._step(Action.ALLOW_ROUND, inp.actor, self._plan_allow(inp),
-                                summary="record the supervisor's extra round", note=inp.note.strip())
+                                summary="record the supervisor's extra round", note=inp.note.strip(),
+                                restart=self._status is OrderStatus.RETURNED)
 
     @allow_round.validator
     def _validate_allow_round(self, inp: NoteInput) -> None:
         self._check(Action.ALLOW_ROUND, inp.actor, self._plan_allow(inp))
 
+    def _plan_void(self, inp: NoteInput) -> Plan:
+        noted = self._plan_noted(inp, OrderStatus.VOID)
+
+        def plan() -> tuple[OrderFields, OrderStatus]:
+            # No old history can refuse here: before #16 no money could reach an escalated or returned order.
+            check_voidable(self._number, [p.ref for p in self._fields.payments if p.ref is not None])
+            return noted()
+        return self._plan_escalated(plan)
+
     @workflow.update
     async def void(self, inp: NoteInput) -> OrderView:
-        return await self._step(Action.VOID, inp.actor, self._plan_noted(inp, OrderStatus.VOID),
+        return await self._step(Action.VOID, inp.actor, self._plan_void(inp),
                                 summary="record the supervisor voiding the order", note=inp.note.strip())
 
     @void.validator
     def _validate_void(self, inp: NoteInput) -> None:
-        self._check(Action.VOID, inp.actor, self._plan_noted(inp, OrderStatus.VOID))
+        self._check(Action.VOID, inp.actor, self._plan_void(inp))
 
     # --- lost forms and originals --------------------------------------------------------------
     @workflow.update
@@ -162,6 +192,25 @@ class OrderLoops(OrderMachine):
     @report_lost.validator
     def _validate_report_lost(self, inp: NoteInput) -> None:
         self._check(Action.REPORT_LOST, inp.actor, self._plan_noted(inp, lost_target(self._status)))
+
+    def _plan_restore(self, inp: NoteInput) -> Plan:
+        def plan() -> tuple[OrderFields, OrderStatus]:
+            last = self._timeline[-1]
+            check_restorable(self._number, last.action, last.source)
+            clean_text(inp.note, "reason for restoring", max_len=1000)
+            return self._fields, OrderStatus.ISSUED
+        return plan
+
+    @workflow.update
+    async def restore(self, inp: NoteInput) -> OrderView:
+        """A blank form voided as lost that the rep still holds comes back to ISSUED, waiting for its signing."""
+        reason = clean_text(inp.note, "reason for restoring", max_len=1000)
+        return await self._step(Action.RESTORE, inp.actor, self._plan_restore(inp), summary="restore the form",
+                                note=f"restored: {reason}", data={"reason": reason})
+
+    @restore.validator
+    def _validate_restore(self, inp: NoteInput) -> None:
+        self._check(Action.RESTORE, inp.actor, self._plan_restore(inp))
 
     def _plan_reissue(self, inp: ReissueInput) -> Plan:
         def plan() -> tuple[OrderFields, OrderStatus]:
@@ -216,3 +265,45 @@ class OrderLoops(OrderMachine):
     def _validate_reissue(self, inp: ReissueInput) -> None:
         self._check(Action.REISSUE, inp.actor, self._plan_reissue(inp))
 
+
+    # --- an original that turns up late ---------------------------------------------------------------
+    def _plan_receive_late(self, inp: NoteInput) -> Plan:
+        def plan() -> tuple[OrderFields, OrderStatus]:
+            clean_text(inp.note, "reason for receiving late", max_len=1000)
+            # A reissued order comes back only after services withdrew its unsigned reissue: it is no longer linked.
+            return self._fields.model_copy(update={"successor": None}), OrderStatus.FIRST_REVIEW
+        return plan
+
+    @workflow.update
+    async def receive_late(self, inp: NoteInput) -> OrderView:
+        """The original of a LOST (or reissued) order arrived after all: the order goes on as if just received."""
+        reason = clean_text(inp.note, "reason for receiving late", max_len=1000)
+        data = {"reason": reason}
+        if self._fields.successor:
+            data["withdrawn_reissue"] = self._fields.successor
+        return await self._step(Action.RECEIVE_LATE, inp.actor, self._plan_receive_late(inp),
+                                summary="record the late original", note=f"original received late: {reason}",
+                                data=data)
+
+    @receive_late.validator
+    def _validate_receive_late(self, inp: NoteInput) -> None:
+        self._check(Action.RECEIVE_LATE, inp.actor, self._plan_receive_late(inp))
+
+    def _plan_withdraw(self, inp: WithdrawInput) -> Plan:
+        def plan() -> tuple[OrderFields, OrderStatus]:
+            clean_text(inp.reason, "reason for receiving late", max_len=1000)
+            check_withdrawable(self._number, self._fields.predecessor, inp.original)
+            return self._fields, OrderStatus.VOID
+        return plan
+
+    @workflow.update
+    async def withdraw_reissue(self, inp: WithdrawInput) -> OrderView:
+        """The unsigned reissue of an order whose original turned up is voided, pointing to that original."""
+        reason = clean_text(inp.reason, "reason for receiving late", max_len=1000)
+        return await self._step(Action.WITHDRAW_REISSUE, inp.actor, self._plan_withdraw(inp),
+                                summary="void the reissue", data={"original": inp.original, "reason": reason},
+                                note=f"voided: the original of {inp.original} turned up ({reason})")
+
+    @withdraw_reissue.validator
+    def _validate_withdraw_reissue(self, inp: WithdrawInput) -> None:
+        self._check(Action.WITHDRAW_REISSUE, inp.actor, self._plan_withdraw(inp))

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         check_step,
         lost_target,
         pending_user,
+        restorable,
     )
     from domain.rejections import LABELS
     from domain.timers import Chase, Deadline, deadlines, due_at, wait_start
@@ -59,6 +60,18 @@ LOCAL_WRITES = "local-record-and-notify"
 # An expired order used to close its workflow, so money arriving later could only be refused (issue #16); orders
 # that expired before this patch replay that way, later ones stay open for a late payment and a revival.
 EXPIRED_KEEPS_MONEY = "expired-order-keeps-money"
+
+# A blank form used to be voided as presumed lost 51 days after its issue, even while the rep still had it (issue
+# #16); forms whose deadline passed before this patch replay that, later ones ask the rep and wait for a loss report.
+ASK_BEFORE_VOIDING = "blank-form-asks-rep-before-voiding"
+
+# A voided blank form used to close its workflow, so a form the rep found again could not come back (issue #16);
+# forms voided before this patch replay that, later ones stay open for a supervisor's restore.
+VOID_AWAITS_RESTORE = "void-blank-form-awaits-restore"
+
+# A reissued order used to close its workflow, so its original turning up late could not be received (issue #16);
+# orders reissued before this patch replay that way, later ones stay open for a late original.
+REISSUED_AWAITS_ORIGINAL = "reissued-order-awaits-late-original"
 
 Arg = TypeVar("Arg")
 Plan = Callable[[], tuple[OrderFields, OrderStatus]]
@@ -132,6 +145,7 @@ class OrderMachine:
         self, action: Action, actor: ActorRef, plan: Plan, *, summary: str, note: str | None = None,
         before: Callable[[], Awaitable[str]] | None = None, payment: PaidLine | None = None,
         data: dict[str, str] | None = None, line_ref: str | None = None, window_from: datetime | None = None,
+        restart: bool = False,
     ) -> OrderView:
         await self._issue_recorded()
         async with self._lock:
@@ -143,7 +157,7 @@ class OrderMachine:
                 except ActivityError as err:
                     raise rethrow_activity_failure(err) from err
             await self._record(action, actor, target, fields, summary=summary, note=note, payment=payment,
-                               data=data, line_ref=line_ref, window_from=window_from)
+                               data=data, line_ref=line_ref, window_from=window_from, restart=restart)
             await self._announce(action)
             return self._view()
 
@@ -151,12 +165,13 @@ class OrderMachine:
         self, action: Action, actor: ActorRef | None, target: OrderStatus, fields: OrderFields, *,
         summary: str, note: str | None = None, payment: PaidLine | None = None, data: dict[str, str] | None = None,
         issue: bool = False, line_ref: str | None = None, at: datetime | None = None,
-        window_from: datetime | None = None,
+        window_from: datetime | None = None, restart: bool = False,
     ) -> int:
-        """Write the step through the read model first; only then does the workflow's own state move."""
+        """Write the step through the read model first; only then does the workflow's own state move. `restart`
+        starts the same status's wait again (a supervisor's fresh wait for an overdue correction)."""
         now = at or workflow.now()
         src = None if issue else self._status
-        moves = target != src
+        moves = target != src or restart
         since = now if moves else self._since
         # A new status starts a new wait; a payment (window_from) restarts the payment wait (domain.timers), and
         # only that wait: money kept on an order not yet approved leaves its other deadlines alone.
@@ -218,7 +233,8 @@ class OrderMachine:
     # --- deadlines -------------------------------------------------------------------------
     async def _run_until_closed(self) -> None:
         """Wait for people, chasing them when deadlines pass, until the order reaches a final state."""
-        while self._status not in TERMINAL or self._waits_for_late_money():
+        while (self._status not in TERMINAL or self._waits_for_late_money() or self._waits_for_late_original()
+               or self._waits_for_restore()):
             if self._history_too_long():
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
                 workflow.continue_as_new(self._continue_input())
@@ -252,6 +268,17 @@ class OrderMachine:
         on it, and the order group or finance may revive it."""
         return self._status is OrderStatus.EXPIRED and workflow.patched(EXPIRED_KEEPS_MONEY)
 
+    def _waits_for_late_original(self) -> bool:
+        """A reissued order is final for the process, yet its workflow stays open: its original may turn up, and
+        while the reissue is unsigned the assistant may receive it (services.order_desk: receive_late)."""
+        return self._status is OrderStatus.REISSUED and workflow.patched(REISSUED_AWAITS_ORIGINAL)
+
+    def _waits_for_restore(self) -> bool:
+        """A blank form voided as lost stays open: the rep may find it, and the supervisor restore it."""
+        last = self._timeline[-1] if self._timeline else None
+        return (self._status is OrderStatus.VOID and last is not None and restorable(last.action, last.source)
+                and workflow.patched(VOID_AWAITS_RESTORE))
+
     async def _chase(self, deadline: Deadline, stage: int) -> None:
         async with self._lock:
             if self._stage != stage or (stage, deadline.chase) in self._fired:
@@ -268,6 +295,12 @@ class OrderMachine:
                                          note=f"escalated to {who}")
                 await self._notify("escalation", who, f"Order {self._number} of {self._rep} has been waiting "
                                    f"for {waiting} since {self._since:%Y-%m-%d}.", seq)
+            elif deadline.chase is Chase.LOST and status is OrderStatus.ISSUED and workflow.patched(ASK_BEFORE_VOIDING):
+                seq = await self._record(Action.REMIND, None, status, self._fields, summary="ask the rep",
+                                         note=f"asked {self._rep} whether the blank form is lost")
+                await self._notify("lost-check", self._rep, f"Order {self._number} has been blank since "
+                                   f"{self._since:%Y-%m-%d}. If the form is lost, report it (order lost); it stays "
+                                   f"yours until you sign it or report it lost.", seq)
             elif deadline.chase is Chase.LOST:
                 target = lost_target(status)
                 seq = await self._record(Action.PRESUME_LOST, None, target, self._fields,

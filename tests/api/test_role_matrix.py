@@ -91,6 +91,12 @@ CASES: dict[str, Case] = {
     # Past the door, an order that has not expired answers that it is not EXPIRED (409).
     "POST /orders/{number}/revive": Case(Action.REVIVE, "POST", "/orders/{n}/revive", {"reason": "paid late"},
                                          order="AWAITING_PAYMENT"),
+    # Past the door, an order that is not LOST or REISSUED answers that it is not (409).
+    "POST /orders/{number}/receive-late": Case(Action.RECEIVE_LATE, "POST", "/orders/{n}/receive-late", {
+        "reason": "the courier found it"}, order="AWAITING_ORIGINAL"),
+    # Past the door, an order that is not VOID answers that it is not (409).
+    "POST /orders/{number}/restore": Case(Action.RESTORE, "POST", "/orders/{n}/restore", {"reason": "found it"},
+                                          order="AWAITING_ORIGINAL"),
     "PUT /orders/{number}/slip": Case(Action.SLIP, "PUT", "/orders/{n}/slip", params={
         "filename": "slip.pdf", "amount": "1000", "paid_on": TODAY}, order="AWAITING_ORIGINAL", **PDF),
     "POST /customers": Case(Perm.ENTER_CUSTOMER, "POST", "/customers", {

@@ -21,7 +21,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from domain.order import OrderStatus
+from domain.order import OrderStatus, restorable
 from domain.payments import MatchKind
 from domain.people import Role
 from domain.rejections import Reason
@@ -31,12 +31,14 @@ from orderflow.contracts import (
     ChangeInput,
     IssuedInput,
     NoteInput,
+    OrderView,
     PaidLine,
     PayInput,
     ReissueInput,
     RejectInput,
     SlipInput,
     UnmatchInput,
+    WithdrawInput,
 )
 from orderflow.customer_contracts import DecideInput, TransferInput
 from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, REP, eventually, issue, pay
@@ -102,6 +104,35 @@ async def lost_and_reissued(env, h):  # type: ignore[no-untyped-def]
     await successor.terminate("recorded")  # its own life is recorded by the other paths
 
 
+async def late_original(env, h):  # type: ignore[no-untyped-def]
+    """Lost and reissued; the original turns up while the reissue is unsigned: the reissue is voided (its own
+    history is kept too), and the order goes on from the first review to the money."""
+    await drive(h, OrderStatus.AWAITING_ORIGINAL)
+    await h.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="the courier lost it"))
+    await h.execute_update(OrderWorkflow.reissue, ReissueInput(actor=ASSISTANT, new_number="BJ999997"))
+    successor = env.client.get_workflow_handle("order-BJ999997")
+    await eventually(lambda: successor.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+    await successor.execute_update(OrderWorkflow.withdraw_reissue,
+                                   WithdrawInput(actor=ASSISTANT, original="BJ999999", reason="found"))
+    await successor.result()
+    history = (await successor.fetch_history()).to_json()
+    (HERE / f"order-reissue-withdrawn{GENERATION}.json").write_text(history, encoding="utf-8")
+    await h.execute_update(OrderWorkflow.receive_late, NoteInput(actor=ASSISTANT, note="the courier found it"))
+    view = await drive(h, OrderStatus.AWAITING_PAYMENT)
+    await h.execute_update(OrderWorkflow.pay, pay("12000.00", view.fields.signed_on))
+
+
+async def returned_escalation(env, h):  # type: ignore[no-untyped-def]
+    """A correction overdue and escalated: the supervisor allows another round (a fresh wait), then voids it."""
+    await drive(h, OrderStatus.FIRST_REVIEW)
+    await h.execute_update(OrderWorkflow.reject, RejectInput(actor=ASSISTANT, reasons=[Reason.AMOUNT_MISMATCH],
+                                                             note="amount"))
+    await env.sleep(timedelta(days=11))  # reminded, escalated
+    await h.execute_update(OrderWorkflow.allow_round, NoteInput(actor=SUPERVISOR, note="one more week"))
+    await env.sleep(timedelta(days=11))  # reminded, escalated again
+    await h.execute_update(OrderWorkflow.void, NoteInput(actor=SUPERVISOR, note="give up"))
+
+
 async def expired(env, h):  # type: ignore[no-untyped-def]
     """Expired unpaid; since `expired-order-keeps-money` it stays open, keeps the late money and is revived."""
     view = await drive(h, OrderStatus.AWAITING_PAYMENT)
@@ -122,7 +153,14 @@ async def revived_to_wait(env, h):  # type: ignore[no-untyped-def]
 
 
 async def form_lost(env, h):  # type: ignore[no-untyped-def]
+    """Day 51 voided the blank form; since `blank-form-asks-rep-before-voiding` it asks the rep, whose report voids
+    it, and since `void-blank-form-awaits-restore` the supervisor restores it once (the rep had it after all) and it
+    is reported lost again."""
     await env.sleep(timedelta(days=52))
+    if (await h.query(OrderWorkflow.view)).status is OrderStatus.ISSUED:
+        await h.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="lost in a taxi"))
+        await h.execute_update(OrderWorkflow.restore, NoteInput(actor=SUPERVISOR, note="found in the car"))
+        await h.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="lost for good"))
 
 
 async def reported_lost(env, h):  # type: ignore[no-untyped-def]
@@ -181,14 +219,24 @@ QUEUED = {"queued-line": [PaidLine(ref="Q1", amount=Decimal("12000.00"), paid_on
 # `first-review-rejection-returns-to-first-review` (order-rescans-local-writes skips the first review);
 # `-first-review-return`, before `payment-restarts-payment-wait` (a partial payment left the deadline alone);
 # `-payment-restarts-wait`, before `expired-order-keeps-money` (an expired order closed at once);
-# `-expired-keeps-money`, before `retry-queued-lines-on-awaiting-payment` (the queue waited for the next import).
-GENERATION = "-queue-retried"
+# `-expired-keeps-money`, before `retry-queued-lines-on-awaiting-payment` (the queue waited for the next import);
+# `-queue-retried`, before `reissued-order-awaits-late-original`, `blank-form-asks-rep-before-voiding` and
+# `void-blank-form-awaits-restore` (a reissued or voided order closed; a blank form was voided at its deadline).
+GENERATION = "-ways-back"
 
 ORDER_PATHS: dict[str, Path_] = {"happy": happy, "loops": loops, "lost-and-reissued": lost_and_reissued,
                                  "expired": expired, "form-lost": form_lost, "reported-lost": reported_lost,
                                  "payments": payments, "approved-and-held": happy, "rescans": rescans,
                                  "paid-in-part": paid_in_part, "revived-to-wait": revived_to_wait,
-                                 "paid-before-approval": paid_before_approval, "queued-line": queued_line}
+                                 "paid-before-approval": paid_before_approval, "queued-line": queued_line,
+                                 "late-original": late_original, "returned-escalation": returned_escalation}
+
+
+def _waits(view: OrderView) -> bool:
+    """A final order whose workflow stays open (machine.py: _run_until_closed)."""
+    last = view.timeline[-1]
+    return view.status is OrderStatus.REISSUED or (view.status is OrderStatus.VOID
+                                                   and restorable(last.action, last.source))
 
 
 def _wanted(name: str) -> bool:
@@ -222,7 +270,12 @@ async def record() -> None:
                 if (await h.query(OrderWorkflow.view)).status not in (OrderStatus.EFFECTIVE, OrderStatus.VOID,
                                                                       OrderStatus.REISSUED, OrderStatus.EXPIRED):
                     raise AssertionError(f"path {name} did not close its order")
-                await h.result()
+                if _waits(await h.query(OrderWorkflow.view)):
+                    # Since `reissued-order-awaits-late-original` a reissued order waits for its original, and since
+                    # `void-blank-form-awaits-restore` a form voided as lost for a restore: recorded up to there.
+                    await h.terminate("recorded")
+                else:
+                    await h.result()
                 history = (await h.fetch_history()).to_json()
                 (HERE / f"order-{name}{GENERATION}.json").write_text(history, encoding="utf-8")
         for name, approve in (("approved", True), ("timed-out", None)):

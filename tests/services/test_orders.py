@@ -518,3 +518,60 @@ async def test_an_expired_order_keeps_late_money_and_is_revived_on_the_money_s_d
     assert revived.timeline[-1].action is Action.REVIVE
     assert "paid after the deadline" in (revived.timeline[-1].note or "")
     assert orders.show_order(services, alice, number) == revived
+
+
+async def test_a_late_original_revives_its_order_and_voids_an_unsigned_reissue_only(services: Services):
+    """One sale never has two live orders: an unsigned reissue is voided pointing to the original; a signed one
+    keeps the sale, and the late original is refused."""
+    amy, alice = who(services, "amy"), who(services, "alice")
+    for number in ("BJ100601", "BJ100611"):
+        await orders.issue(services, amy, "alice", number)
+        await orders.sign(services, alice, number, 1, "Yellow pages, 1 year", "new", "12000.00")
+        await orders.report_lost(services, alice, number, "the courier lost it")
+        await orders.reissue(services, amy, number, f"BJ1006{int(number[-2:]) + 1:02d}")
+    with pytest.raises(NotPermitted, match="needs the channel assistant role"):
+        await orders.receive_late(services, alice, "BJ100601", "found")
+    found = await orders.receive_late(services, amy, "BJ100601", "the courier found it", key="late-1")
+    assert (found.status, found.fields.successor) == (OrderStatus.FIRST_REVIEW, None)
+    assert found.timeline[-1].action is Action.RECEIVE_LATE
+    assert await orders.receive_late(services, amy, "BJ100601", "the courier found it", key="late-1") == found
+    withdrawn = orders.show_order(services, amy, "BJ100602")
+    assert withdrawn.status is OrderStatus.VOID and "original of BJ100601" in (withdrawn.timeline[-1].note or "")
+
+    await orders.sign(services, alice, "BJ100612", 1, "Yellow pages, 1 year", "new", "12000.00")
+    with pytest.raises(Refused, match="^order BJ100611 was reissued as BJ100612, which is already AWAITING_ORIGINAL"):
+        await orders.receive_late(services, amy, "BJ100611", "found")
+    assert orders.show_order(services, amy, "BJ100611").status is OrderStatus.REISSUED
+
+
+async def test_the_supervisor_decides_a_returned_order_only_once_escalated(services: Services):
+    amy, alice, sam = who(services, "amy"), who(services, "alice"), who(services, "sam")
+    await orders.issue(services, amy, "alice", "BJ100621")
+    await orders.sign(services, alice, "BJ100621", 1, "Yellow pages, 1 year", "new", "12000.00")
+    await orders.receive(services, amy, "BJ100621")
+    await orders.reject(services, amy, "BJ100621", ["amount_mismatch"], "words say 8,000")
+    from temporalio.client import WorkflowUpdateFailedError
+
+    from services.failures import as_domain_error
+
+    with pytest.raises(WorkflowUpdateFailedError) as refused:  # the workflow knows whether it was escalated
+        await orders.decide_escalation(services, sam, "BJ100621", False, "give up")
+    said = as_domain_error(services.settings, refused.value)
+    assert said is not None and said.kind is ErrorKind.REFUSED
+    assert str(said).startswith("order BJ100621 is waiting for its rep's correction and was not escalated")
+    assert orders.show_order(services, sam, "BJ100621").status is OrderStatus.RETURNED
+
+
+async def test_a_blank_form_reported_lost_is_restored_by_the_supervisor(services: Services):
+    amy, alice, sam = who(services, "amy"), who(services, "alice"), who(services, "sam")
+    await orders.issue(services, amy, "alice", "BJ100631")
+    await orders.report_lost(services, alice, "BJ100631", "left it in a taxi")
+    with pytest.raises(NotPermitted, match="needs the sales supervisor role"):
+        await orders.restore(services, alice, "BJ100631", "found it")
+    back = await orders.restore(services, sam, "BJ100631", "the taxi company returned it", key="restore-1")
+    assert (back.status, back.pending_user) == (OrderStatus.ISSUED, "alice")
+    assert back.timeline[-1].action is Action.RESTORE and "taxi company" in (back.timeline[-1].note or "")
+    assert await orders.restore(services, sam, "BJ100631", "the taxi company returned it", key="restore-1") == back
+    await orders.sign(services, alice, "BJ100631", 1, "Yellow pages, 1 year", "new", "12000.00")
+    with pytest.raises(Refused, match="'restore' needs it to be VOID"):
+        await orders.restore(services, sam, "BJ100631", "again")

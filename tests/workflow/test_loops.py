@@ -7,14 +7,24 @@ from decimal import Decimal
 
 import pytest
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.order import Action, OrderStatus
 from domain.people import Role
 from domain.rejections import Reason
 from domain.timers import Policy
-from orderflow.contracts import ActorRef, ChangeInput, NoteInput, RejectInput
-from tests.helpers import ASSISTANT, ORDER_GROUP, REP, eventually, issue, second_review, step
+from orderflow.contracts import (
+    ActorRef,
+    ChangeInput,
+    NoteInput,
+    PayInput,
+    ReissueInput,
+    RejectInput,
+    UnmatchInput,
+    WithdrawInput,
+)
+from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, REP, eventually, issue, second_review, step
 from tests.workflow.drive import drive, scan_input
 from tests.workflow.standins import StandIns, worker_with
 from workflows.order import OrderWorkflow
@@ -140,3 +150,119 @@ async def test_a_continued_workflow_keeps_its_state_and_timeline(ts_env: Workflo
         more = await latest.execute_update(OrderWorkflow.first_review, step())
         assert more.status is OrderStatus.AWAITING_SCAN and more.timeline[-1].seq == len(before.timeline) + 1
         await latest.terminate("test over")
+
+
+async def test_a_late_original_revives_a_lost_order_at_the_first_review(ts_env: WorkflowEnvironment):
+    standins = StandIns()
+    worker, handle = await start(ts_env, standins)
+    async with worker:
+        await issued(handle)
+        await drive(handle, OrderStatus.AWAITING_ORIGINAL)
+        await handle.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="courier lost it"))
+        with pytest.raises(WorkflowUpdateFailedError):  # a rep does not receive originals
+            await handle.execute_update(OrderWorkflow.receive_late, NoteInput(actor=REP, note="found"))
+        found = await handle.execute_update(OrderWorkflow.receive_late,
+                                            NoteInput(actor=ASSISTANT, note="the courier found it"))
+        assert found.status is OrderStatus.FIRST_REVIEW and found.timeline[-1].action is Action.RECEIVE_LATE
+        assert standins.steps[-1].data == {"reason": "the courier found it"}
+        assert (await drive(handle, OrderStatus.AWAITING_PAYMENT)).status is OrderStatus.AWAITING_PAYMENT
+        await handle.terminate("test over")
+
+
+async def _reissued(ts_env: WorkflowEnvironment, handle, new: str):  # type: ignore[no-untyped-def]
+    await drive(handle, OrderStatus.AWAITING_ORIGINAL)
+    await handle.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="courier lost it"))
+    await handle.execute_update(OrderWorkflow.reissue, ReissueInput(actor=ASSISTANT, new_number=new))
+    successor = ts_env.client.get_workflow_handle_for(OrderWorkflow.run, f"order-{new}")
+    await eventually(lambda: successor.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+    return successor
+
+
+async def test_a_late_original_of_a_reissued_order_voids_the_unsigned_reissue(ts_env: WorkflowEnvironment):
+    standins = StandIns()
+    worker, handle = await start(ts_env, standins)
+    original = handle.id.removeprefix("order-")
+    new = f"BJ{(int(original[2:]) + 1) % 10**6:06d}"
+    async with worker:
+        await issued(handle)
+        successor = await _reissued(ts_env, handle, new)
+        with pytest.raises(WorkflowUpdateFailedError):  # only the reissue of that very order
+            await successor.execute_update(OrderWorkflow.withdraw_reissue,
+                                           WithdrawInput(actor=ASSISTANT, original="BJ999999", reason="found"))
+        voided = await successor.execute_update(OrderWorkflow.withdraw_reissue,
+                                                WithdrawInput(actor=ASSISTANT, original=original, reason="found"))
+        assert voided.status is OrderStatus.VOID and original in (voided.timeline[-1].note or "")
+        assert standins.steps[-1].data == {"original": original, "reason": "found"}
+        # The reissued order's workflow stayed open for its original (reissued-order-awaits-late-original).
+        found = await handle.execute_update(OrderWorkflow.receive_late, NoteInput(actor=ASSISTANT, note="found"))
+        assert found.status is OrderStatus.FIRST_REVIEW and found.fields.successor is None
+        assert standins.steps[-1].data == {"reason": "found", "withdrawn_reissue": new}
+        await handle.terminate("test over")
+
+
+async def test_a_signed_reissue_is_never_withdrawn(ts_env: WorkflowEnvironment):
+    standins = StandIns()
+    worker, handle = await start(ts_env, standins)
+    original = handle.id.removeprefix("order-")
+    new = f"BJ{(int(original[2:]) + 2) % 10**6:06d}"
+    async with worker:
+        await issued(handle)
+        successor = await _reissued(ts_env, handle, new)
+        await drive(successor, OrderStatus.AWAITING_ORIGINAL)
+        with pytest.raises(WorkflowUpdateFailedError):
+            await successor.execute_update(OrderWorkflow.withdraw_reissue,
+                                           WithdrawInput(actor=ASSISTANT, original=original, reason="found"))
+        assert (await successor.query(OrderWorkflow.view)).status is OrderStatus.AWAITING_ORIGINAL
+        await successor.terminate("test over")
+        await handle.terminate("test over")
+
+
+async def test_a_blank_form_voided_as_lost_is_restored_by_the_supervisor_and_other_voids_are_not(
+        ts_env: WorkflowEnvironment):
+    standins = StandIns()
+    worker, handle = await start(ts_env, standins)
+    async with worker:
+        await issued(handle)
+        voided = await handle.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="lost it"))
+        assert voided.status is OrderStatus.VOID
+        with pytest.raises(WorkflowUpdateFailedError):  # the supervisor's decision, not the rep's
+            await handle.execute_update(OrderWorkflow.restore, NoteInput(actor=REP, note="found it"))
+        back = await handle.execute_update(OrderWorkflow.restore, NoteInput(actor=SUPERVISOR, note="found it"))
+        assert back.status is OrderStatus.ISSUED and back.timeline[-1].action is Action.RESTORE
+        assert back.pending_user == "alice" and back.fields.due_at and back.fields.due_at > voided.since
+        assert standins.steps[-1].data == {"reason": "found it"}
+        await drive(handle, OrderStatus.AWAITING_ORIGINAL)
+        await handle.terminate("test over")
+    standins = StandIns()
+    worker, handle = await start(ts_env, standins)
+    async with worker:  # a signed order the supervisor voided stays void: its workflow closes
+        await issued(handle)
+        for _ in range(3):
+            await drive(handle, OrderStatus.FIRST_REVIEW)
+            await handle.execute_update(OrderWorkflow.reject, reject([Reason.MISSING_STAMP]))
+            if (await handle.query(OrderWorkflow.view)).status is OrderStatus.RETURNED:
+                await handle.execute_update(OrderWorkflow.resend_original, NoteInput(actor=REP, note="again"))
+        await handle.execute_update(OrderWorkflow.void, NoteInput(actor=SUPERVISOR, note="give up"))
+        assert (await handle.result()).status is OrderStatus.VOID
+
+
+async def test_an_order_holding_bank_money_is_voided_only_once_finance_took_it_back(dev_env: WorkflowEnvironment):
+    """Money may now reach an order before approval; a supervisor's void must not strand it (#16)."""
+    standins = StandIns()
+    worker, handle = await start(dev_env, standins, policy=Policy(max_rounds=1))
+    async with worker:
+        await issued(handle)
+        signed = await drive(handle, OrderStatus.FIRST_REVIEW)
+        paid_on = signed.fields.signed_on
+        assert paid_on is not None
+        await handle.execute_update(OrderWorkflow.pay, PayInput(actor=FINANCE, amount=Decimal("500.00"),
+                                                                paid_on=paid_on, line_ref="R9"))
+        escalated = await handle.execute_update(OrderWorkflow.reject, reject([Reason.MISSING_STAMP]))
+        assert escalated.status is OrderStatus.ESCALATED and escalated.fields.paid_total == Decimal("500.00")
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(OrderWorkflow.void, NoteInput(actor=SUPERVISOR, note="give up"))
+        assert "holds money from bank line(s) R9; finance must unmatch" in str(refused.value.cause)
+        await handle.execute_update(OrderWorkflow.unmatch, UnmatchInput(actor=FINANCE, line_ref="R9",
+                                                                        reason="the customer wants it back"))
+        voided = await handle.execute_update(OrderWorkflow.void, NoteInput(actor=SUPERVISOR, note="give up"))
+        assert voided.status is OrderStatus.VOID and voided.fields.paid_total == Decimal("0.00")

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.fields import business_date
 from domain.order import Action, OrderStatus
+from domain.people import Role
 from domain.rejections import Reason
-from orderflow.contracts import NoteInput, OrderView, ReissueInput, RejectInput
+from orderflow.contracts import ActorRef, NoteInput, OrderView, ReissueInput, RejectInput
 from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, REP, eventually, issue, pay
 from tests.workflow.drive import drive
 from tests.workflow.standins import StandIns, worker_with
@@ -59,16 +60,21 @@ async def order(ts_env: WorkflowEnvironment) -> AsyncIterator[Running]:
             await handle.terminate("test over")
 
 
-async def test_an_unsigned_form_is_reminded_escalated_then_voided_as_lost(order: Running):
+async def test_an_unsigned_form_is_reminded_escalated_then_the_rep_is_asked_and_only_their_report_voids_it(
+        order: Running):
+    """Since `blank-form-asks-rep-before-voiding` (before it, day 51 voided the form: order-form-lost*.json)."""
     assert (await order.after(29.9)).timeline[-1].action is Action.ISSUE
     assert (await order.after(0.2)).timeline[-1].action is Action.REMIND
     assert order.notes("reminder") == ["alice"]
     assert (await order.after(7)).timeline[-1].action is Action.ESCALATE
     assert order.notes("escalation") == ["sam"]
-    lost = await order.after(14)
-    assert lost.status is OrderStatus.VOID and lost.timeline[-1].action is Action.PRESUME_LOST
-    assert order.notes("lost") == ["alice"]
-    assert await order.handle.result() == lost
+    asked = await order.after(14)
+    assert asked.status is OrderStatus.ISSUED and asked.timeline[-1].action is Action.REMIND
+    assert "whether the blank form is lost" in (asked.timeline[-1].note or "")
+    assert order.notes("lost-check") == ["alice"] and order.notes("lost") == []
+    assert (await order.after(60)).status is OrderStatus.ISSUED  # the rep still holds it
+    lost = await order.handle.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="lost it"))
+    assert lost.status is OrderStatus.VOID and lost.timeline[-1].action is Action.REPORT_LOST
 
 
 async def test_an_original_not_received_is_chased_then_presumed_lost_then_reissued(order: Running):
@@ -102,6 +108,26 @@ async def test_a_returned_order_is_reminded_then_escalated(order: Running):
     assert escalated.timeline[-1].action is Action.ESCALATE and escalated.status is OrderStatus.RETURNED
     assert order.notes("escalation") == ["sam"]
     assert (await order.after(30)).status is OrderStatus.RETURNED  # nothing further fires
+
+
+async def test_the_supervisor_decides_a_returned_order_escalated_to_them(order: Running):
+    """An overdue correction escalated to the supervisor: another round restarts the rep's wait (reminded and
+    escalated again); voiding ends it. Before the escalation, the order is the rep's alone."""
+    supervisor = ActorRef(username="sam", role=Role.SUPERVISOR, partners=["BJ"])
+    await drive(order.handle, OrderStatus.FIRST_REVIEW)
+    await order.handle.execute_update(OrderWorkflow.reject, RejectInput(
+        actor=ASSISTANT, reasons=[Reason.AMOUNT_MISMATCH], note="amount in words differs"))
+    with pytest.raises(WorkflowUpdateFailedError):
+        await order.handle.execute_update(OrderWorkflow.void, NoteInput(actor=supervisor, note="too early"))
+    await order.after(10.1)  # reminded, then escalated to sam
+    allowed = await order.handle.execute_update(OrderWorkflow.allow_round,
+                                                NoteInput(actor=supervisor, note="one more week"))
+    assert allowed.status is OrderStatus.RETURNED and allowed.fields.allowed_rounds == 3
+    assert allowed.timeline[-1].action is Action.ALLOW_ROUND and allowed.timeline[-1].note == "one more week"
+    assert (await order.after(5.1)).timeline[-1].action is Action.REMIND  # a fresh wait
+    assert (await order.after(5)).timeline[-1].action is Action.ESCALATE
+    voided = await order.handle.execute_update(OrderWorkflow.void, NoteInput(actor=supervisor, note="give up"))
+    assert voided.status is OrderStatus.VOID and order.notes("escalation") == ["sam", "sam"]
 
 
 async def test_an_unpaid_order_expires_keeps_late_money_and_is_revived_to_take_effect(order: Running):
@@ -147,7 +173,8 @@ async def test_a_form_reported_lost_is_voided_at_once(order: Running):
     voided = await order.handle.execute_update(OrderWorkflow.report_lost,
                                                NoteInput(actor=REP, note="left the blank form in a taxi"))
     assert voided.status is OrderStatus.VOID
-    assert (await order.handle.result()).timeline[-1].note == "left the blank form in a taxi"
+    # Its workflow stays open for a restore (void-blank-form-awaits-restore), so the view is asked, not the result.
+    assert (await order.view()).timeline[-1].note == "left the blank form in a taxi"
 
 
 async def test_each_notification_is_sent_once(order: Running):
