@@ -13,11 +13,10 @@ from db.engine import unit_of_work
 from db.models import Application, Notification
 from db.org_repo import load_actor
 from db.warehouse_repo import lock_customer, move, stale_customers
-from domain.collisions import check_cap
 from domain.errors import Refused
 from domain.fields import business_date
 from domain.people import Role
-from domain.warehouse import protected_since, recycle_date
+from domain.warehouse import check_cap, protected_since, recycle_date
 from orderflow.customer_contracts import ApplicationRecord, RecycleResult, RecycleRun, TransferMove
 from orderflow.failures import business_errors
 from orderflow.notify import Sender

@@ -40,6 +40,7 @@ class CloseAccount(Body):
 
 class ClosedAccount(BaseModel):
     username: str
+    customers_to_partner: int  # to the partner account's own warehouse, which hands them on (转移)
     customers_to_pool: int
 
 

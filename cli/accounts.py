@@ -67,12 +67,14 @@ def open_account(
 
 @app.command("close")
 def close_account(ctx: typer.Context, username: str = typer.Argument(...), reason: str = typer.Option(...)) -> None:
-    """Close an agency sales account: it can do nothing more, and its warehouse goes to the public pool."""
+    """Close an agency sales account: it can do nothing more, and its customers go to the partner's own warehouse
+    (up to its cap; the rest, the oldest contacts, to the public pool)."""
     cli = get(ctx)
 
     def work() -> None:
         closed = cli.api().post(path("users", username, "close"), {"reason": reason})
-        cli.emit(closed, lambda: print(plain(f"closed {closed['username']}; {closed['customers_to_pool']} "
-                                             "customers went back to the public pool")))
+        cli.emit(closed, lambda: print(plain(f"closed {closed['username']}; {closed['customers_to_partner']} "
+                                             "customers went to the partner's own warehouse, "
+                                             f"{closed['customers_to_pool']} to the public pool")))
 
     run(cli, work)

@@ -10,11 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Customer, CustomerCorrection, CustomerKey, Ownership, User, UserPartner
-from domain.collisions import Entry, Hit, Match, check_cap, decide_entry
+from domain.collisions import Entry, Hit, Match, decide_entry
 from domain.corrections import APPLIED, PENDING, Correction
 from domain.order import CustomerHolding
 from domain.people import Role
 from domain.permissions import Scope
+from domain.warehouse import DEFAULT_CAPS, check_cap
 
 NAME, TEL = "name:", "tel:"
 
@@ -90,7 +91,7 @@ def add_customer(
     """Enter a customer into the owner's warehouse, or refuse with what it collides with.
     The database's unique keys decide a race: exactly one of several concurrent entries wins."""
     confirmed = decide_entry(entry_hits(session, entry, threshold), owner, entry.region, confirm_distinct)
-    check_cap(owner, role, held_by(session, owner), caps or {Role.SALES: 400, Role.PARTNER: 1500})
+    check_cap(owner, role, held_by(session, owner), caps or DEFAULT_CAPS)
     flags = list(entry.risk_flags) + [f"confirmed_distinct_from:{h.customer_id}" for h in confirmed]
     customer = Customer(
         name=entry.name, name_key=entry.name_key, key_head=entry.name_key[:2], key_tail=entry.name_key[-2:],

@@ -8,9 +8,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.customer_repo import held_by, holder_label
-from db.models import Application, Customer, CustomerNote, Order, Ownership, UserPartner
+from db.models import Application, Customer, CustomerNote, Order, Ownership, User, UserPartner
 from db.org_repo import load_actor
-from domain.collisions import check_cap
 from domain.errors import NotFound, NotPermitted
 from domain.fields import BUSINESS_TZ
 from domain.people import Actor, Role
@@ -19,9 +18,13 @@ from domain.warehouse import (
     EFFECTIVE,
     FINAL_ORDER_STATUSES,
     ClaimRules,
+    LeftCustomer,
+    Placement,
     PoolCustomer,
+    check_cap,
     check_claim,
     check_hand_over,
+    place_left_customers,
 )
 
 
@@ -82,6 +85,58 @@ def hand_over(session: Session, customer_id: int, actor: Actor, to: str, at: dat
     return customer
 
 
+def partner_account(session: Session, partner: str | None, leaving: str) -> str | None:
+    """The active channel partner account of a partner (its own warehouse), not the one leaving; the first by
+    name when a partner has several."""
+    if partner is None:
+        return None
+    return session.scalar(select(User.username).join(UserPartner, UserPartner.username == User.username).where(
+        UserPartner.partner_code == partner, User.role == Role.PARTNER.value, User.active.is_(True),
+        User.username != leaving).order_by(User.username).limit(1))
+
+
+def inactive_holders(session: Session) -> list[str]:
+    """Deactivated users who still hold customers: left before leaving emptied a warehouse, or kept a served
+    customer because their partner had no active account then."""
+    return sorted(session.scalars(select(Customer.owner).join(User, User.username == Customer.owner)
+                                  .where(User.active.is_(False)).distinct()))
+
+
+def release_leaver(session: Session, leaver: str, *, why: str, actor: str, at: datetime,
+                   caps: dict[Role, int]) -> Placement:
+    """The one way a leaver's warehouse is emptied, whether the account was closed or an org reload deactivated
+    the user: each customer goes where domain.warehouse.place_left_customers says, each move an ownership record.
+    Customers are grouped by their partner: a rep of two partners leaves each partner's customers to its own."""
+    customers = list(session.scalars(select(Customer).where(Customer.owner == leaver).order_by(Customer.id)
+                                     .with_for_update()))
+    in_flight = set(session.scalars(select(Order.customer_id).where(
+        Order.customer_id.in_([c.id for c in customers]), Order.status.not_in(sorted(FINAL_ORDER_STATUSES)))))
+    fallback = min(session.scalars(select(UserPartner.partner_code).where(UserPartner.username == leaver)),
+                   default=None)
+    by_partner: dict[str | None, list[Customer]] = {}
+    for c in customers:
+        by_partner.setdefault(c.partner_code or fallback, []).append(c)
+    done = Placement([], [], [])
+    for partner, group in sorted(by_partner.items(), key=lambda kv: kv[0] or ""):
+        account = partner_account(session, partner, leaver)
+        if account is not None:
+            # Two leavers of one partner at once: the account's row lock makes the second count the first's moves.
+            session.get(User, account, with_for_update=True)
+        held = held_by(session, account) if account else 0
+        placed = place_left_customers([LeftCustomer(c.id, c.last_contact_at, c.id in in_flight) for c in group],
+                                      account, held, caps)
+        rows = {c.id: c for c in group}
+        for cid in placed.to_partner:
+            move(session, rows[cid], account, reason=f"rep left, to the partner's own warehouse: {why}"[:200],
+                 actor=actor, at=at, partner=partner)
+        for cid in placed.to_pool:
+            full = "the partner's own warehouse is full" if account else "the partner has no account"
+            move(session, rows[cid], None, reason=f"rep left, to the pool ({full}): {why}"[:200], actor=actor, at=at)
+        done = Placement(done.to_partner + placed.to_partner, done.to_pool + placed.to_pool,
+                         done.kept + placed.kept)
+    return done
+
+
 def add_note(session: Session, customer_id: int, actor: Actor, text: str, at: datetime) -> CustomerNote:
     """销售小记: only the holder follows a customer up, and a note counts as contact. The 'note' permission is the
     caller's to check (services.warehouse.note), before it looks the customer up."""
@@ -112,10 +167,6 @@ def latest_notes(session: Session, authors: list[str], since: datetime, limit: i
     """The newest follow-up notes of these reps since a date, newest first."""
     return list(session.scalars(select(CustomerNote).where(CustomerNote.author.in_(authors), CustomerNote.at >= since)
                                 .order_by(CustomerNote.at.desc()).limit(limit)))
-
-
-def held_customers(session: Session, owner: str) -> list[Customer]:
-    return list(session.scalars(select(Customer).where(Customer.owner == owner).order_by(Customer.id)))
 
 
 def transfer_applications(session: Session, scope: Scope, status: str, limit: int | None = None,

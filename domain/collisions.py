@@ -9,7 +9,6 @@ from typing import TypeVar
 
 from domain.customers import Phone, fixed_line, name_key
 from domain.errors import InvalidInput, Refused
-from domain.people import Role
 from domain.regions import known_region, same_region
 from domain.text import TextKind, check_text
 
@@ -102,7 +101,10 @@ def decide_entry(hits: list[Hit], rep: str, region: str, confirm_distinct: bool)
         if hit.owner == rep:
             raise Refused(f"already yours: {hit.describe()}")
         if hit.owner is not None:
-            raise Refused(f"{hit.describe()}: ask the holder for a hand-over (转移) instead of entering it again")
+            # 转交 (the deck's rule A): the entering rep passes the lead to the holder; only the holder's partner
+            # account moves a customer between reps (转移), so the message names who can act.
+            raise Refused(f"{hit.describe()}: pass the lead to its holder (转交) instead of entering it again; only "
+                          "the holder's channel partner account can move the customer to another rep (转移)")
         if not same_region(hit.region, region):
             raise Refused(f"{hit.describe()} under region {hit.region}: file a transfer-in application "
                           f"(调入申请) with `orderflow customer transfer-in {hit.customer_id} --reason ... "
@@ -116,14 +118,3 @@ def decide_entry(hits: list[Hit], rep: str, region: str, confirm_distinct: bool)
         raise Refused(f"possible collision: {listed}. If it really is a different company, enter it again "
                       "with --confirm-distinct (the confirmation is recorded)")
     return similar
-
-
-DEFAULT_CAPS = {Role.SALES: 400, Role.PARTNER: 1500}
-
-
-def check_cap(owner: str, role: Role, held: int, caps: dict[Role, int], adding: int = 1) -> None:
-    cap = caps.get(role)
-    if cap is None:
-        raise Refused(f"{owner} is a {role.value} and has no warehouse")
-    if held + adding > cap:
-        raise Refused(f"{owner}'s warehouse holds {held} customers; the cap for a {role.value} is {cap}")

@@ -19,6 +19,22 @@ FINAL_ORDER_STATUSES = frozenset(status.value for status in TERMINAL)
 EFFECTIVE = OrderStatus.EFFECTIVE.value  # the one final status that protects, for protect_days after it
 
 
+DEFAULT_CAPS = {Role.SALES: 400, Role.PARTNER: 1500}
+
+
+def check_cap(owner: str, role: Role, held: int, caps: dict[Role, int], adding: int = 1) -> None:
+    """仓库上限: the one rule for how many customers a warehouse holds (a rep's, or the partner account's own)."""
+    if held + adding > cap_of(owner, role, caps):
+        raise Refused(f"{owner}'s warehouse holds {held} customers; the cap for a {role.value} is {caps[role]}")
+
+
+def cap_of(owner: str, role: Role, caps: dict[Role, int]) -> int:
+    cap = caps.get(role)
+    if cap is None:
+        raise Refused(f"{owner} is a {role.value} and has no warehouse")
+    return cap
+
+
 @dataclass(frozen=True)
 class ClaimRules:
     daily_limit: int = 5  # claims per rep per business day
@@ -40,7 +56,7 @@ def _in_the_pool(customer: PoolCustomer, actor: Actor) -> None:
         raise Refused(f"customer {customer.id} '{customer.name}' is already yours")
     if customer.owner is not None:
         raise Refused(f"customer {customer.id} '{customer.name}' is held by {customer.holder}, not in the pool; "
-                      "ask the holder for a hand-over")
+                      "only the holder's channel partner account can move it to another rep (转移)")
 
 
 def check_claim(customer: PoolCustomer, actor: Actor, claims_today: int, released_by_actor_at: datetime | None,
@@ -62,16 +78,18 @@ def check_claim(customer: PoolCustomer, actor: Actor, claims_today: int, release
 
 def check_hand_over(customer: PoolCustomer, actor: Actor, owner: Actor | None, target: Actor | None,
                     target_name: str) -> None:
-    """转移: a channel partner moves a customer between its own reps."""
+    """转移: a channel partner moves a customer between its own reps and its own warehouse (the account itself)."""
     require(actor, Perm.HAND_OVER, "hand customers over (the channel partner's transfer right)")
     if owner is None or not (owner.partners & actor.partners):
         raise NotPermitted(f"customer {customer.id} '{customer.name}' is held by {customer.holder}, "
                            f"not by one of {actor.username}'s reps")
     if target is None:
         raise Refused(f"there is no user '{target_name}' to hand customer {customer.id} to")
-    if target.role is not Role.SALES or not target.active or not (target.partners & actor.partners):
-        raise Refused(f"customer {customer.id} can only go to an active sales rep of {actor.username}; "
-                      f"{target.describe()} is not one")
+    own_warehouse = target.username == actor.username
+    if not own_warehouse and (target.role is not Role.SALES or not target.active
+                              or not (target.partners & actor.partners)):
+        raise Refused(f"customer {customer.id} can only go to an active sales rep of {actor.username} or to "
+                      f"{actor.username}'s own warehouse; {target.describe()} is neither")
     if target.username == customer.owner:
         raise Refused(f"customer {customer.id} is already in {target.username}'s warehouse")
 
@@ -138,3 +156,36 @@ def recycle_date(last_contact_at: datetime, after_days: int, run_at: datetime) -
     due = last_contact_at + timedelta(days=after_days)
     runs_ahead = max(1, (due - run_at) // timedelta(days=1) + 1)
     return business_date(run_at + timedelta(days=runs_ahead))
+
+
+# A leaver's warehouse (a rep's account closed, or the rep deactivated by an org reload) goes to the partner
+# account's own warehouse, so the partner can hand it on (转移). A customer with an order in flight always goes
+# there, even past the cap: sending it to the pool would take it from the order being served (the deck's first
+# complaint). The others fill the room left, most recently contacted first; the rest, the oldest contacts, go to
+# the public pool. With no active partner account the customers being served stay where they are (the order's rep
+# is the holder) and the others go to the pool.
+
+
+@dataclass(frozen=True)
+class LeftCustomer:
+    id: int
+    last_contact_at: datetime
+    in_flight: bool
+
+
+@dataclass(frozen=True)
+class Placement:
+    to_partner: list[int]
+    to_pool: list[int]
+    kept: list[int]
+
+
+def place_left_customers(customers: list[LeftCustomer], account: str | None, held: int,
+                         caps: dict[Role, int]) -> Placement:
+    """Where a leaver's customers go: `account` is the partner account (None: there is none), holding `held`."""
+    served = [c.id for c in customers if c.in_flight]
+    rest = sorted((c for c in customers if not c.in_flight), key=lambda c: (c.last_contact_at, c.id), reverse=True)
+    if account is None:
+        return Placement([], sorted(c.id for c in rest), served)
+    room = max(0, cap_of(account, Role.PARTNER, caps) - held - len(served))
+    return Placement(sorted(served + [c.id for c in rest[:room]]), sorted(c.id for c in rest[room:]), [])

@@ -19,7 +19,7 @@ from db.org_repo import (
     set_active,
     subordinates,
 )
-from db.warehouse_repo import contact_counts, held_customers, latest_notes, move
+from db.warehouse_repo import contact_counts, latest_notes, release_leaver
 from domain.errors import InvalidInput, NotFound, Refused
 from domain.fields import BUSINESS_TZ
 from domain.people import Actor, Role, check_partner_code, check_username
@@ -94,7 +94,8 @@ def open_account(services: Services, actor: Actor, username: str, name: str, par
 
 def close_account(services: Services, actor: Actor, username: str, reason: str) -> dict[str, Any]:
     """Close an agency sales account: it can do nothing more (its tokens die with it, in db.org_repo.set_active),
-    and its warehouse goes back to the public pool."""
+    and its warehouse goes to the partner's own, up to its cap, then to the pool (db.warehouse_repo.release_leaver,
+    as for a user an org reload deactivates)."""
     require(actor, Perm.CLOSE_ACCOUNT, "close accounts")
     username = check_username(username)
     why = check_text(reason, TextKind.FREE_TEXT, "reason", max_len=200)
@@ -112,11 +113,10 @@ def close_account(services: Services, actor: Actor, username: str, reason: str) 
         if not user.active:
             raise Refused(f"account {username} is already closed")
         set_active(session, user, False, actor.username, now)
-        released = 0
-        for customer in held_customers(session, username):
-            move(session, customer, None, reason=f"account closed: {why}", actor=actor.username, at=now)
-            released += 1
-    return {"username": username, "customers_to_pool": released}
+        placed = release_leaver(session, username, why=f"account closed: {why}", actor=actor.username, at=now,
+                                caps=services.settings.caps())
+    return {"username": username, "customers_to_partner": len(placed.to_partner),
+            "customers_to_pool": len(placed.to_pool)}
 
 
 def _supervises(session: Session, username: str, partner: str) -> bool:

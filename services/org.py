@@ -6,10 +6,12 @@ import asyncio
 import tempfile
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from db.org_repo import PartnerSpec, UserSpec, load_org
+from db.warehouse_repo import inactive_holders, release_leaver
 from domain.errors import InvalidInput
 from domain.people import Actor
 from domain.permissions import Perm, require
@@ -44,6 +46,11 @@ def load_org_file(services: Services, source: Path | str, loader: str, shown_as:
     partners, users = _read(source, shown_as)
     with services.transaction() as session:
         result = load_org(session, partners, users, actor=loader)
+        # A user the file no longer lists leaves like a closed account: the same function empties the warehouse,
+        # and also that of anyone deactivated earlier who still holds customers (before this rule, or kept back).
+        for username in sorted(set(result.deactivated) | set(inactive_holders(session))):
+            release_leaver(session, username, why=f"not in the org file loaded by {loader}", actor=loader,
+                           at=datetime.now(UTC), caps=services.settings.caps())
     return {"partners": result.partners, "users": result.users, "deactivated": result.deactivated}
 
 

@@ -36,7 +36,8 @@ def claim(services: Services, actor: Actor, customer_id: int) -> dict[str, Any]:
 
 
 def hand_over(services: Services, actor: Actor, customer_id: int, to: str) -> dict[str, Any]:
-    """转移: the channel partner moves a customer between its own reps."""
+    """转移: the channel partner moves a customer between its own reps and its own warehouse (`to` = itself), which
+    holds up to the partner's cap, e.g. the customers of a rep who left, until it hands them to a rep."""
     require(actor, Perm.HAND_OVER, "hand customers over (the channel partner's transfer right)")
     name = check_username(to, "the rep who takes the customer")
     with services.transaction() as session:
@@ -47,8 +48,8 @@ def hand_over(services: Services, actor: Actor, customer_id: int, to: str) -> di
             target = None
         if target is None or not (target.partners & actor.partners):
             # One answer for a missing user and another partner's: the partner learns no one else's staff.
-            raise Refused(f"customer {customer_id} can only go to an active sales rep of {actor.username}; "
-                          f"'{name}' is not one")
+            raise Refused(f"customer {customer_id} can only go to an active sales rep of {actor.username} or to "
+                          f"{actor.username}'s own warehouse; '{name}' is neither")
         c = warehouse_repo.hand_over(session, customer_id, actor, name, datetime.now(UTC), services.settings.caps())
         return {"id": c.id, "name": c.name, "owner": c.owner}
 

@@ -27,8 +27,8 @@ def test_accounts_over_http(signed_in: SignedIn) -> None:
         "error": "not_found", "message": "there is no user 'bob'"}
     bob = signed_in("bob")
     assert bob.get("/inbox").status_code == 200
-    assert mike.post("/users/bob/close", json={"reason": "left"}).json() == {"username": "bob",
-                                                                            "customers_to_pool": 0}
+    assert mike.post("/users/bob/close", json={"reason": "left"}).json() == {
+        "username": "bob", "customers_to_partner": 0, "customers_to_pool": 0}
     assert bob.get("/inbox").status_code == 401  # his token died with the account
     assert {r["rep"] for r in signed_in("sam").get("/team", params={"since": "2020-01-01"}).json()["reps"]} == {
         "alice", "bob", "dan"}

@@ -15,7 +15,7 @@ def test_customer_commands(stack: Stack):
     # see alice's warehouse, so he learns that someone holds it, not who.
     collided = stack.run(*add, "--name", "美来尔工程技术(北京)有限公司", "--phone", "010-62340000", "--fax",
                          "010-62340001", user="bob", expect=3)
-    assert f"held in {HIDDEN}: ask the holder for a hand-over" in collided.stderr and "alice" not in collided.stderr
+    assert f"held in {HIDDEN}: pass the lead to its holder (转交)" in collided.stderr and "alice" not in collided.stderr
     similar = stack.run(*add, "--name", "美来尔工程技木有限公司", "--phone", "010-62340002", "--fax", "010-62340003",
                         user="bob", expect=3)
     assert "--confirm-distinct" in similar.stderr

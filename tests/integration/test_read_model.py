@@ -108,7 +108,7 @@ def test_an_exact_duplicate_customer_is_refused_with_its_holder(sessions: sessio
     with unit_of_work(sessions) as session, pytest.raises(Refused, match="already yours"):
         add_customer(session, entry("美来尔工程技术有限公司", "010-61111111", "010-61111112"), owner="alice",
                      role=Role.SALES, partner="BJ", at=NOW)
-    with unit_of_work(sessions) as session, pytest.raises(Refused, match="held by alice .*hand-over"):
+    with unit_of_work(sessions) as session, pytest.raises(Refused, match="held by alice .*pass the lead to its holder"):
         add_customer(session, entry("美来尔工程技术(北京)有限公司", "010-61111111", "010-61111112"), owner="bob",
                      role=Role.SALES, partner="BJ", at=NOW)
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.customer_repo import add_customer
 from db.engine import unit_of_work
 from db.models import Customer
 from db.org_repo import load_actor
-from db.warehouse_repo import add_note, claim, hand_over, history, move
+from db.warehouse_repo import add_note, claim, hand_over, history, move, release_leaver
 from domain.errors import NotPermitted, Refused
 from domain.people import Role
 from domain.warehouse import ClaimRules
@@ -70,7 +72,8 @@ def test_the_partner_hands_over_between_its_own_reps(sessions: sessionmaker[Sess
         assert moved.owner == "bob"
     for who, to, message, error in [
         ("sam", "alice", "channel partner's transfer right.*lacks the 'hand_over' permission", NotPermitted),
-        ("bjpartner", "carol", "only go to an active sales rep of bjpartner", Refused),
+        ("bjpartner", "carol", "only go to an active sales rep of bjpartner or to bjpartner's own warehouse",
+         Refused),
         ("bjpartner", "bob", "already in bob's warehouse", Refused),
         ("bjpartner", "zed", "no user 'zed'", Refused),
     ]:
@@ -115,3 +118,27 @@ def test_an_approved_transfer_in_moves_once_corrects_the_region_and_respects_the
     taken = move_in.model_copy(update={"rep": "bob"})
     with pytest.raises(ApplicationError, match="left the pool .now held by alice."):
         run(acts.transfer_in, taken)
+
+
+@pytest.mark.parametrize("db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_two_leavers_at_once_fill_the_partners_own_warehouse_to_its_cap_not_past_it(
+        sessions: sessionmaker[Session]):
+    """alice and bob leave at the same moment with two customers each and room for three in bjpartner's own
+    warehouse: the partner account's row lock makes the second count the first's moves.
+    (PostgreSQL only, like the concurrent claims: SQLite's driver starts its transaction at the first write.)"""
+    for i, name in enumerate(["一号贸易有限公司", "二号科技有限公司", "三号物流有限公司"], 40):
+        with unit_of_work(sessions) as session:
+            add_customer(session, entry(name, f"010-6700{i:04d}", f"010-6800{i:04d}"), owner="bob" if i < 42 else
+                         "alice", role=Role.SALES, partner="BJ", at=NOW - timedelta(days=i))
+    caps = {Role.SALES: 400, Role.PARTNER: 3}
+
+    def leave(rep: str) -> None:
+        with unit_of_work(sessions) as session:
+            release_leaver(session, rep, why="left", actor="mike", at=NOW, caps=caps)
+
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(leave, rep) for rep in ("alice", "bob")]:
+            done.result()
+    with unit_of_work(sessions) as session:
+        owners = sorted(owner or "" for owner in session.scalars(select(Customer.owner)))
+    assert owners == ["", "bjpartner", "bjpartner", "bjpartner"]

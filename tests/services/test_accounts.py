@@ -1,25 +1,31 @@
 """The team view and agency sales accounts, called directly on SQLite and PostgreSQL: scope, permissions, the
-one-time setup code, and closing an account (its tokens die, its customers go to the pool)."""
+one-time setup code, and closing an account (its tokens die, its customers go to the partner's own warehouse up
+to its cap, then to the pool, exactly as when an org reload deactivates the rep)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.auth_models import SetupCode
+from db.customer_repo import add_customer
 from db.engine import unit_of_work
-from db.models import Customer, OrgChange, User
+from db.models import Customer, Order, OrgChange, Ownership, User
 from db.org_repo import set_active
 from db.warehouse_repo import add_note
 from domain.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted, Refused
-from domain.people import Actor
-from services import accounts, auth
+from domain.people import Actor, Role
+from orderflow.settings import Settings
+from services import accounts, auth, org, warehouse
 from services.context import Services
+from tests.helpers import entry
+from tests.invariants import _served
 
 PASSWORD = "correct horse battery"
 Load = Callable[[str], Actor]
@@ -156,11 +162,11 @@ def test_closing_an_account_revokes_its_tokens_and_pools_its_customers(services:
     token = auth.login(services, "alice", PASSWORD, "127.0.0.1", "laptop")["token"]
     assert auth.authenticate(services, token).actor.username == "alice"
     closed = accounts.close_account(services, actor("mike"), "alice", "left the company")
-    assert closed == {"username": "alice", "customers_to_pool": 1}
+    assert closed == {"username": "alice", "customers_to_partner": 1, "customers_to_pool": 0}
     with pytest.raises(NotAuthenticated):
         auth.authenticate(services, token)
     with services.transaction() as session:
-        assert session.get(Customer, 1).owner is None  # type: ignore[union-attr]
+        assert session.get(Customer, 1).owner == "bjpartner"  # type: ignore[union-attr]
         change = session.scalars(select(OrgChange).where(OrgChange.username == "alice")
                                  .order_by(OrgChange.id.desc())).first()
         assert change is not None and (change.field, change.after, change.actor) == ("active", "False", "mike")
@@ -189,3 +195,76 @@ def test_an_accounts_regions_are_the_orgs_in_its_spelling(services: Services, ac
     with pytest.raises(InvalidInput, match="^region '火星' is not a region of the org; the known regions nearest"):
         accounts.open_account(services, actor("dora"), "eve", "Eve", "BJ", ["火星"])
     assert _users(services) == before
+
+
+ORG_FILE = Path(__file__).resolve().parents[2] / "examples" / "org.yaml"
+ALICE = "  - {username: alice, name: Alice Wang, role: sales, partner: BJ, reports_to: sam, regions: [北京]}\n"
+
+
+def _alices_warehouse(sessions: sessionmaker[Session]) -> dict[str, int]:
+    """alice holds customer 1 (contacted today) and four more by their last contact; the oldest has an order in
+    flight. bjpartner's own warehouse already holds one customer."""
+    now, ids = datetime.now(UTC), {"today": 1}
+    with unit_of_work(sessions) as session:
+        for n, (label, days) in enumerate([("flight", 90), ("recent", 5), ("old", 20), ("older", 40), ("held", 1)]):
+            owner, role = ("bjpartner", Role.PARTNER) if label == "held" else ("alice", Role.SALES)
+            ids[label] = add_customer(session, entry(f"{'甲乙丙丁戊'[n]}字号商贸有限公司", f"010-6510{n:04d}",
+                                                     f"010-6520{n:04d}"), owner=owner, role=role, partner="BJ",
+                                      at=now - timedelta(days=days)).id
+        session.add(Order(number="BJ100001", partner_code="BJ", rep="alice", status="AWAITING_ORIGINAL",
+                          pending_role="assistant", issue_id="i1", customer_id=ids["flight"], status_since=now,
+                          issued_at=now, updated_at=now))
+    return ids
+
+
+def _leave(how: str, services: Services, actor: Load) -> str:
+    if how == "close":
+        accounts.close_account(services, actor("mike"), "alice", "left the company")
+        return "mike"
+    text = ORG_FILE.read_text(encoding="utf-8")
+    assert ALICE in text
+    assert org.reload_org(services, actor("dora"), text.replace(ALICE, ""), "org.yaml")["deactivated"] == ["alice"]
+    return "dora"
+
+
+@pytest.mark.parametrize("how", ["close", "reload"])
+@pytest.mark.parametrize(("cap", "to_partner"), [
+    (1500, {"today", "flight", "recent", "old", "older"}),
+    (4, {"today", "flight", "recent"}),  # room for 3 besides the one held: in flight, then the latest contacts
+    (1, {"flight"}),  # full already: the customer being served still goes to the partner, never the pool
+])
+def test_a_leavers_customers_go_to_the_partners_own_warehouse_up_to_its_cap_then_the_oldest_to_the_pool(
+        sessions: sessionmaker[Session], actor: Load, tmp_path: Path, how: str, cap: int,
+        to_partner: set[str]) -> None:
+    """#16 item 3: closing an account and deactivating the rep by an org reload leave the same way."""
+    services = Services(Settings(data_dir=tmp_path, cap_partner=cap), sessions)
+    ids = _alices_warehouse(sessions)
+    by = _leave(how, services, actor)
+    with services.transaction() as session:
+        owners = {label: session.get(Customer, cid).owner for label, cid in ids.items()}  # type: ignore[union-attr]
+        assert owners == {label: "bjpartner" if label in to_partner | {"held"} else None for label in ids}
+        assert _served(session) == []
+        last = {label: session.scalars(select(Ownership).where(Ownership.customer_id == cid)
+                                       .order_by(Ownership.id.desc())).first() for label, cid in ids.items()}
+    for label, record in last.items():
+        assert record is not None
+        if label == "held":
+            continue
+        assert (record.previous_owner, record.actor) == ("alice", by)
+        where = ("to the partner's own warehouse" if label in to_partner
+                 else "to the pool (the partner's own warehouse is full)")
+        assert record.reason.startswith(f"rep left, {where}: "), record.reason
+    # The partner hands a customer from its own warehouse to a rep (转移), within the sales rep's cap as ever.
+    assert warehouse.hand_over(services, actor("bjpartner"), ids["flight"], "bob")["owner"] == "bob"
+
+
+def test_a_partner_without_an_active_account_keeps_the_served_customer_with_the_orders_rep(
+        services: Services, actor: Load, sessions: sessionmaker[Session]) -> None:
+    ids = _alices_warehouse(sessions)
+    with unit_of_work(sessions) as session:
+        set_active(session, session.get(User, "bjpartner"), False, "test", datetime.now(UTC))  # type: ignore[arg-type]
+    closed = accounts.close_account(services, actor("mike"), "alice", "left")
+    assert closed == {"username": "alice", "customers_to_partner": 0, "customers_to_pool": 4}
+    with services.transaction() as session:
+        assert session.get(Customer, ids["flight"]).owner == "alice"  # type: ignore[union-attr]
+        assert _served(session) == []

@@ -54,8 +54,9 @@ def test_case_2_the_real_number_collides_and_both_holders_are_told_once(services
             correct_customer(services, actor("bob"), bobs, phone=ALICES_PHONE, fax="010-65550002",
                              reason="the real numbers, from the licence")
         assert refused.value.message == (
-            f"customer {bobs} was not corrected: a customer with the same phone, held in {HIDDEN_HOLDER}: ask the "
-            "holder for a hand-over (转移) instead of entering it again")
+            f"customer {bobs} was not corrected: a customer with the same phone, held in {HIDDEN_HOLDER}: pass the "
+            "lead to its holder (转交) instead of entering it again; only the holder's channel partner account can "
+            "move the customer to another rep (转移)")
     assert _facts(services, bobs) == before
     assert _notes(services) == [
         ("alice", "customer:1", "Number collision (撞单): a customer in another rep's warehouse was corrected to "
@@ -66,7 +67,7 @@ def test_case_2_the_real_number_collides_and_both_holders_are_told_once(services
          f"phone +861062345678, which is already the number of {OUTSIDE}. "
          "The correction was refused; settle whose number it is with the partner account or the order group.")]
     # The order group sees both sides, and is told whose customer it is.
-    with pytest.raises(Refused, match=r"held by alice \(Alice Wang, partner BJ\): ask the holder"):
+    with pytest.raises(Refused, match=r"held by alice \(Alice Wang, partner BJ\): pass the lead to its holder"):
         correct_customer(services, actor("olga"), bobs, phone=ALICES_PHONE, reason="checked by phone")
 
 

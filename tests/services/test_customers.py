@@ -66,8 +66,9 @@ def test_a_collision_outside_the_callers_scope_is_refused_without_naming_the_hol
     # The deck's case 1, entered by another rep: refused, but bob learns neither alice nor the stored name.
     with pytest.raises(Refused) as refused:
         _add(services, actor("bob"), "美来尔工程技术(北京)有限公司")
-    assert refused.value.message == (f"a customer with the same name, held in {HIDDEN_HOLDER}: ask the holder for "
-                                     "a hand-over (转移) instead of entering it again")
+    assert refused.value.message == (f"a customer with the same name, held in {HIDDEN_HOLDER}: pass the lead to "
+                                     "its holder (转交) instead of entering it again; only the holder's channel "
+                                     "partner account can move the customer to another rep (转移)")
     with pytest.raises(Refused) as similar:
         _add(services, actor("bob"), "美来尔工程技木有限公司")
     assert similar.value.message.startswith("possible collision: a customer with a similar name (")
@@ -85,7 +86,7 @@ def test_a_collision_in_scope_or_in_the_pool_is_named_as_before(services: Servic
     # A supervisor given the entry right sees its partner's holders (and has no warehouse of its own).
     sam = actor("sam")
     entering = Actor(sam.username, sam.role, sam.partners, grants=frozenset({"enter_customer"}))
-    with pytest.raises(Refused, match=r"held by alice \(Alice Wang, partner BJ\): ask the holder for a hand-over"):
+    with pytest.raises(Refused, match=r"held by alice \(Alice Wang, partner BJ\): pass the lead to its holder"):
         _add(services, entering, "美来尔工程技术(北京)有限公司")
     with pytest.raises(Refused, match="sam is a supervisor and has no warehouse"):
         _add(services, entering, "全新公司有限公司")

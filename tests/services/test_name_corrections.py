@@ -71,8 +71,9 @@ def test_a_name_that_is_another_customers_is_refused_and_both_holders_are_told(s
     with pytest.raises(Refused) as refused:
         request_name(services, actor("bob"), bobs, name="美来尔工程技术(北京)有限公司", reason="the licence")
     assert refused.value.message == (f"customer {bobs} was not corrected: a customer with the same name, held in "
-                                     f"{HIDDEN_HOLDER}: ask the holder for a hand-over (转移) instead of entering "
-                                     "it again")
+                                     f"{HIDDEN_HOLDER}: pass the lead to its holder (转交) instead of entering "
+                                     "it again; only the holder's channel partner account can move the customer to "
+                                     "another rep (转移)")
     assert _told(services, "name-collision") == ["alice", "bob"]
     with services.transaction() as session:
         assert session.scalars(select(CustomerCorrection)).all() == []

@@ -10,10 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import unit_of_work
-from db.models import Credit, Notification, Order, User
+from db.models import Credit, Customer, Notification, Order, Ownership, User
 from db.org_repo import set_active
 from domain.errors import InvalidInput, NotFound, NotPermitted
 from domain.people import Actor
@@ -64,6 +65,24 @@ def test_only_an_active_director_reloads_the_org(services: Services, actor: Load
         assert session.get(User, "xavier") is not None
     # The bootstrap entry point (the server's admin command) takes a path and needs no actor.
     assert org.load_org_file(services, ORG_FILE, "admin")["deactivated"] == ["xavier"]
+
+
+def test_a_reload_empties_the_warehouse_of_anyone_deactivated_who_still_holds_customers(
+        services: Services, actor: Load, sessions: sessionmaker[Session]) -> None:
+    """alice was deactivated before leaving emptied a warehouse (or kept a customer back): the next reload that
+    does not list her moves her customers as a closed account's would."""
+    with unit_of_work(sessions) as session:
+        set_active(session, session.get(User, "alice"), False, "earlier", NOW)  # type: ignore[arg-type]
+    alice = "  - {username: alice, name: Alice Wang, role: sales, partner: BJ, reports_to: sam, regions: [北京]}\n"
+    text = ORG_FILE.read_text(encoding="utf-8")
+    assert alice in text
+    assert org.reload_org(services, actor("dora"), text.replace(alice, ""), "org.yaml")["deactivated"] == []
+    with unit_of_work(sessions) as session:
+        assert session.get(Customer, 1).owner == "bjpartner"  # type: ignore[union-attr]
+        record = session.scalars(select(Ownership).where(Ownership.customer_id == 1)
+                                 .order_by(Ownership.id.desc())).first()
+        assert record is not None and (record.previous_owner, record.actor) == ("alice", "dora")
+        assert record.reason == "rep left, to the partner's own warehouse: not in the org file loaded by dora"
 
 
 async def test_an_org_upload_is_refused_before_its_body_is_received(services: Services, actor: Load,

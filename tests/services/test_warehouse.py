@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from db.models import Customer, CustomerNote, Ownership
 from db.warehouse_repo import move
 from domain.errors import DomainError, NotFound, NotPermitted, Refused
 from domain.people import Actor, Role
+from orderflow.settings import Settings
 from services import warehouse
 from services.context import Services
 from tests.helpers import entry
@@ -100,9 +102,9 @@ def test_the_holder_notes_the_partner_hands_over_and_the_history_shows_it(servic
     for name in ("carol", "nobody"):
         with pytest.raises(Refused) as refused:
             warehouse.hand_over(services, actor("bjpartner"), 1, name)
-        assert refused.value.message == (f"customer 1 can only go to an active sales rep of bjpartner; "
-                                         f"'{name}' is not one")
-    with pytest.raises(Refused, match="sam .sales supervisor. is not one"):
+        assert refused.value.message == (f"customer 1 can only go to an active sales rep of bjpartner or to "
+                                         f"bjpartner's own warehouse; '{name}' is neither")
+    with pytest.raises(Refused, match="sam .sales supervisor. is neither"):
         warehouse.hand_over(services, actor("bjpartner"), 1, "sam")
 
 
@@ -138,3 +140,25 @@ def test_a_pool_customer_stored_under_another_spelling_of_the_reps_region_is_cla
         services: Services, actor: Load, sessions: sessionmaker[Session]) -> None:
     pooled = _pool(sessions, region="北京市")  # as typed before regions were checked
     assert warehouse.claim(services, actor("alice"), pooled)["owner"] == "alice"
+
+
+def test_the_partners_own_warehouse_holds_customers_up_to_its_cap_and_hands_them_to_its_reps(
+        actor: Load, sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    """The partner account's warehouse (上限1500, here 1) is a real one: the partner takes a customer into it, its cap
+    refuses a second, and it hands the customer on to a rep (转移) with an ownership record each time."""
+    services = Services(Settings(data_dir=tmp_path, cap_partner=1), sessions)
+    pooled = _pool(sessions)
+    warehouse.claim(services, actor("bob"), pooled)
+    assert warehouse.hand_over(services, actor("bjpartner"), 1, "bjpartner")["owner"] == "bjpartner"
+    before = _store(services)
+    with pytest.raises(Refused, match="^bjpartner's warehouse holds 1 customers; the cap for a partner is 1$"):
+        warehouse.hand_over(services, actor("bjpartner"), pooled, "bjpartner")
+    with pytest.raises(Refused, match="^customer 1 is already in bjpartner's warehouse$"):
+        warehouse.hand_over(services, actor("bjpartner"), 1, "bjpartner")
+    assert _store(services) == before
+    # Another partner's account neither sees it nor can take it.
+    assert _message(lambda: warehouse.hand_over(services, actor("shpartner"), 1, "shpartner")) == (
+        "there is no customer 1")
+    assert warehouse.hand_over(services, actor("bjpartner"), 1, "bob")["owner"] == "bob"
+    assert [(h["from"], h["to"], h["by"]) for h in warehouse.history(services, actor("sam"), 1)][1:] == [
+        ("alice", "bjpartner", "bjpartner"), ("bjpartner", "bob", "bjpartner")]

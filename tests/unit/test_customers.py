@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from domain.collisions import Hit, Match, check_cap, check_entry, decide_entry
+from domain.collisions import Hit, Match, check_entry, decide_entry
 from domain.customers import name_key, parse_phone
 from domain.errors import InvalidInput, Refused
 from domain.people import Actor, Role
 from domain.regions import known_region, region_key
-from domain.warehouse import PoolCustomer, StoredFacts, check_confirmed_facts, check_transfer_in
+from domain.warehouse import PoolCustomer, StoredFacts, check_cap, check_confirmed_facts, check_transfer_in
 
 SAME_COMPANY = [
     "美来尔工程技术有限公司",  # case 1: entered without a keyword search...
@@ -114,7 +114,8 @@ def _hit(owner: str | None, match: Match = Match.NAME, region: str = "北京", s
 
 @pytest.mark.parametrize(("hit", "message"), [
     (_hit("alice"), "already yours"),
-    (_hit("bob"), r"held by bob \(X, partner BJ\): ask the holder for a hand-over"),
+    (_hit("bob"), r"held by bob \(X, partner BJ\): pass the lead to its holder \(转交\) instead of entering it "
+                  r"again; only the holder's channel partner account can move the customer to another rep \(转移\)"),
     (_hit(None, region="上海"), "under region 上海: file a transfer-in application"),
     (_hit(None), "in your region: claim it"),
     (_hit("bob", Match.PHONE), "same phone"),
@@ -130,7 +131,7 @@ def test_no_hit_creates_and_a_confirmed_similar_name_is_returned_for_the_record(
     assert decide_entry([], "alice", "北京", confirm_distinct=False) == []
     similar = _hit("bob", Match.SIMILAR, score=90)
     assert decide_entry([similar], "alice", "北京", confirm_distinct=True) == [similar]
-    with pytest.raises(Refused, match="hand-over"):  # confirming never overrides an exact collision
+    with pytest.raises(Refused, match="pass the lead to its holder"):  # confirming never overrides an exact collision
         decide_entry([similar, _hit("bob", Match.PHONE)], "alice", "北京", confirm_distinct=True)
 
 
