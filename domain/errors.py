@@ -80,7 +80,8 @@ class CustomerNotOwned(Refused):
     def __init__(self, customer_id: int, customer_name: str, holder: str, rep: str) -> None:
         super().__init__(
             f"Customer {customer_id} ({customer_name}) is not in {rep}'s warehouse: it is held by "
-            f"{holder}. Ask the holder for a hand-over before signing."
+            f"{holder}. Sign for it once it is yours: claim it from the pool, or ask the holder's channel partner "
+            f"account, the only one who can move a rep's customer, for a hand-over (转移)."
         )
 
 

@@ -98,7 +98,8 @@ def _check_signing_customer(session: Session, actor: Actor, customer_id: int) ->
     if not scope_for(session, actor).covers(found.partner_code):
         raise missing(customer_id)
     raise Refused(f"Customer {customer_id} is not in {actor.username}'s warehouse: it is held in another rep's "
-                  "warehouse (outside your scope). Ask the holder for a hand-over before signing.")
+                  "warehouse (outside your scope). Sign for it once it is yours: only the holder's channel partner "
+                  "account can move it to you (转移).")
 
 
 async def receive(services: Services, actor: Actor, number: str, note: str | None = None,

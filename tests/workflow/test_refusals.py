@@ -73,7 +73,7 @@ async def test_bad_data_is_refused(issued: Order):
                          "the form was issued to alice")
     theirs = CustomerRef(id=9, name="美来尔工程技术(北京)有限公司", owner="bob", holder="bob (Bob Li, partner BJ)")
     await assert_refused(order, OrderWorkflow.sign, sign(customer=theirs), "refused",
-                         "held by bob (Bob Li, partner BJ). Ask the holder for a hand-over")
+                         "held by bob (Bob Li, partner BJ). Sign for it once it is yours")
 
 
 async def test_a_customer_taken_since_the_check_is_refused_by_the_database(issued: Order):
