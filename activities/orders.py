@@ -8,13 +8,21 @@ from temporalio import activity
 from db.customer_repo import customer_ref
 from db.engine import unit_of_work
 from db.models import Order
-from db.order_repo import EventRow, OrderWrite, PaymentRow, event_exists, get_customer, write_step
-from db.org_repo import all_ranges, load_actor
+from db.order_repo import EventRow, OrderWrite, PaymentRow, event_exists, get_customer, partner_accounts, write_step
+from db.org_repo import all_ranges, load_actor, scope_for
 from db.payment_repo import candidates, claim_line, open_lines_of, release_line
-from db.warehouse_repo import touch_contact
+from db.warehouse_repo import lock_customer, move, touch_contact
 from domain.errors import NotFound, NotPermitted
 from domain.numbers import owning_range, parse_number
-from domain.order import Action, OrderParties, check_actor, check_issue, check_signing_customer
+from domain.order import (
+    Action,
+    OrderParties,
+    check_actor,
+    check_issue,
+    check_reassign,
+    check_signing_customer,
+    reassigned_customer_moves,
+)
 from domain.payments import LineStatus, decide_match
 from orderflow.contracts import PaidLine, QueuedLinesInput, TransitionRecord
 from orderflow.failures import business_errors
@@ -41,6 +49,8 @@ class OrderActivities:
             elif event_exists(session, rec.order_number, rec.seq):
                 return False
             self._check_actor(session, rec)
+            if rec.action is Action.REASSIGN:
+                self._reassign(session, rec)
             if rec.action is Action.SIGN and rec.fields.customer_id is not None:
                 customer = get_customer(session, rec.fields.customer_id)
                 check_signing_customer(customer_ref(session, customer), rec.rep)
@@ -88,6 +98,28 @@ class OrderActivities:
             claim_line(session, rec.line_ref, rec.order_number, who, rec.data.get("match", "manual"), rec.at)
         elif rec.action is Action.UNMATCH:
             release_line(session, rec.line_ref, rec.order_number, who, rec.data.get("reason", ""), rec.at)
+
+    @staticmethod
+    def _reassign(session: Session, rec: TransitionRecord) -> None:
+        """The new rep, as the org has them now; and a signed order's customer follows it to their warehouse in
+        this same transaction, with an ownership record (the one way customers move)."""
+        assert rec.actor is not None  # _check_actor refused a step without a person
+        actor, old = load_actor(session, rec.actor.username), rec.data["from"]
+        if not scope_for(session, actor).covers(rec.partner):
+            raise NotPermitted(f"{actor.describe()} may not reassign order {rec.order_number}: it belongs to "
+                               f"partner {rec.partner}, outside the user's scope")
+        try:
+            rep = load_actor(session, rec.rep)
+        except NotFound:
+            rep = None
+        check_reassign(rec.order_number, rec.partner, old, rep, rec.rep)
+        if rec.fields.customer_id is None:
+            return  # a blank form: no customer yet
+        customer = lock_customer(session, rec.fields.customer_id)
+        if reassigned_customer_moves(rec.order_number, customer.owner, old, rec.rep,
+                                     partner_accounts(session, rec.partner)):
+            move(session, customer, rec.rep, reason=f"order {rec.order_number} reassigned from {old}: "
+                 f"{rec.data.get('reason', '')}"[:200], actor=actor.username, at=rec.at, partner=rec.partner)
 
     @staticmethod
     def _check_issue(session: Session, rec: TransitionRecord, existing_status: str | None) -> None:

@@ -240,6 +240,19 @@ async def restore(number: Number, body: Restore, actor: CurrentActor, services: 
     return await orders.restore(services, actor, number, body.reason, key)
 
 
+class Reassign(Body):
+    to: str = Field(max_length=64, description="The active sales rep of the order's partner who takes it over.")
+    reason: Note = Field(description="Why, e.g. the rep left.")
+
+
+@router.post("/{number}/reassign", response_model=OrderView,
+             summary="Move an open order (and a signed order's customer) to another rep of its partner "
+                     "(channel partner or manager)")
+async def reassign(number: Number, body: Reassign, actor: CurrentActor, services: Svc,
+                   key: IdempotencyKey) -> OrderView:
+    return await orders.reassign(services, actor, number, body.to, body.reason, key)
+
+
 @router.post("/{number}/reissue", response_model=OrderView,
              summary="Replace a lost signed original with a new numbered form (assistant)")
 async def reissue(number: Number, body: Reissue, actor: CurrentActor, services: Svc,

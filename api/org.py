@@ -42,6 +42,7 @@ class ClosedAccount(BaseModel):
     username: str
     customers_to_partner: int  # to the partner account's own warehouse, which hands them on (转移)
     customers_to_pool: int
+    open_orders: list[str] = []  # the leaver's open orders, for the partner or the manager to reassign
 
 
 class OrgLoaded(BaseModel):

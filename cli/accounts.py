@@ -73,8 +73,13 @@ def close_account(ctx: typer.Context, username: str = typer.Argument(...), reaso
 
     def work() -> None:
         closed = cli.api().post(path("users", username, "close"), {"reason": reason})
-        cli.emit(closed, lambda: print(plain(f"closed {closed['username']}; {closed['customers_to_partner']} "
-                                             "customers went to the partner's own warehouse, "
-                                             f"{closed['customers_to_pool']} to the public pool")))
+        def human() -> None:
+            print(plain(f"closed {closed['username']}; {closed['customers_to_partner']} customers went to the "
+                        f"partner's own warehouse, {closed['customers_to_pool']} to the public pool"))
+            if closed["open_orders"]:
+                print(plain(f"open orders to reassign (order reassign N --to REP --reason ...): "
+                            f"{', '.join(closed['open_orders'])}"))
+
+        cli.emit(closed, human)
 
     run(cli, work)

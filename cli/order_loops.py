@@ -83,3 +83,13 @@ def restore(ctx: typer.Context, number: str = typer.Argument(...),
             reason: str = typer.Option(..., help="Why it comes back, e.g. the rep found the form.")) -> None:
     """Restore a blank form voided as lost that the rep still holds; it waits to be signed again (supervisor)."""
     step(ctx, post(number, "restore", {"reason": reason}), done="{view[number]} is now {view[status]}")
+
+
+@app.command("reassign")
+def reassign(ctx: typer.Context, number: str = typer.Argument(...),
+             to: str = typer.Option(..., "--to", help="The active sales rep of the order's partner who takes it."),
+             reason: str = typer.Option(..., help="Why, e.g. the rep left.")) -> None:
+    """Move an open order of a rep who left to another rep of its partner; a signed order's customer goes with it
+    (channel partner or manager)."""
+    step(ctx, post(number, "reassign", {"to": to, "reason": reason}),
+         done="{view[number]} ({view[status]}) is now {view[rep]}'s")

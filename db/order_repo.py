@@ -10,8 +10,10 @@ from typing import TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Credit, Customer, Notification, Order, OrderEvent, Payment, Scan, Slip, User
+from db.models import Credit, Customer, Notification, Order, OrderEvent, Payment, Scan, Slip, User, UserPartner
 from domain.errors import NotFound
+from domain.people import Role
+from domain.warehouse import FINAL_ORDER_STATUSES
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def write_step(session: Session, event: EventRow, order: OrderWrite, payment: Pa
                     issue_id=str(order.values.get("issue_id", "")))
         session.add(row)
     row.status, row.pending_role, row.pending_user = order.status, order.pending_role, order.pending_user
+    row.rep = order.rep  # a reassigned order's new rep; every other step carries the same one
     for name, value in order.values.items():
         setattr(row, name, value)
     row.last_seq, row.updated_at = event.seq, event.at
@@ -92,6 +95,18 @@ def write_step(session: Session, event: EventRow, order: OrderWrite, payment: Pa
         )
 
 
+
+
+def partner_accounts(session: Session, partner: str) -> frozenset[str]:
+    """The partner's agency accounts (its own warehouse), active or not."""
+    return frozenset(session.scalars(select(User.username).join(UserPartner, UserPartner.username == User.username)
+                                     .where(UserPartner.partner_code == partner, User.role == Role.PARTNER.value)))
+
+
+def open_orders_of(session: Session, rep: str) -> list[str]:
+    """The numbers of a rep's orders not in a final status: what is left to reassign when the rep leaves."""
+    open_ = Order.status.not_in(sorted(FINAL_ORDER_STATUSES))
+    return list(session.scalars(select(Order.number).where(Order.rep == rep, open_).order_by(Order.number)))
 
 
 def list_orders(

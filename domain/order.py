@@ -62,6 +62,8 @@ class Action(StrEnum):
     WITHDRAW_REISSUE = "withdraw_reissue"
     # A blank form voided as lost that the rep still has after all comes back to ISSUED (supervisor, with a reason).
     RESTORE = "restore"
+    # An open order moves to another active rep of its partner (the rep left): the partner account or the manager.
+    REASSIGN = "reassign"
     # Steps the workflow takes itself when a deadline passes; the actor is "system".
     REMIND = "remind"
     ESCALATE = "escalate"
@@ -118,6 +120,8 @@ STEPS: dict[Action, Step] = {
     Action.RECEIVE_LATE: _step({S.LOST, S.REISSUED}, {Role.ASSISTANT}, S.FIRST_REVIEW),
     Action.WITHDRAW_REISSUE: _step({S.ISSUED}, {Role.ASSISTANT}, S.VOID),
     Action.RESTORE: _step({S.VOID}, {Role.SUPERVISOR}, S.ISSUED),
+    # Any open order, left in its status: only who acts for the rep changes (check_reassign).
+    Action.REASSIGN: _step(set(OrderStatus) - TERMINAL, {Role.PARTNER, Role.MANAGER}, None),
 }
 
 # Which review a rejecting actor may do, by the status the order is in.
@@ -188,7 +192,9 @@ def check_actor(action: Action, actor: Actor, parties: OrderParties, status: Ord
     if action is Action.REJECT and status in REVIEWER:
         roles = frozenset({REVIEWER[status]})
     check_role(action, actor, f"order {parties.number}", roles)
-    if actor.role in (Role.SALES, Role.ASSISTANT, Role.SUPERVISOR) and parties.partner not in actor.partners:
+    # A manager's scope (partners and regions) needs the org: services check it before anything is looked up.
+    if (actor.role in (Role.SALES, Role.ASSISTANT, Role.SUPERVISOR, Role.PARTNER)
+            and parties.partner not in actor.partners):
         raise NotPermitted(
             f"{actor.describe()} may not {action.value} order {parties.number}: "
             f"it belongs to partner {parties.partner}, outside the user's partners"
@@ -358,6 +364,28 @@ def check_issue(
 def _takes_forms_of(rep: Actor | None, partner: str) -> bool:
     """An active sales rep of the partner: the only person a form from that partner's range can go to."""
     return rep is not None and rep.role is Role.SALES and rep.active and partner in rep.partners
+
+
+def check_reassign(number: str, partner: str, current_rep: str, rep: Actor | None, rep_name: str) -> None:
+    """An open order goes only to another active sales rep of its partner. Every rep it cannot go to (missing,
+    deactivated, not a sales rep, another partner's) gets the same answer, as for an issue."""
+    if rep_name == current_rep:
+        raise Refused(f"order {number} is already {current_rep}'s")
+    if not _takes_forms_of(rep, partner):
+        raise Refused(f"order {number} can only go to an active sales rep of partner {partner}; "
+                      f"'{rep_name}' is not one")
+
+
+def reassigned_customer_moves(number: str, owner: str | None, from_rep: str, to_rep: str,
+                              partner_accounts: frozenset[str]) -> bool:
+    """The customer of a signed order follows it to the new rep: from the old rep, the partner's own warehouse
+    (where a leaver's customers go) or the pool. A customer another rep holds is not taken from them: refused."""
+    if owner == to_rep:
+        return False
+    if owner is None or owner == from_rep or owner in partner_accounts:
+        return True
+    raise Refused(f"the customer of order {number} is now held by {owner}; hand the customer over (转移) to "
+                  f"{to_rep} or reassign the order to {owner}")
 
 
 def next_number_partners(actor: Actor, rep: Actor | None) -> frozenset[str]:

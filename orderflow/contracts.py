@@ -117,6 +117,15 @@ class WithdrawInput(Model):
     reason: str
 
 
+class ReassignInput(Model):
+    """An open order moves to another active rep of its partner (a rep left); `supervisor` is the new rep's."""
+
+    actor: ActorRef
+    to: str
+    supervisor: str | None = None
+    reason: str
+
+
 class SecondReviewInput(Model):
     actor: ActorRef
     location: str

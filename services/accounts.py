@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.models import User
+from db.order_repo import open_orders_of
 from db.org_repo import (
     UserSpec,
     load_actor,
@@ -115,8 +116,9 @@ def close_account(services: Services, actor: Actor, username: str, reason: str) 
         set_active(session, user, False, actor.username, now)
         placed = release_leaver(session, username, why=f"account closed: {why}", actor=actor.username, at=now,
                                 caps=services.settings.caps())
+        stranded = open_orders_of(session, username)  # the partner or the manager reassigns them (order reassign)
     return {"username": username, "customers_to_partner": len(placed.to_partner),
-            "customers_to_pool": len(placed.to_pool)}
+            "customers_to_pool": len(placed.to_pool), "open_orders": stranded}
 
 
 def _supervises(session: Session, username: str, partner: str) -> bool:

@@ -17,7 +17,15 @@ from db.engine import unit_of_work
 from db.order_repo import get_customer
 from domain.errors import InvalidInput, Refused, WrongState
 from domain.fields import parse_amount
-from domain.order import Action, CustomerHolding, OrderKind, OrderStatus, check_restorable, check_step
+from domain.order import (
+    Action,
+    CustomerHolding,
+    OrderKind,
+    OrderStatus,
+    check_reassign,
+    check_restorable,
+    check_step,
+)
 from domain.people import Actor
 from domain.rejections import parse_reasons
 from domain.text import TextKind, check_text
@@ -27,6 +35,7 @@ from orderflow.contracts import (
     NoteInput,
     OrderView,
     PayInput,
+    ReassignInput,
     RejectInput,
     SecondReviewInput,
     SignInput,
@@ -36,7 +45,7 @@ from orderflow.contracts import (
 from services.context import Services
 from services.order_desk_base import Standing, actor_ref
 from services.order_files import FileDesk, FileSource, inspect_local_scan, local_file
-from services.order_issue import IssueDesk
+from services.order_issue import IssueDesk, _rep_or_none
 from workflows.order import OrderWorkflow
 
 __all__ = ["FileSource", "OrderDesk", "Standing", "actor_ref", "desk_for", "inspect_local_scan", "local_file"]
@@ -147,6 +156,23 @@ class OrderDesk(IssueDesk, FileDesk):
             raise Refused(f"order {view.number} was voided before voided forms could be restored; it stays void")
         return await self._send(self._handle(view.number), OrderWorkflow.restore,
                                 NoteInput(actor=actor_ref(actor), note=why))
+
+    async def reassign(self, actor: Actor, number: str, to: str, reason: str) -> OrderView:
+        """An open order moves to another active rep of its partner, with their supervisor; the workflow moves a
+        signed order's customer with it (activities.orders)."""
+        if (answered := await self.replayed(number)) is not None:
+            return answered
+        why = check_text(reason, TextKind.FREE_TEXT, "reason for reassigning")
+        now = await self._standing(number)
+        check_step(Action.REASSIGN, now.status, actor, now.parties)
+        rep = await asyncio.to_thread(self._user_or_none, to)
+        check_reassign(now.parties.number, now.parties.partner, now.parties.rep, rep, to)
+        inp = ReassignInput(actor=actor_ref(actor), to=to, supervisor=rep.reports_to if rep else None, reason=why)
+        return await self._send(self._handle(now.parties.number), OrderWorkflow.reassign, inp)
+
+    def _user_or_none(self, username: str) -> Actor | None:
+        with unit_of_work(self._sessions) as session:
+            return _rep_or_none(session, username)
 
     async def review(self, actor: Actor, number: str, location: str | None) -> OrderView:
         if (answered := await self.replayed(number)) is not None:

@@ -29,8 +29,8 @@ from services.order_reads import file_link, list_orders, show_order, visible_num
 
 __all__ = [
     "FileSource", "OrderDesk", "actor_ref", "correct", "decide_escalation", "file_link", "issue", "list_orders",
-    "modify", "pay", "receive", "receive_late", "reissue", "reject", "report_lost", "resend", "restore", "review",
-    "revive", "scan", "show_order", "sign",
+    "modify", "pay", "reassign", "receive", "receive_late", "reissue", "reject", "report_lost", "resend", "restore",
+    "review", "revive", "scan", "show_order", "sign",
 ]
 
 # Approve is the first review or the second, by the order's state: either reviewer passes the door, and the
@@ -190,6 +190,15 @@ async def restore(services: Services, actor: Actor, number: str, reason: str, ke
     """A blank form voided as lost that the rep still holds comes back to ISSUED (supervisor, with a reason)."""
     number = await _door(services, actor, Action.RESTORE, number)
     return await (await desk_for(services, key)).restore(actor, number, reason)
+
+
+async def reassign(services: Services, actor: Actor, number: str, to: str, reason: str,
+                   key: str | None = None) -> OrderView:
+    """An open order of a rep who left (or is leaving) goes to another active rep of its partner: the partner
+    account or a manager in scope, with a reason; every rep step is then the new rep's."""
+    to = check_username(to, "to")
+    number = await _door(services, actor, Action.REASSIGN, number)
+    return await (await desk_for(services, key)).reassign(actor, number, to, reason)
 
 
 async def reissue(services: Services, actor: Actor, number: str, new_number: str,

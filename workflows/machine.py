@@ -165,10 +165,11 @@ class OrderMachine:
         self, action: Action, actor: ActorRef | None, target: OrderStatus, fields: OrderFields, *,
         summary: str, note: str | None = None, payment: PaidLine | None = None, data: dict[str, str] | None = None,
         issue: bool = False, line_ref: str | None = None, at: datetime | None = None,
-        window_from: datetime | None = None, restart: bool = False,
+        window_from: datetime | None = None, restart: bool = False, handover: tuple[str, str | None] | None = None,
     ) -> int:
         """Write the step through the read model first; only then does the workflow's own state move. `restart`
-        starts the same status's wait again (a supervisor's fresh wait for an overdue correction)."""
+        starts the same status's wait again (a supervisor's fresh wait for an overdue correction); `handover` is
+        the new rep and their supervisor of a reassigned order."""
         now = at or workflow.now()
         src = None if issue else self._status
         moves = target != src or restart
@@ -180,15 +181,16 @@ class OrderMachine:
         window = window_from if window_from is not None else (None if moves else self._window_from)
         fields = fields.model_copy(update={"due_at": due_at(target, wait_start(since, window), self._policy)})
         seq = len(self._timeline) + 1
-        parties = self._parties()
+        rep, supervisor = handover or (self._rep, self._supervisor)
+        parties = OrderParties(self._number, self._partner, rep, self._fields.first_reviewer, supervisor)
         record = TransitionRecord(
-            order_number=self._number, partner=self._partner, rep=self._rep, seq=seq, action=action,
+            order_number=self._number, partner=self._partner, rep=rep, seq=seq, action=action,
             actor=actor, source=src, target=target, at=now, fields=fields,
             pending_role=PENDING_ROLE[target], pending_user=pending_user(target, parties),
             payment=payment.amount if payment else None, payment_on=payment.paid_on if payment else None,
             line_ref=payment.ref if payment else line_ref, note=note,
             issue_id=self._issue_id if action is Action.ISSUE else None, data=data or {},
-            supervisor=self._supervisor, status_since=since,
+            supervisor=supervisor, status_since=since,
         )
         try:
             await db_write(OrderActivities.record_step, record, f"{summary}: {record.source or 'new'} → {target}")
@@ -199,6 +201,7 @@ class OrderMachine:
         if moves or window_from is not None:  # the deadlines of a restarted wait fire again
             self._stage += 1
         self._status, self._fields, self._window_from = target, fields, window
+        self._rep, self._supervisor = rep, supervisor
         self._timeline.append(TimelineEntry(seq=seq, at=now, action=action,
                                             actor=actor.username if actor else "system",
                                             source=record.source, target=target, note=note))

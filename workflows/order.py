@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.loops import OrderLoops
     from workflows.machine import Plan
     from workflows.payments import OrderPayments
+    from workflows.reassign import OrderReassign
 
 # A few S3 calls; an outage gets about ten minutes of retries, then the order goes on without the hold.
 HOLD_TIMEOUT = timedelta(minutes=1)
@@ -39,7 +40,7 @@ HOLD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval
 
 
 @workflow.defn
-class OrderWorkflow(OrderLoops, OrderPayments):
+class OrderWorkflow(OrderLoops, OrderPayments, OrderReassign):
     """One order, id `order-<number>`.
 
     Guarantees: every step is checked (state, role, scope, data) by the same domain rules in the

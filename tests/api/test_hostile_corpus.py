@@ -126,6 +126,9 @@ FIELDS = [
     Field("late original reason", "amy", "POST", f"/orders/{ISSUED}/receive-late",
           lambda t, i: {"json": {"reason": t}}, 1000),
     Field("restore reason", "sam", "POST", f"/orders/{ISSUED}/restore", lambda t, i: {"json": {"reason": t}}, 1000),
+    # To its own rep: a reason that passes is turned away there (409), and the order stays alice's.
+    Field("reassign reason", "bjpartner", "POST", f"/orders/{ISSUED}/reassign",
+          lambda t, i: {"json": {"to": "alice", "reason": t}}, 1000),
     Field("customer note", "alice", "POST", "/customers/1/notes", lambda t, i: {"json": {"text": t}}, 2000),
     Field("hand-over recipient", "bjpartner", "POST", "/customers/1/hand-over", lambda t, i: {"json": {"to": t}}),
     Field("statement payer name", "fay", "PUT", "/payments/statements", _statement("payer name")),

@@ -147,3 +147,20 @@ async def test_a_role_that_may_not_take_a_step_learns_nothing_of_the_order(api: 
     for number in ("BJ100022", "BJ999999"):
         answer = await gao.post("/orders", json={"rep": "alice", "number": number})
         assert answer.status_code == 403 and f"may not issue order {number}" in answer.json()["message"], answer.text
+
+
+async def test_a_leaver_s_open_orders_are_listed_at_closing_and_reassigned(api: ApiHarness):
+    amy, alice, mike, bjpartner = (api.client(u) for u in ("amy", "alice", "mike", "bjpartner"))
+    assert (await amy.post("/orders", json={"rep": "alice", "number": "BJ100071"})).status_code == 201
+    r = await alice.post("/orders/BJ100071/sign", json={"customer": 1, "product": "p", "kind": "new",
+                                                       "amount": "12000.00"})
+    assert r.status_code == 200, r.text
+    r = await mike.post("/users/alice/close", json={"reason": "left the company"})
+    assert r.status_code == 200 and r.json()["open_orders"] == ["BJ100071"], r.text
+    r = await bjpartner.post("/orders/BJ100071/reassign", json={"to": "Bob Li", "reason": "alice left"})
+    assert r.status_code == 422 and r.json()["message"].startswith("to must be a username"), r.text
+    r = await bjpartner.post("/orders/BJ100071/reassign", json={"to": "bob", "reason": "alice left"})
+    assert r.status_code == 200 and r.json()["rep"] == "bob", r.text
+    assert r.json()["timeline"][-1]["note"] == "reassigned from alice to bob: alice left"
+    r = await api.client("bob").post("/orders/BJ100071/lost", json={"note": "the courier lost it"})
+    assert r.status_code == 200 and r.json()["status"] == "LOST", r.text

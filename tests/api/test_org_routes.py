@@ -28,7 +28,7 @@ def test_accounts_over_http(signed_in: SignedIn) -> None:
     bob = signed_in("bob")
     assert bob.get("/inbox").status_code == 200
     assert mike.post("/users/bob/close", json={"reason": "left"}).json() == {
-        "username": "bob", "customers_to_partner": 0, "customers_to_pool": 0}
+        "username": "bob", "customers_to_partner": 0, "customers_to_pool": 0, "open_orders": []}
     assert bob.get("/inbox").status_code == 401  # his token died with the account
     assert {r["rep"] for r in signed_in("sam").get("/team", params={"since": "2020-01-01"}).json()["reps"]} == {
         "alice", "bob", "dan"}

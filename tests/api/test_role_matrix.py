@@ -97,6 +97,9 @@ CASES: dict[str, Case] = {
     # Past the door, an order that is not VOID answers that it is not (409).
     "POST /orders/{number}/restore": Case(Action.RESTORE, "POST", "/orders/{n}/restore", {"reason": "found it"},
                                           order="AWAITING_ORIGINAL"),
+    # Past the door, the partner account moves alice's order to bob; the manager then finds it already bob's (409).
+    "POST /orders/{number}/reassign": Case(Action.REASSIGN, "POST", "/orders/{n}/reassign", {
+        "to": "bob", "reason": "alice left"}, order="AWAITING_ORIGINAL"),
     "PUT /orders/{number}/slip": Case(Action.SLIP, "PUT", "/orders/{n}/slip", params={
         "filename": "slip.pdf", "amount": "1000", "paid_on": TODAY}, order="AWAITING_ORIGINAL", **PDF),
     "POST /customers": Case(Perm.ENTER_CUSTOMER, "POST", "/customers", {

@@ -60,7 +60,8 @@ def test_accounts_teams_and_deactivation(stack: Stack):
 
     stack.run("order", "issue", "BJ100005", "--to", "bob", user="amy")
     closed = stack.json("user", "close", "bob", "--reason", "left the company", user="mike")
-    assert closed == {"username": "bob", "customers_to_partner": 1, "customers_to_pool": 0}
+    assert closed == {"username": "bob", "customers_to_partner": 1, "customers_to_pool": 0,
+                      "open_orders": ["BJ100005"]}  # for the partner or the manager to reassign
     history = stack.json("customer", "history", "1", user="sam")
     assert (history[-1]["from"], history[-1]["to"], history[-1]["by"]) == ("bob", "bjpartner", "mike")
     # bob can do nothing now (his token died with the account), and his open task waits in his manager's inbox.

@@ -34,6 +34,7 @@ from orderflow.contracts import (
     OrderView,
     PaidLine,
     PayInput,
+    ReassignInput,
     ReissueInput,
     RejectInput,
     SlipInput,
@@ -41,7 +42,7 @@ from orderflow.contracts import (
     WithdrawInput,
 )
 from orderflow.customer_contracts import DecideInput, TransferInput
-from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, REP, eventually, issue, pay
+from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, OTHER_REP, REP, eventually, issue, pay
 from tests.workflow.drive import drive
 from tests.workflow.standins import StandIns
 from tests.workflow.test_customer_workflows import TransferStandIns
@@ -51,6 +52,8 @@ from workflows.order import OrderWorkflow
 HERE = Path(__file__).resolve().parent
 SUPERVISOR = ActorRef(username="sam", role=Role.SUPERVISOR, partners=["BJ"])
 APPROVER = ActorRef(username="gao", role=Role.APPROVAL_GROUP)
+PARTNER = ActorRef(username="bjagency", role=Role.PARTNER, partners=["BJ"])
+MANAGER = ActorRef(username="mia", role=Role.MANAGER)
 
 Path_ = Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]]  # type: ignore[type-arg]
 
@@ -215,21 +218,38 @@ async def queued_line(env, h):  # type: ignore[no-untyped-def]
 QUEUED = {"queued-line": [PaidLine(ref="Q1", amount=Decimal("12000.00"), paid_on=date(2026, 1, 5))]}
 
 # Order histories recorded by today's code carry this suffix, and older ones stay, so every kind keeps replaying:
+async def rep_left(env, h):  # type: ignore[no-untyped-def]
+    """The rep leaves with an order returned to them: the partner reassigns it to bob, who is reminded and corrects
+    it; the manager reassigns it once more while it waits for the money, and it is paid."""
+    await drive(h, OrderStatus.FIRST_REVIEW)
+    await h.execute_update(OrderWorkflow.reject, RejectInput(actor=ASSISTANT, reasons=[Reason.AMOUNT_MISMATCH],
+                                                             note="amount"))
+    await h.execute_update(OrderWorkflow.reassign, ReassignInput(actor=PARTNER, to="bob", supervisor="sol",
+                                                                 reason="alice left"))
+    await env.sleep(timedelta(days=6))  # bob is reminded
+    await h.execute_update(OrderWorkflow.correct, ChangeInput(actor=OTHER_REP, note="customer confirmed"))
+    view = await drive(h, OrderStatus.AWAITING_PAYMENT)
+    await h.execute_update(OrderWorkflow.reassign, ReassignInput(actor=MANAGER, to="carl", reason="bob left"))
+    await h.execute_update(OrderWorkflow.pay, pay("12000.00", view.fields.signed_on))
+
+
 # none, before the `local-record-and-notify` patch (steps written by regular activities); `-local-writes`, before
 # `first-review-rejection-returns-to-first-review` (order-rescans-local-writes skips the first review);
 # `-first-review-return`, before `payment-restarts-payment-wait` (a partial payment left the deadline alone);
 # `-payment-restarts-wait`, before `expired-order-keeps-money` (an expired order closed at once);
 # `-expired-keeps-money`, before `retry-queued-lines-on-awaiting-payment` (the queue waited for the next import);
 # `-queue-retried`, before `reissued-order-awaits-late-original`, `blank-form-asks-rep-before-voiding` and
-# `void-blank-form-awaits-restore` (a reissued or voided order closed; a blank form was voided at its deadline).
-GENERATION = "-ways-back"
+# `void-blank-form-awaits-restore` (a reissued or voided order closed; a blank form was voided at its deadline);
+# `-ways-back`, before the `reassign` update (no patch: a new handler; `order-rep-left-…` records it).
+GENERATION = "-reassigned"
 
 ORDER_PATHS: dict[str, Path_] = {"happy": happy, "loops": loops, "lost-and-reissued": lost_and_reissued,
                                  "expired": expired, "form-lost": form_lost, "reported-lost": reported_lost,
                                  "payments": payments, "approved-and-held": happy, "rescans": rescans,
                                  "paid-in-part": paid_in_part, "revived-to-wait": revived_to_wait,
                                  "paid-before-approval": paid_before_approval, "queued-line": queued_line,
-                                 "late-original": late_original, "returned-escalation": returned_escalation}
+                                 "late-original": late_original, "returned-escalation": returned_escalation,
+                                 "rep-left": rep_left}
 
 
 def _waits(view: OrderView) -> bool:

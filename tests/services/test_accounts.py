@@ -162,7 +162,7 @@ def test_closing_an_account_revokes_its_tokens_and_pools_its_customers(services:
     token = auth.login(services, "alice", PASSWORD, "127.0.0.1", "laptop")["token"]
     assert auth.authenticate(services, token).actor.username == "alice"
     closed = accounts.close_account(services, actor("mike"), "alice", "left the company")
-    assert closed == {"username": "alice", "customers_to_partner": 1, "customers_to_pool": 0}
+    assert closed == {"username": "alice", "customers_to_partner": 1, "customers_to_pool": 0, "open_orders": []}
     with pytest.raises(NotAuthenticated):
         auth.authenticate(services, token)
     with services.transaction() as session:
@@ -264,7 +264,8 @@ def test_a_partner_without_an_active_account_keeps_the_served_customer_with_the_
     with unit_of_work(sessions) as session:
         set_active(session, session.get(User, "bjpartner"), False, "test", datetime.now(UTC))  # type: ignore[arg-type]
     closed = accounts.close_account(services, actor("mike"), "alice", "left")
-    assert closed == {"username": "alice", "customers_to_partner": 0, "customers_to_pool": 4}
+    assert closed == {"username": "alice", "customers_to_partner": 0, "customers_to_pool": 4,
+                      "open_orders": ["BJ100001"]}
     with services.transaction() as session:
         assert session.get(Customer, ids["flight"]).owner == "alice"  # type: ignore[union-attr]
         assert _served(session) == []

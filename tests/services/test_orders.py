@@ -575,3 +575,52 @@ async def test_a_blank_form_reported_lost_is_restored_by_the_supervisor(services
     await orders.sign(services, alice, "BJ100631", 1, "Yellow pages, 1 year", "new", "12000.00")
     with pytest.raises(Refused, match="'restore' needs it to be VOID"):
         await orders.restore(services, sam, "BJ100631", "again")
+
+
+async def test_a_leaver_s_orders_are_reassigned_with_their_customer(services: Services):
+    """Issue #16 item 3: closing alice's account lists her open orders; the partner account moves them to bob, the
+    signed order's customer with it (from the partner's own warehouse, an ownership record), and every rep step
+    and a reissue are then bob's."""
+    from db.models import Customer, Ownership
+    from services import accounts
+
+    amy, alice, bob = who(services, "amy"), who(services, "alice"), who(services, "bob")
+    mike, mary, bjpartner = who(services, "mike"), who(services, "mary"), who(services, "bjpartner")
+    await orders.issue(services, amy, "alice", "BJ100641")
+    await orders.sign(services, alice, "BJ100641", 1, "Yellow pages, 1 year", "new", "12000.00")
+    await orders.issue(services, amy, "alice", "BJ100642")
+    closed = accounts.close_account(services, mike, "alice", "left the company")
+    assert closed["open_orders"] == ["BJ100641", "BJ100642"] and closed["customers_to_partner"] == 1
+    with pytest.raises(NotPermitted, match="needs the channel manager or channel partner role"):
+        await orders.reassign(services, amy, "BJ100641", "bob", "alice left")
+    with pytest.raises(NotFound, match="^there is no order BJ100641$"):  # SH's manager: out of scope
+        await orders.reassign(services, mary, "BJ100641", "bob", "alice left")
+    with pytest.raises(InvalidInput, match="^to must be a username"):
+        await orders.reassign(services, bjpartner, "BJ100641", "Bob!", "alice left")
+    for nobody in ("carol", "nobody", "sam"):  # another partner's rep, a missing user, not a rep: one answer
+        with pytest.raises(Refused, match=f"can only go to an active sales rep of partner BJ; '{nobody}' is not one"):
+            await orders.reassign(services, bjpartner, "BJ100641", nobody, "alice left")
+    moved = await orders.reassign(services, bjpartner, "BJ100641", "bob", "alice left", key="reassign-1")
+    assert (moved.rep, moved.status, moved.supervisor) == ("bob", OrderStatus.AWAITING_ORIGINAL, "sam")
+    assert moved.timeline[-1].action is Action.REASSIGN
+    assert moved.timeline[-1].note == "reassigned from alice to bob: alice left"
+    assert await orders.reassign(services, bjpartner, "BJ100641", "bob", "alice left", key="reassign-1") == moved
+    blank = await orders.reassign(services, mike, "BJ100642", "bob", "alice left")
+    assert (blank.rep, blank.pending_user) == ("bob", "bob")
+    with services.transaction() as session:
+        assert session.get(Order, "BJ100641").rep == "bob"  # type: ignore[union-attr]
+        customer = session.get(Customer, 1)
+        assert customer is not None and customer.owner == "bob"
+        last = session.scalars(select(Ownership).where(Ownership.customer_id == 1)
+                               .order_by(Ownership.id.desc())).first()
+        assert last is not None
+        assert (last.previous_owner, last.new_owner, last.actor) == ("bjpartner", "bob", "bjpartner")
+        assert last.reason == "order BJ100641 reassigned from alice: alice left"
+    assert sorted(o["number"] for o in orders.list_orders(services, bob)) == ["BJ100641", "BJ100642"]
+    lost = await orders.report_lost(services, bob, "BJ100641", "the courier lost it")
+    assert lost.status is OrderStatus.LOST
+    reissued = await orders.reissue(services, amy, "BJ100641", "BJ100643")
+    assert reissued.fields.successor == "BJ100643"
+    assert orders.show_order(services, bob, "BJ100643").rep == "bob"
+    with pytest.raises(Refused, match="'reassign' needs it to be"):
+        await orders.reassign(services, bjpartner, "BJ100641", "alice", "back")
