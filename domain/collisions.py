@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
 
 from domain.customers import Phone, fixed_line, name_key
-from domain.errors import InvalidInput, Refused
+from domain.errors import Problems, Refused
 from domain.regions import known_region, same_region
 from domain.text import TextKind, check_text
 
@@ -59,14 +59,8 @@ def check_entry(name: str, phone: str, fax: str, address: str, region: str, same
                 regions: Iterable[str] | None = None) -> Entry:
     """Every missing or malformed fact is named, all at once. With the org's `regions`, the region must be one of
     them and is kept in the org's spelling (北京市 typed, 北京 stored)."""
-    problems: list[str] = []
-
-    def attempt(check: Callable[[], T]) -> T | None:
-        try:
-            return check()
-        except InvalidInput as err:
-            problems.append(err.message)
-            return None
+    problems = Problems()
+    attempt = problems.attempt
 
     clean_name = attempt(lambda: check_text(name, TextKind.LICENSED_NAME, "company name"))
     clean_address = attempt(lambda: check_text(address, TextKind.ADDRESS))
@@ -80,15 +74,14 @@ def check_entry(name: str, phone: str, fax: str, address: str, region: str, same
     fax_number = attempt(lambda: fixed_line(clean_fax, "fax")) if clean_fax else None
     key = name_key(clean_name) if clean_name else ""
     if clean_name and len(key) < 2:
-        problems.append(f"company name '{clean_name}' has no distinctive part once region and legal form are removed")
+        problems.add(f"company name '{clean_name}' has no distinctive part once region and legal form are removed")
     flags: list[str] = []
     if phone_number and fax_number and phone_number.e164 == fax_number.e164:
         if not same_phone_fax:
-            problems.append("phone and fax are the same number; confirm that with --same-phone-fax if it is true")
+            problems.add("phone and fax are the same number; confirm that with --same-phone-fax if it is true")
         else:
             flags.append("same_phone_fax")
-    if problems:
-        raise InvalidInput("; ".join(problems))
+    problems.raise_any()
     assert clean_name and clean_address and clean_region and clean_phone and clean_fax and phone_number and fax_number
     return Entry(clean_name, clean_phone, clean_fax, clean_address, clean_region, key, phone_number, fax_number,
                  flags)

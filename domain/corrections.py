@@ -4,12 +4,11 @@ collision is found when the real number is typed in, not after the commission we
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from domain.customers import Phone, fixed_line, name_key
-from domain.errors import InvalidInput, NotPermitted
+from domain.errors import InvalidInput, NotPermitted, Problems
 from domain.people import Actor, Role
 from domain.permissions import EVERYWHERE, Perm, require
 from domain.text import TextKind, check_text
@@ -36,14 +35,8 @@ class Correction:
 
 def check_correction(phone: str | None, fax: str | None, address: str | None, reason: str) -> Correction:
     """Every malformed value is named, all at once, in entry's words (a mobile is no company's phone or fax)."""
-    problems: list[str] = []
-
-    def attempt(check: Callable[[], T]) -> T | None:
-        try:
-            return check()
-        except InvalidInput as err:
-            problems.append(err.message)
-            return None
+    problems = Problems()
+    attempt = problems.attempt
 
     def number(typed: str | None, field: str) -> NumberChange | None:
         clean = attempt(lambda: check_text(typed, TextKind.PHONE, field)) if typed is not None else None
@@ -54,9 +47,8 @@ def check_correction(phone: str | None, fax: str | None, address: str | None, re
     new_address = attempt(lambda: check_text(address, TextKind.ADDRESS)) if address is not None else None
     why = attempt(lambda: check_text(reason, TextKind.FREE_TEXT, "reason"))
     if phone is None and fax is None and address is None:
-        problems.append("nothing to correct: give a new phone, fax or address")
-    if problems:
-        raise InvalidInput("; ".join(problems))
+        problems.add("nothing to correct: give a new phone, fax or address")
+    problems.raise_any()
     assert why is not None
     return Correction(new_phone, new_fax, new_address, why)
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class ErrorKind(StrEnum):
@@ -87,3 +91,25 @@ class CustomerNotOwned(Refused):
 
 class ScanRejected(Refused):
     pass
+
+
+class Problems:
+    """Every malformed value of a form named at once: each check runs, and its refusal is kept, not raised."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def attempt(self, check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except InvalidInput as err:
+            self.messages.append(err.message)
+            return None
+
+    def add(self, message: str) -> None:
+        self.messages.append(message)
+
+    def raise_any(self) -> None:
+        if self.messages:
+            raise InvalidInput("; ".join(self.messages))
+
