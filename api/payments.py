@@ -32,6 +32,8 @@ FileName = Annotated[str, Query(min_length=1, max_length=200, description="The f
 
 class Match(Body):
     order: str = Field(min_length=1, max_length=32, description="The order this payment is for.")
+    reason: str | None = Field(None, min_length=1, max_length=1000,
+                               description="Needed when the line's payer is not the order's customer (audited).")
 
 
 class Unmatch(Body):
@@ -75,7 +77,7 @@ def show_line(bank_ref: BankRef, actor: CurrentActor, services: Svc) -> LineDeta
 @router.post("/payments/lines/{bank_ref}/match", response_model=Matched,
              summary="Match a line to an order by hand (partial payments add up, an overpayment is flagged)")
 async def match(bank_ref: BankRef, body: Match, actor: CurrentActor, services: Svc) -> Matched:
-    return await payments.match_line(services, actor, bank_ref, body.order)
+    return await payments.match_line(services, actor, bank_ref, body.order, body.reason)
 
 
 @router.post("/payments/lines/{bank_ref}/unmatch", response_model=OrderView,

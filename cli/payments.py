@@ -63,10 +63,13 @@ def show(ctx: typer.Context, line: str = typer.Argument(..., help="The bank refe
 
 @app.command("match")
 def match(ctx: typer.Context, line: str = typer.Argument(..., help="The bank reference."),
-          order: str = typer.Option(..., "--order", help="The order this payment is for.")) -> None:
+          order: str = typer.Option(..., "--order", help="The order this payment is for."),
+          reason: str | None = typer.Option(
+              None, "--reason", help="Needed when the payer is not the order's customer (audited).")) -> None:
     """Match a line to an order by hand; partial payments add up, an overpayment is flagged (audited)."""
     cli = get(ctx)
-    matched = run(cli, lambda: cli.api().post(path("payments", "lines", line, "match"), {"order": order}))
+    body = {"order": order} if reason is None else {"order": order, "reason": reason}
+    matched = run(cli, lambda: cli.api().post(path("payments", "lines", line, "match"), body))
     from cli.render import order_view
     from cli.render_payments import slip_links
 

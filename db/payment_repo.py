@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from db.customer_repo import NAME
 from db.models import CustomerKey, LineEvent, Order, Payment, Slip, StatementLine
 from domain.errors import NotFound, Refused
+from domain.order import HOLDS_MONEY, OrderStatus
 from domain.payments import Candidate, Decision, LineStatus, check_line_open
 from domain.permissions import Scope
 from domain.statements import LineError
@@ -127,13 +128,32 @@ def _lines_in_scope(query: Select[StatementLine], scope: Scope) -> Select[Statem
 
 
 def candidates(session: Session, payer_key: str) -> list[Candidate]:
-    """Orders waiting for payment from the customer whose name key is the payer's, with what they still owe."""
+    """Orders of the customer whose name key is the payer's that may take money (waiting for it, or keeping it
+    until approved or revived: domain.order.HOLDS_MONEY), with what they still owe; decide_match ranks them."""
     rows = session.execute(
-        select(Order.number, Order.amount, Order.paid_total)
+        select(Order.number, Order.amount, Order.paid_total, Order.status)
         .join(CustomerKey, CustomerKey.customer_id == Order.customer_id)
-        .where(CustomerKey.key == NAME + payer_key, Order.status == "AWAITING_PAYMENT")
+        .where(CustomerKey.key == NAME + payer_key, Order.status.in_([s.value for s in HOLDS_MONEY]))
     ).all()
-    return [Candidate(number, (amount or Decimal(0)) - paid) for number, amount, paid in rows]
+    return [Candidate(number, (amount or Decimal(0)) - paid, status == OrderStatus.AWAITING_PAYMENT.value)
+            for number, amount, paid, status in rows]
+
+
+def other_payer(session: Session, row: StatementLine, number: str) -> str | None:
+    """The name of the order's customer when the line's payer is not that customer (no name key of the customer is
+    the payer's, as in `candidates`); None when it is, or when the order has no customer yet."""
+    order = session.scalar(select(Order).where(Order.number == number))
+    if order is None or order.customer_id is None:
+        return None
+    same = session.scalar(select(CustomerKey.customer_id).where(CustomerKey.customer_id == order.customer_id,
+                                                                CustomerKey.key == NAME + row.payer_key))
+    return None if same is not None else (order.customer_name or f"customer {order.customer_id}")
+
+
+def note_line(session: Session, row: StatementLine, action: str, order_number: str, actor: str, note: str,
+              now: datetime) -> None:
+    """A decision about the line that is not itself a match (finance's reason for a payer mismatch), audited."""
+    _audit(session, row, action, order_number, actor, note, now)
 
 
 def open_lines_of(session: Session, customer_id: int) -> list[StatementLine]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from domain.errors import Refused
+from domain.errors import InvalidInput, Refused
 
 
 class LineStatus(StrEnum):
@@ -24,6 +24,8 @@ class MatchKind(StrEnum):
 class Candidate:
     order_number: str
     outstanding: Decimal
+    # Waiting for payment (AWAITING_PAYMENT); False for an order that keeps money until it is approved or revived.
+    waiting: bool = True
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,29 @@ class Decision:
 
 
 def decide_match(amount: Decimal, candidates: list[Candidate]) -> Decision:
-    """Automatic only when exactly one order of the payer's customer waits for exactly this amount."""
-    fitting = sorted(c.order_number for c in candidates if c.outstanding == amount)
+    """Automatic only when exactly one order of the payer's customer owes exactly this amount. Orders waiting for
+    payment come first: they are what the customer was asked to pay, so an order that only keeps money (signed but
+    not yet approved, or EXPIRED) is considered only when no waiting order fits, and then it too must fit alone."""
+    fitting = sorted(c.order_number for c in candidates if c.outstanding == amount and c.waiting)
+    if not fitting:
+        fitting = sorted(c.order_number for c in candidates if c.outstanding == amount)
     if len(fitting) == 1:
         return Decision(LineStatus.MATCHED, fitting[0], tuple(fitting))
     if len(fitting) > 1:
         return Decision(LineStatus.AMBIGUOUS, None, tuple(fitting))
     return Decision(LineStatus.UNMATCHED, None, tuple(sorted(c.order_number for c in candidates)))
+
+
+def payer_mismatch(bank_ref: str, payer: str, number: str, customer: str | None, reason: str | None) -> str | None:
+    """A line whose payer is not the order's customer (by name key, as the automatic match compares: `customer` is
+    the order's customer's name then, else None) is matched by hand only with finance's reason, kept on the line's
+    audit trail: money from a parent company or a private account is real, but never silently someone else's."""
+    if customer is None:
+        return None
+    if not reason:
+        raise InvalidInput(f'bank line {bank_ref} was paid by "{payer}", but order {number} is for "{customer}"; '
+                           'matching a payment from another payer needs a reason (field "reason"; --reason)')
+    return f"payer mismatch: {reason}"
 
 
 def check_line_open(bank_ref: str, status: str, matched_to: str | None) -> None:

@@ -66,6 +66,11 @@ def check_partner_code(value: str, field: str = "partner") -> str:
     return code
 
 
+def desk_address(role: Role) -> str:
+    """Where a notice for a whole desk goes: "desk:finance". A colon is in no username, so no user can be it."""
+    return f"desk:{role.value}"
+
+
 # Roles whose work is scoped to the partners they belong to or serve.
 PARTNER_SCOPED = frozenset({Role.SALES, Role.SUPERVISOR, Role.PARTNER, Role.ASSISTANT})
 

@@ -23,11 +23,29 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from db.order_repo import order_status
 from db.org_repo import scope_for
-from db.payment_repo import Stored, candidates, get_line, leave_open, line_events, match_count, store_lines
+from db.payment_repo import (
+    Stored,
+    candidates,
+    get_line,
+    leave_open,
+    line_events,
+    match_count,
+    note_line,
+    other_payer,
+    store_lines,
+)
 from domain.errors import DomainError, TooLarge, Unavailable
 from domain.fields import business_date, check_day, parse_amount, parse_day
 from domain.order import Action, check_role, check_step
-from domain.payments import Decision, LineStatus, MatchKind, check_line_open, check_unmatch, decide_match
+from domain.payments import (
+    Decision,
+    LineStatus,
+    MatchKind,
+    check_line_open,
+    check_unmatch,
+    decide_match,
+    payer_mismatch,
+)
 from domain.people import Actor
 from domain.permissions import Perm, require
 from domain.statements import MAX_FILE_BYTES, Statement, parse_statement
@@ -188,19 +206,31 @@ def _failure(err: BaseException) -> str:
 
 
 # --- by hand -----------------------------------------------------------------------------------------
-async def match_line(services: Services, actor: Actor, bank_ref: str, number: str) -> Matched:
-    """Match a line to an order by hand: partial payments add up, an overpayment is flagged (audited)."""
+async def match_line(services: Services, actor: Actor, bank_ref: str, number: str,
+                     reason: str | None = None) -> Matched:
+    """Match a line to an order by hand: partial payments add up, an overpayment is flagged (audited). A line from
+    another payer than the order's customer needs a reason (domain.payments.payer_mismatch)."""
     require(actor, Perm.PAYMENTS, "match bank lines")
-    bank_ref, number = await asyncio.to_thread(_visible_pair, services, actor, bank_ref, number)
+    if reason is not None:
+        reason = check_text(reason, TextKind.FREE_TEXT, "reason for matching another payer's line")
+    bank_ref, number = await asyncio.to_thread(_visible_pair, services, actor, bank_ref, number, reason)
     view = await _pay(services, await desk_for(services), actor, bank_ref, number, MatchKind.MANUAL)
     slips = await asyncio.to_thread(_order_slips, services, view.number)
     return Matched(order=view, bank_ref=bank_ref, slips=slips)
 
 
-def _visible_pair(services: Services, actor: Actor, bank_ref: str, number: str) -> tuple[str, str]:
+def _visible_pair(services: Services, actor: Actor, bank_ref: str, number: str,
+                  reason: str | None) -> tuple[str, str]:
+    """The line and the order in scope; a payer mismatch is refused without a reason, else audited on the line
+    before the match is sent (finance's decision stands on the trail even if the order then refuses the money)."""
     with services.transaction() as session:
         scope = scope_for(session, actor)
-        return visible_line(session, scope, bank_ref).bank_ref, visible_order_number(session, scope, number)
+        row, number = visible_line(session, scope, bank_ref), visible_order_number(session, scope, number)
+        note = payer_mismatch(row.bank_ref, row.payer_name, number, other_payer(session, row, number), reason)
+        if note is not None:
+            check_line_open(row.bank_ref, row.status, row.order_number)
+            note_line(session, row, "payer mismatch", number, actor.username, note, datetime.now(UTC))
+        return row.bank_ref, number
 
 
 def _order_slips(services: Services, number: str) -> list[SlipLink]:

@@ -7,14 +7,15 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from db.models import Credit
+from db.models import Credit, Notification
 from db.order_repo import notifications_for, orders_pending_for_deactivated_reports
 from db.org_repo import scope_for
 from domain.errors import InvalidInput
 from domain.order import PENDING_ROLE
-from domain.people import Actor
-from domain.permissions import Perm, require
+from domain.people import Actor, desk_address
+from domain.permissions import EVERYWHERE, Perm, require
 from services.context import Services
 from services.order_reads import list_orders, order_row
 
@@ -34,8 +35,17 @@ def inbox(services: Services, actor: Actor) -> dict[str, Any]:
             rows.append({**order_row(order), "pending": f"{order.pending_user} (deactivated)"})
         notes = [{"order": n.order_number, "kind": n.kind, "text": n.text, "at": n.created_at.isoformat(),
                   "due_at": n.due_at.isoformat() if n.due_at else None}
-                 for n in notifications_for(session, actor.username)]
+                 for n in _notifications(session, actor)]
     return {"orders": rows, "notifications": notes}
+
+
+def _notifications(session: Session, actor: Actor) -> list[Notification]:
+    """The actor's own, and for an all-partner desk (order group, finance) those addressed to the desk itself."""
+    mine = notifications_for(session, actor.username)
+    if actor.role not in EVERYWHERE:
+        return mine
+    both = [*mine, *notifications_for(session, desk_address(actor.role))]
+    return sorted(both, key=lambda n: (n.created_at, n.id), reverse=True)[:50]  # as many as notifications_for gives
 
 
 def parse_month(text: str) -> tuple[int, int]:

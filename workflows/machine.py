@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         pending_user,
         restorable,
     )
+    from domain.people import Role, desk_address
     from domain.rejections import LABELS
     from domain.timers import Chase, Deadline, deadlines, due_at, wait_start
     from orderflow import search_attributes as sa
@@ -72,6 +73,10 @@ VOID_AWAITS_RESTORE = "void-blank-form-awaits-restore"
 # A reissued order used to close its workflow, so its original turning up late could not be received (issue #16);
 # orders reissued before this patch replay that way, later ones stay open for a late original.
 REISSUED_AWAITS_ORIGINAL = "reissued-order-awaits-late-original"
+
+# Money kept on an EXPIRED order used to wait silently until someone looked (issue #16); since this patch the order
+# group and finance, who may revive it, are told when it arrives.
+TELL_EXPIRED_MONEY = "tell-when-money-reaches-an-expired-order"
 
 Arg = TypeVar("Arg")
 Plan = Callable[[], tuple[OrderFields, OrderStatus]]
@@ -226,6 +231,14 @@ class OrderMachine:
             await self._notify("escalation", self._supervisor or self._rep,
                                f"Order {self._number} was rejected {self._fields.rounds} times "
                                f"({self._rejection_text()}); void it or allow another round.", seq)
+        elif (action is Action.PAY and self._status is OrderStatus.EXPIRED
+              and workflow.patched(TELL_EXPIRED_MONEY)):
+            # Addressed to the two desks that may revive it (all-partner roles): every member's inbox shows it.
+            for desk in (Role.ORDER_GROUP, Role.FINANCE):
+                await self._notify("expired-paid", desk_address(desk),
+                                   f"Order {self._number} expired, yet money arrived for it: "
+                                   f"{self._fields.paid_total} of {self._fields.amount} is kept on it. "
+                                   f"Revive it with: order revive {self._number} --reason ...", seq)
 
     def _rejection_text(self) -> str:
         rej = self._fields.rejection

@@ -137,6 +137,9 @@ FIELDS = [
     Field("statement memo", "fay", "PUT", "/payments/statements", _statement("memo"), 500),
     Field("unmatch reason", "fay", "POST", "/payments/lines/HOSTILE-OPEN/unmatch",
           lambda t, i: {"json": {"reason": t}}, 1000),
+    # To an order not yet signed: a reason that passes is turned away by the order (409), and the line stays open.
+    Field("payer mismatch reason", "fay", "POST", "/payments/lines/HOSTILE-OPEN/match",
+          lambda t, i: {"json": {"order": ISSUED, "reason": t}}, 1000),
     Field("corrected phone", "alice", "PATCH", "/customers/1", lambda t, i: {"json": {"phone": t, "reason": "x"}}),
     Field("corrected address", "alice", "PATCH", "/customers/1", lambda t, i: {"json": {"address": t, "reason": "x"}}),
     # The address is customer 1's already: a reason that passes its rule is turned away (409), changing nothing.

@@ -149,7 +149,11 @@ async def test_partial_payments_accumulate_a_wrong_match_is_undone_and_overpayme
         "ICBC01": ("unmatched", ["BJ100010"]), "ICBC02": ("unmatched", []), "ICBC03": ("unmatched", ["BJ100011"])}
     part = stack.json("payments", "match", "ICBC01", "--order", "BJ100010", user="fay")["order"]
     assert (part["status"], part["fields"]["paid_total"]) == ("AWAITING_PAYMENT", "4000.00")
-    wrong = stack.json("payments", "match", "ICBC02", "--order", "BJ100010", user="fay")["order"]
+    # 王五 is not the order's customer: refused without a reason naming both, kept on the line's trail with one.
+    refused = stack.run("payments", "match", "ICBC02", "--order", "BJ100010", user="fay", expect=2)
+    assert '"王五"' in refused.stderr and '"东方红机械有限公司"' in refused.stderr
+    wrong = stack.json("payments", "match", "ICBC02", "--order", "BJ100010", "--reason", "王五 says he paid for it",
+                       user="fay")["order"]
     assert wrong["fields"]["paid_total"] == "5000.00"
     stack.run("payments", "unmatch", "ICBC02", "--reason", "   ", user="fay", expect=2)
     undone = stack.json("payments", "unmatch", "ICBC02", "--reason", "王五 paid for another company", user="fay")
@@ -158,7 +162,8 @@ async def test_partial_payments_accumulate_a_wrong_match_is_undone_and_overpayme
     assert [line["bank_ref"] for line in stack.json("payments", "unmatched", user="fay")["lines"]] == [
         "ICBC02", "ICBC03"]
     history = stack.json("payments", "show", "ICBC02", user="fay")["history"]
-    assert [h["action"] for h in history][-2:] == ["matched", "unmatch"]
+    assert [h["action"] for h in history][-3:] == ["payer mismatch", "matched", "unmatch"]
+    assert history[-3]["note"] == "payer mismatch: 王五 says he paid for it"
     assert history[-1]["note"] == "王五 paid for another company"
     stack.run("payments", "unmatch", "ICBC02", "--reason", "again", user="fay", expect=3)
 

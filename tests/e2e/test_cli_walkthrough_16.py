@@ -67,16 +67,17 @@ async def test_money_before_approval_counts_at_the_second_review(stack: Stack) -
     assert (done["status"], done["fields"]["effective_on"]) == ("EFFECTIVE", today)
     assert [c["order"] for c in stack.json("credits", user="alice")] == ["BJ100001"]
 
-    # A bank line that arrives while the order is in its second review waits in the queue, and the order picks
-    # it up by itself when the second review approves it: no new import. The line is a deposit paid the day
-    # before signing, so the order takes effect on the signing date (it cannot take effect before it exists).
+    # A bank line that arrives before its order is signed fits no order and waits in the queue; the order picks
+    # it up by itself when the second review approves it: no new import. (Once the order is signed, an import
+    # matches such a line at once and keeps it on the order.) The line is a deposit paid the day before signing,
+    # so the order takes effect on the signing date (it cannot take effect before it exists).
+    statement = _statement(stack, "early.csv", [f"{yesterday},5000.00,北京华信科技有限公司,1,EARLY01,订金"], "utf-8")
+    report = stack.json("payments", "import", statement, user="fay")
+    assert [(o["bank_ref"], o["status"]) for o in report["outcomes"]] == [("EARLY01", "unmatched")]
     _signed(stack, "BJ100002", huaxin, "5000.00")
     stack.json("order", "receive", "BJ100002", user="amy")
     stack.json("order", "review", "BJ100002", "--approve", user="amy")
     _scanned(stack, "BJ100002")
-    statement = _statement(stack, "early.csv", [f"{yesterday},5000.00,北京华信科技有限公司,1,EARLY01,订金"], "utf-8")
-    report = stack.json("payments", "import", statement, user="fay")
-    assert [(o["bank_ref"], o["status"]) for o in report["outcomes"]] == [("EARLY01", "unmatched")]
     assert stack.json("order", "show", "BJ100002", user="fay")["status"] == "SECOND_REVIEW"
     stack.json("order", "review", "BJ100002", "--approve", "--location", "Cabinet 1", user="olga")
     effective = _until(stack, "BJ100002", "EFFECTIVE")
@@ -117,6 +118,8 @@ async def test_an_expired_order_is_revived_by_its_late_payment(stack: Stack) -> 
     # The rest of the money arrives late: kept on the expired order, which stays EXPIRED until someone revives it.
     late = stack.json("order", "pay", "BJ100011", "--amount", "6000", "--date", today, user="fay")
     assert (late["status"], late["fields"]["paid_total"]) == ("EXPIRED", "10000.00")
+    told = [n for n in stack.json("inbox", user="olga")["notifications"] if n["kind"] == "expired-paid"]
+    assert [n["order"] for n in told] == ["BJ100011"] and "order revive BJ100011" in told[0]["text"]
     assert stack.json("credits", user="alice") == []
     refused = stack.run("order", "revive", "BJ100011", "--reason", "paid", user="alice", expect=4)
     assert "permission" in refused.stderr or "role" in refused.stderr

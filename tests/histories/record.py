@@ -240,8 +240,9 @@ async def rep_left(env, h):  # type: ignore[no-untyped-def]
 # `-expired-keeps-money`, before `retry-queued-lines-on-awaiting-payment` (the queue waited for the next import);
 # `-queue-retried`, before `reissued-order-awaits-late-original`, `blank-form-asks-rep-before-voiding` and
 # `void-blank-form-awaits-restore` (a reissued or voided order closed; a blank form was voided at its deadline);
-# `-ways-back`, before the `reassign` update (no patch: a new handler; `order-rep-left-…` records it).
-GENERATION = "-reassigned"
+# `-ways-back`, before the `reassign` update (no patch: a new handler; `order-rep-left-…` records it);
+# `-reassigned`, before `tell-when-money-reaches-an-expired-order` (late money on an expired order told no one).
+GENERATION = "-expired-money-told"
 
 ORDER_PATHS: dict[str, Path_] = {"happy": happy, "loops": loops, "lost-and-reissued": lost_and_reissued,
                                  "expired": expired, "form-lost": form_lost, "reported-lost": reported_lost,

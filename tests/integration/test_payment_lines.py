@@ -141,3 +141,26 @@ def test_an_order_waiting_for_payment_finds_the_queued_line_that_fits_it_alone(s
     with unit_of_work(sessions) as session:
         # It only reads: the payment that follows claims the line.
         assert session.scalars(select(StatementLine.status).order_by(StatementLine.id)).all() == ["unmatched"] * 4
+
+
+def test_candidates_are_the_payer_s_orders_that_may_take_money_those_waiting_for_it_marked(
+        sessions: sessionmaker[Session]):
+    """Issue #16: an order that keeps money (signed, not yet approved; or EXPIRED) is a candidate too, ranked after
+    the orders waiting for payment (domain.payments.decide_match); a blank, void or effective order is none."""
+    from db.models import Order
+    from db.payment_repo import candidates
+
+    statuses = ["AWAITING_PAYMENT", "SECOND_REVIEW", "EXPIRED", "RETURNED", "ISSUED", "VOID", "EFFECTIVE"]
+    with unit_of_work(sessions) as session:
+        for i, status in enumerate(statuses):
+            session.add(Order(number=f"BJ10000{i}", partner_code="BJ", rep="alice", status=status,
+                              customer_id=1, customer_name="美来尔工程技术有限公司", product="Ads", kind="new",
+                              amount=Decimal("200.00"), paid_total=Decimal("50.00"), signed_on=date(2026, 11, 1),
+                              issue_id=f"i{i}", status_since=NOW, issued_at=NOW, updated_at=NOW))
+    _store(sessions, "value date,amount,payer name,payer account,bank reference,memo\n"
+                     "2026-11-20,150.00,北京美来尔工程技术有限公司,1,K1,\n")
+    with unit_of_work(sessions) as session:
+        key = get_line(session, "K1").payer_key
+        found = sorted((c.order_number, c.outstanding, c.waiting) for c in candidates(session, key))
+    assert found == [("BJ100000", Decimal("150.00"), True), ("BJ100001", Decimal("150.00"), False),
+                     ("BJ100002", Decimal("150.00"), False), ("BJ100003", Decimal("150.00"), False)]

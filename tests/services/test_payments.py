@@ -376,9 +376,54 @@ async def test_no_transaction_or_file_read_runs_on_the_event_loop(
     with unit_of_work(sessions) as session:  # what the workflow's activity records once the payment is applied
         claim_line(session, "R1", "BJ100001", "fay", "auto", datetime.now(UTC))
     await payments.unmatch_line(services, actor("fay"), "R1", "wrong customer")
-    await payments.match_line(services, actor("fay"), "R2", "BJ100001")
+    await payments.match_line(services, actor("fay"), "R2", "BJ100001", "the owner paid")  # another payer
     slip = tmp_path / "slip.jpg"
     slip.write_bytes(JPEG)
     await payments.attach_slip(services, actor("alice"), "BJ100001", upload(slip)[0], "12000", TODAY.isoformat())
     assert [update for _, update, _, _ in temporal.sent] == ["pay", "unmatch", "pay", "attach_slip"]
     assert on_loop == []
+
+
+@pytest.mark.parametrize("status", ["EXPIRED", "SECOND_REVIEW", "RETURNED"])
+async def test_an_import_matches_a_line_to_the_one_order_that_keeps_money_when_none_waits_for_it(
+        services: Services, actor: Callable[[str], Actor], temporal: StandInClient, orders: None,
+        sessions: sessionmaker[Session], tmp_path: Path, status: str) -> None:
+    with unit_of_work(sessions) as session:  # BJ100001 expired, or is not yet approved: its money is kept on it
+        session.scalars(select(Order).where(Order.number == "BJ100001")).one().status = status
+    report = await payments.import_statement(services, actor("fay"), upload(statement(
+        tmp_path, f"{TODAY},12000.00,北京美来尔工程技术有限公司,1,R1,"))[0])
+    assert [(o.bank_ref, o.status.value, o.order) for o in report.outcomes] == [("R1", "matched", "BJ100001")]
+    [(number, update, _inp, update_id)] = temporal.sent
+    assert (number, update, update_id) == ("BJ100001", "pay", "pay-line-R1-0")
+
+
+def test_a_notice_to_the_finance_desk_is_in_every_finance_inbox_and_no_one_else_s(
+        services: Services, actor: Callable[[str], Actor], orders: None, sessions: sessionmaker[Session]) -> None:
+    """How `expired-paid` (money on an EXPIRED order) reaches the desks that may revive it (services/views.py)."""
+    from db.models import Notification
+    from services.views import inbox
+
+    now = datetime.now(UTC)
+    with unit_of_work(sessions) as session:
+        for i, recipient in enumerate(["desk:finance", "fay", "desk:order_group"]):
+            session.add(Notification(key=f"k{i}", recipient=recipient, order_number="BJ100001", kind="expired-paid",
+                                     due_at=None, text=f"to {recipient}", created_at=now + timedelta(seconds=i)))
+    assert [n["text"] for n in inbox(services, actor("fay"))["notifications"]] == ["to fay", "to desk:finance"]
+    assert inbox(services, actor("alice"))["notifications"] == []
+
+
+async def test_a_line_from_another_payer_is_matched_by_hand_only_with_a_reason_kept_on_its_trail(
+        services: Services, actor: Callable[[str], Actor], temporal: StandInClient, orders: None,
+        tmp_path: Path) -> None:
+    await payments.import_statement(services, actor("fay"), upload(statement(
+        tmp_path, f"{TODAY},12000.00,张三,1,R1,老板个人付款"))[0])
+    with pytest.raises(InvalidInput, match='paid by "张三", but order BJ100001 is for "美来尔工程技术有限公司"'):
+        await payments.match_line(services, actor("fay"), "R1", "BJ100001")
+    with pytest.raises(InvalidInput, match="reason for matching another payer's line"):
+        await payments.match_line(services, actor("fay"), "R1", "BJ100001", "  ")
+    assert temporal.sent == []
+    await payments.match_line(services, actor("fay"), "R1", "BJ100001", "the owner paid from his own account")
+    assert [(n, u) for n, u, _i, _id in temporal.sent] == [("BJ100001", "pay")]
+    trail = payment_views.show_line(services, actor("fay"), "R1").history
+    assert [(h["action"], h["note"]) for h in trail][-1] == (
+        "payer mismatch", "payer mismatch: the owner paid from his own account")

@@ -68,6 +68,30 @@ async def test_lines_add_up_a_wrong_one_is_undone_and_the_completing_line_dates_
     assert standins.slips[0].claimed_on == first_day and standins.slips[0].uploaded_by == "alice"
 
 
+async def test_money_reaching_an_expired_order_tells_the_order_group_and_finance_once(ts_env: WorkflowEnvironment):
+    """Since `tell-when-money-reaches-an-expired-order` (issue #16): the desks that may revive it are told, keyed
+    by the payment's step, so a retried notification is written once."""
+    standins = StandIns()
+    worker, task_queue = worker_with(ts_env.client, standins)
+    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
+    async with worker:
+        handle = await ts_env.client.start_workflow(
+            OrderWorkflow.run, issue(number).model_copy(update={"number": number}), id=f"order-{number}",
+            task_queue=task_queue)
+        await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+        await drive(handle, OrderStatus.AWAITING_PAYMENT)
+        await ts_env.sleep(timedelta(days=30.1))
+        day = business_date(await ts_env.get_current_time())
+        kept = await handle.execute_update(OrderWorkflow.pay, line("L1", "5000.00", day, MatchKind.MANUAL))
+        await handle.terminate("test over")
+
+    assert kept.status is OrderStatus.EXPIRED and kept.fields.paid_total == Decimal("5000.00")
+    told = [n for n in standins.notes if n.kind == "expired-paid"]
+    assert [n.recipient for n in told] == ["desk:order_group", "desk:finance"]
+    assert len({n.key for n in told}) == 2 and all(f"{number}:{kept.timeline[-1].seq}:" in n.key for n in told)
+    assert f"order revive {number} --reason" in told[0].text and "5000.00 of 12000.00 is kept" in told[0].text
+
+
 @pytest.fixture
 async def awaiting(issued: Order) -> WorkflowHandle[OrderWorkflow, OrderView]:
     await issued.handle.execute_update(OrderWorkflow.sign, sign("12000.00", business_date(datetime.now(UTC))))
