@@ -34,7 +34,7 @@ def to_bob(actor: ActorRef = PARTNER, to: str = "bob") -> ReassignInput:
 async def returned(issued: Order) -> Order:
     """A signed order returned to its rep for a correction."""
     h = issued.handle
-    await h.execute_update(OrderWorkflow.sign, sign("12000.00", TODAY))
+    await h.execute_update(OrderWorkflow.sign, sign("12000.00", business_date(datetime.now(UTC))))
     await h.execute_update(OrderWorkflow.receive, step())
     await h.execute_update(OrderWorkflow.reject, RejectInput(actor=ASSISTANT, reasons=[Reason.AMOUNT_MISMATCH],
                                                              note="amount in words differs"))

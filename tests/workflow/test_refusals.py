@@ -30,7 +30,7 @@ TODAY = business_date(datetime.now(UTC))
 @pytest.fixture
 async def order(issued: Order) -> Order:
     """A signed order, waiting for its original."""
-    await issued.handle.execute_update(OrderWorkflow.sign, sign("12000.00", TODAY))
+    await issued.handle.execute_update(OrderWorkflow.sign, sign("12000.00", business_date(datetime.now(UTC))))
     return issued
 
 
