@@ -76,6 +76,11 @@ class Noted(Body):
     note: Note
 
 
+class Reasoned(Body):
+    """A step whose body is only its reason: the step's description says what the reason is."""
+    reason: Note = Field(description="Why the step is taken: the step's description says what about.")
+
+
 class Escalation(Body):
     decision: Literal["allow", "void"] = Field(description="allow one more round, or void the order.")
     note: Note
@@ -205,49 +210,40 @@ async def lost(number: Number, body: Noted, actor: CurrentActor, services: Svc, 
     return await orders.report_lost(services, actor, number, body.note, key)
 
 
-class Revive(Body):
-    reason: Note = Field(description="Why the expired order comes back, e.g. the customer's late payment.")
-
-
 @router.post("/{number}/revive", response_model=OrderView,
              summary="Bring an expired order back: effective if its money is all kept on it, else waiting for the "
-                     "rest in a fresh payment window (order group or finance)")
-async def revive(number: Number, body: Revive, actor: CurrentActor, services: Svc,
+                     "rest in a fresh payment window (order group or finance)",
+             description="The reason: why the expired order comes back, e.g. the customer's late payment.")
+async def revive(number: Number, body: Reasoned, actor: CurrentActor, services: Svc,
                  key: IdempotencyKey) -> OrderView:
     return await orders.revive(services, actor, number, body.reason, key)
 
 
-class ReceiveLate(Body):
-    reason: Note = Field(description="Where the original of the lost order turned up, e.g. the courier found it.")
-
-
 @router.post("/{number}/receive-late", response_model=OrderView,
              summary="Receive the original of a lost order after all: it goes on at the first review, and its "
-                     "unsigned reissue is voided; refused once the reissue is signed (assistant)")
-async def receive_late(number: Number, body: ReceiveLate, actor: CurrentActor, services: Svc,
+                     "unsigned reissue is voided; refused once the reissue is signed (assistant)",
+             description="The reason: where the original turned up, e.g. the courier found it.")
+async def receive_late(number: Number, body: Reasoned, actor: CurrentActor, services: Svc,
                        key: IdempotencyKey) -> OrderView:
     return await orders.receive_late(services, actor, number, body.reason, key)
 
 
-class Restore(Body):
-    reason: Note = Field(description="Why the voided form comes back, e.g. the rep found it.")
-
-
 @router.post("/{number}/restore", response_model=OrderView,
-             summary="Restore a blank form voided as lost that the rep still holds, to be signed (supervisor)")
-async def restore(number: Number, body: Restore, actor: CurrentActor, services: Svc,
+             summary="Restore a blank form voided as lost that the rep still holds, to be signed (supervisor)",
+             description="The reason: why the voided form comes back, e.g. the rep found it.")
+async def restore(number: Number, body: Reasoned, actor: CurrentActor, services: Svc,
                   key: IdempotencyKey) -> OrderView:
     return await orders.restore(services, actor, number, body.reason, key)
 
 
-class Reassign(Body):
+class Reassign(Reasoned):
     to: str = Field(max_length=64, description="The active sales rep of the order's partner who takes it over.")
-    reason: Note = Field(description="Why, e.g. the rep left.")
 
 
 @router.post("/{number}/reassign", response_model=OrderView,
              summary="Move an open order (and a signed order's customer) to another rep of its partner "
-                     "(channel partner or manager)")
+                     "(channel partner or manager)",
+             description="The reason: why the order moves, e.g. the rep left.")
 async def reassign(number: Number, body: Reassign, actor: CurrentActor, services: Svc,
                    key: IdempotencyKey) -> OrderView:
     return await orders.reassign(services, actor, number, body.to, body.reason, key)

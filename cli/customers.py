@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.console import console, plain, typed
-from cli.runtime import fail, get, path, run
+from cli.runtime import Approve, Reject, decision, get, path, run
 
 app = typer.Typer(no_args_is_help=True, help="Customers in the sales reps' warehouses.")
 
@@ -82,17 +82,15 @@ def rename(
 @app.command("decide-name")
 def decide_name(
     ctx: typer.Context, customer: int = typer.Argument(..., help="The customer whose name correction waits."),
-    approve: bool = typer.Option(False, "--approve"), reject: bool = typer.Option(False, "--reject"),
-    reason: str = typer.Option(...),
+    approve: Approve = False, reject: Reject = False, reason: str = typer.Option(...),
 ) -> None:
     """Approve or reject a waiting name correction (order group)."""
     cli = get(ctx)
-    if approve == reject:
-        fail(cli, 2, "say either --approve or --reject")
+    approved = decision(cli, approve, reject)
 
     def work() -> None:
         view = cli.api().post(path("customers", customer, "name-correction", "decision"),
-                              {"approve": approve, "reason": reason})
+                              {"approve": approved, "reason": reason})
         cli.emit(view, lambda: print(plain(f"name correction {view['correction']} of customer {view['customer']}: "
                                            f"{view['status']}")))
 

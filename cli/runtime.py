@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 from urllib.parse import quote
 
 import typer
@@ -152,6 +152,18 @@ def fail(cli: Cli | None, code: int, message: str, kind: str = "error") -> NoRet
         print(json.dumps({"error": message, "kind": kind, "exit_code": code}, ensure_ascii=False))
     print(f"error: {plain(message)}", file=sys.stderr)  # the API's message may quote what was typed
     raise typer.Exit(code)
+
+
+# A decision command's two switches (`approve: Approve = False, reject: Reject = False`): `decision` checks them.
+Approve = Annotated[bool, typer.Option("--approve")]
+Reject = Annotated[bool, typer.Option("--reject")]
+
+
+def decision(cli: Cli, approve: bool, reject: bool) -> bool:
+    """The decision said by exactly one of --approve and --reject (True: approve); neither or both exits 2."""
+    if approve == reject:
+        fail(cli, 2, "say either --approve or --reject")
+    return approve
 
 
 def run(cli: Cli, work: Callable[[], T]) -> T:

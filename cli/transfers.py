@@ -6,7 +6,7 @@ import typer
 
 from cli.console import console, plain, typed
 from cli.customers import app
-from cli.runtime import fail, get, path, run
+from cli.runtime import Approve, Reject, decision, get, path, run
 
 
 @app.command("transfer-in")
@@ -34,16 +34,14 @@ def transfer_in(
 @app.command("decide")
 def decide(
     ctx: typer.Context, customer: int = typer.Argument(..., help="The customer the application is for."),
-    approve: bool = typer.Option(False, "--approve"), reject: bool = typer.Option(False, "--reject"),
-    reason: str = typer.Option(...),
+    approve: Approve = False, reject: Reject = False, reason: str = typer.Option(...),
 ) -> None:
     """Decide a transfer-in application (approval group)."""
     cli = get(ctx)
-    if approve == reject:
-        fail(cli, 2, "say either --approve or --reject")
+    approved = decision(cli, approve, reject)
 
     def work() -> None:
-        view = cli.api().post(path("customers", customer, "decision"), {"approve": approve, "reason": reason})
+        view = cli.api().post(path("customers", customer, "decision"), {"approve": approved, "reason": reason})
         cli.emit(view, lambda: print(plain(f"application {view['application_id']}: {view['status']} "
                                            f"({view['decision']})")))
 

@@ -30,15 +30,14 @@ from db.auth_models import AuthEvent
 from db.customer_repo import add_customer
 from db.models import Base, Customer, Order, User
 from domain.errors import InvalidInput
-from domain.fields import business_date
 from domain.people import Role
 from orderflow.settings import Settings
 from services.auth import _network
 from services.context import Services
 from tests.api.conftest import PASSWORD, ApiHarness, SignedIn, harness
+from tests.dates import today
 from tests.helpers import entry, eventually, pdf_bytes
 
-TODAY = business_date(datetime.now(UTC)).isoformat()
 PDF = pdf_bytes(3000)
 SIGN = {"customer": 1, "product": "Ads", "kind": "new", "amount": "1000"}
 
@@ -65,7 +64,7 @@ async def world(dev_env: WorkflowEnvironment, s3_endpoint: str,
                           headers={"Content-Type": "application/pdf"}))
         await _ok(sue.post("/orders", json={"rep": "carol", "number": "SH200001"}))
         statement = ("value date,amount,payer name,payer account,bank reference,memo\n"
-                     f"{TODAY},333.00,美来尔工程技术有限公司,1,ATK-1,\n").encode()
+                     f"{today().isoformat()},333.00,美来尔工程技术有限公司,1,ATK-1,\n").encode()
         await _ok(api.client("fay").put("/payments/statements", params={"filename": "s.csv"}, content=statement,
                                         headers={"Content-Type": "text/csv"}))
         yield api
@@ -124,7 +123,7 @@ async def test_guessed_order_numbers_and_scan_versions_answer_like_missing_ones(
              ("carol", "POST", "/sign", {"json": SIGN}), ("carol", "POST", "/lost", {"json": {"note": "x"}}),
              ("mary", "POST", "/reissue", {"json": {"new_number": "BJ100500"}}),
              ("sue", "PUT", "/scan", {"params": {"filename": "s.pdf"}, "content": PDF}),
-             ("carol", "PUT", "/slip", {"params": {"filename": "s.pdf", "amount": "10", "paid_on": TODAY},
+             ("carol", "PUT", "/slip", {"params": {"filename": "s.pdf", "amount": "10", "paid_on": today().isoformat()},
                                         "content": PDF})]
     for user, method, step, kwargs in steps:
         for number in ("BJ100001", "BJ100002", "BJ100003", "BJ100004"):
@@ -260,7 +259,7 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
 async def test_uploads_refuse_wrong_types_path_tricks_and_endless_bodies(world: ApiHarness) -> None:
     api = world
     amy, alice, fay, dora = (api.client(u) for u in ("amy", "alice", "fay", "dora"))
-    slip = {"amount": "10", "paid_on": TODAY}
+    slip = {"amount": "10", "paid_on": today().isoformat()}
     uploads = [(amy, "/orders/BJ100003/scan", {}), (alice, "/orders/BJ100004/slip", slip),
                (fay, "/payments/statements", {}), (dora, "/org", {})]
     before = _store(api)

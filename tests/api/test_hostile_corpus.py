@@ -30,16 +30,15 @@ from temporalio.testing import WorkflowEnvironment
 from db.customer_repo import add_customer
 from db.models import Customer
 from db.warehouse_repo import move
-from domain.fields import business_date
 from domain.people import Role
 from domain.text import REFUSED_CATEGORIES
 from orderflow.logs import configure_logging
 from tests.api.conftest import PASSWORD, ApiHarness, harness
 from tests.api.test_role_matrix import ORG_YAML
+from tests.dates import today
 from tests.helpers import entry, eventually, pdf_bytes
 from tests.hostile import HOSTILE
 
-TODAY = business_date(datetime.now(UTC)).isoformat()
 INVISIBLE = set(REFUSED_CATEGORIES)
 FORGED = "2026-11-30 12:00:00,000 INFO orderflow.api.access: GET /admin 200"
 # A name stored before the input rules (entry refuses it now): a forged log line, a screen clear, a bidi override.
@@ -68,8 +67,8 @@ PDF = {"content": pdf_bytes(3000), "headers": {"Content-Type": "application/pdf"
 
 def _statement(column: str) -> Callable[[str, int], dict[str, Any]]:
     def body(text: str, i: int) -> dict[str, Any]:
-        row = {"value date": TODAY, "amount": "10.00", "payer name": "某某贸易有限公司", "payer account": "6222",
-               "bank reference": f"HOSTILE-{column[:3]}-{i}", "memo": ""}
+        row = {"value date": today().isoformat(), "amount": "10.00", "payer name": "某某贸易有限公司",
+               "payer account": "6222", "bank reference": f"HOSTILE-{column[:3]}-{i}", "memo": ""}
         row[column] = text
         out = io.StringIO()
         writer = csv.DictWriter(out, HEADER)
@@ -153,7 +152,7 @@ FIELDS = [
           lambda t, i: {"json": {"approve": False, "reason": t}}, 1000),
     Field("scan file name", "amy", "PUT", f"/orders/{ISSUED}/scan", lambda t, i: {"params": {"filename": t}, **PDF}),
     Field("slip file name", "alice", "PUT", f"/orders/{ISSUED}/slip",
-          lambda t, i: {"params": {"filename": t, "amount": "10", "paid_on": TODAY}, **PDF}),
+          lambda t, i: {"params": {"filename": t, "amount": "10", "paid_on": today().isoformat()}, **PDF}),
     Field("statement file name", "fay", "PUT", "/payments/statements",
           lambda t, i: {**_statement("memo")("", 100 + i), "params": {"filename": t}}),
     Field("token label", "alice", "POST", "/auth/login",

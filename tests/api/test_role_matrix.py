@@ -19,18 +19,19 @@ from temporalio.testing import WorkflowEnvironment
 from db.customer_repo import add_customer
 from db.models import Application, Base, Customer, Order, User
 from db.warehouse_repo import move
-from domain.fields import business_date
 from domain.order import STEPS, Action
 from domain.people import Role
 from domain.permissions import ROLE_PERMS, Perm
 from domain.timers import Policy
 from tests.api.conftest import ApiHarness, harness
+from tests.dates import today
 from tests.helpers import entry, eventually, pdf_bytes
 
 USERS = {Role.SALES: "alice", Role.SUPERVISOR: "sam", Role.PARTNER: "bjpartner", Role.MANAGER: "mike",
          Role.HQ_REP: "hank", Role.DIRECTOR: "dora", Role.ASSISTANT: "amy", Role.ORDER_GROUP: "olga",
          Role.APPROVAL_GROUP: "gao", Role.FINANCE: "fay"}
-TODAY = business_date(datetime.now(UTC)).isoformat()
+# In a case's body, params or content: the day it is sent (Beijing), put in by `_send` like {n}, the order.
+TODAY = "{today}"
 SIGNED_IN = "any signed-in user"
 ORG_YAML = (Path(__file__).resolve().parents[2] / "examples" / "org.yaml").read_text(encoding="utf-8")
 
@@ -242,7 +243,7 @@ async def _application(api: ApiHarness) -> None:
 async def _statement(api: ApiHarness) -> None:
     """MATRIX-1: an open bank line from alice's customer, waiting to be matched by hand."""
     body = ("value date,amount,payer name,payer account,bank reference,memo\n"
-            f"{TODAY},333.00,美来尔工程技术有限公司,1,MATRIX-1,\n").encode()
+            f"{today()},333.00,美来尔工程技术有限公司,1,MATRIX-1,\n").encode()
     answer = await api.client("fay").put("/payments/statements", params={"filename": "s.csv"}, content=body,
                                          headers={"Content-Type": "text/csv"})
     assert answer.is_success, answer.text
@@ -268,8 +269,22 @@ async def _send(api: ApiHarness, endpoint: str, user: str, orders: dict[str, str
     if "{own_token}" in path:
         mine = (await client.get("/auth/tokens")).json()
         path = path.replace("{own_token}", str(next(t["id"] for t in mine if t["current"])))
-    return await client.request(case.method, path, json=case.json, content=case.content, params=case.params,
-                                headers=case.headers)
+    day = today().isoformat()
+    return await client.request(case.method, path, json=_dated(case.json, day), content=_dated(case.content, day),
+                                params=_dated(case.params, day), headers=case.headers)
+
+
+def _dated(value: Any, day: str) -> Any:
+    """A case's body, params or content with TODAY put as `day`."""
+    if isinstance(value, str):
+        return value.replace(TODAY, day)
+    if isinstance(value, bytes):
+        return value.replace(TODAY.encode(), day.encode())
+    if isinstance(value, dict):
+        return {k: _dated(v, day) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dated(v, day) for v in value]
+    return value
 
 
 def _fresh_token(api: ApiHarness, user: str) -> str:

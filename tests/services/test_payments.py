@@ -23,16 +23,15 @@ from db.engine import unit_of_work
 from db.models import LineEvent, Order, StatementLine
 from db.payment_repo import claim_line
 from domain.errors import InvalidInput, NotFound, NotPermitted, Refused, TooLarge
-from domain.fields import business_date
 from domain.people import Actor, Role
 from orderflow.contracts import OrderView, PayInput, SlipInput, UnmatchInput
 from orderflow.read_view import order_view
 from orderflow.settings import Settings
 from services import payment_views, payments
 from services.context import Services
+from tests.dates import today
 from tests.helpers import entry
 
-TODAY = business_date(datetime.now(UTC))
 HEADER = "value date,amount,payer name,payer account,bank reference,memo\n"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2000 + b"\xff\xd9"
 # A user of SH's assistant desk with the payments grant (可增设范围内权限): payments, but only SH's.
@@ -106,7 +105,7 @@ def orders(sessions: sessionmaker[Session]) -> None:
                 ("SH200001", "SH", "carol", carols.id, "东方红机械有限公司", "5000.00")]:
             session.add(Order(number=number, partner_code=partner, rep=rep, status="AWAITING_PAYMENT",
                               pending_role="finance", customer_id=customer, customer_name=name, product="Yellow pages",
-                              kind="new", amount=Decimal(amount), signed_on=TODAY - timedelta(days=5), issue_id="i",
+                              kind="new", amount=Decimal(amount), signed_on=today() - timedelta(days=5), issue_id="i",
                               status_since=now, issued_at=now, updated_at=now))
 
 
@@ -167,10 +166,10 @@ def stored(sessions: sessionmaker[Session]) -> tuple[int, int]:
 async def test_an_import_stores_good_lines_names_bad_ones_and_matches_what_fits_one_order(
         services: Services, actor: Callable[[str], Actor], temporal: StandInClient, orders: None,
         tmp_path: Path) -> None:
-    path = statement(tmp_path, f"{TODAY},\"12,000.00\",北京美来尔工程技术有限公司,1,R1,货款",  # exactly BJ100001
-                     f"{TODAY},4000.00,东方红机械有限公司,2,R2,",  # SH200001's payer, not its amount
-                     f"{TODAY},abc,某公司,3,R3,",
-                     f"{TODAY},300.00,张三,4,R4,")
+    path = statement(tmp_path, f"{today()},\"12,000.00\",北京美来尔工程技术有限公司,1,R1,货款",  # exactly BJ100001
+                     f"{today()},4000.00,东方红机械有限公司,2,R2,",  # SH200001's payer, not its amount
+                     f"{today()},abc,某公司,3,R3,",
+                     f"{today()},300.00,张三,4,R4,")
     receive, _ = upload(path)
     report = await payments.import_statement(services, actor("fay"), receive)
     assert (report.file, report.imported, report.already_imported) == ("statement.csv", 3, 0)
@@ -192,7 +191,7 @@ async def test_a_server_lost_while_matching_ends_the_import_with_its_report_and_
     from temporalio.service import RPCError, RPCStatusCode
 
     temporal.refuse = RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
-    path = statement(tmp_path, f"{TODAY},12000.00,美来尔工程技术有限公司,1,R1,", f"{TODAY},300.00,张三,4,R2,")
+    path = statement(tmp_path, f"{today()},12000.00,美来尔工程技术有限公司,1,R1,", f"{today()},300.00,张三,4,R2,")
     report = await payments.import_statement(services, actor("fay"), upload(path)[0])
     assert report.imported == 2 and report.outcomes == [] and "Temporal is not reachable" in (report.stopped or "")
     assert stored(sessions)[0] == 2
@@ -205,7 +204,8 @@ async def test_a_server_lost_while_matching_ends_the_import_with_its_report_and_
 async def test_a_statement_refused_or_failing_midway_leaves_nothing_written(
         services: Services, actor: Callable[[str], Actor], sessions: sessionmaker[Session], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    good = statement(tmp_path, f"{TODAY},100.00,Acme,1,R1,", f"{TODAY},200.00,Acme,1,R2,", f"{TODAY},300.00,Acme,1,R3,")
+    day = today()
+    good = statement(tmp_path, f"{day},100.00,Acme,1,R1,", f"{day},200.00,Acme,1,R2,", f"{day},300.00,Acme,1,R3,")
     receive, opened = upload(good)
     with pytest.raises(NotPermitted):  # a rep: refused before the file is received
         await payments.import_statement(services, actor("alice"), receive)
@@ -240,9 +240,10 @@ async def test_a_statement_refused_or_failing_midway_leaves_nothing_written(
 async def test_lines_orders_and_slips_outside_the_scope_answer_like_missing_ones(
         services: Services, actor: Callable[[str], Actor], temporal: StandInClient, orders: None,
         sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    day = today()
     await payments.import_statement(services, actor("fay"), upload(statement(
-        tmp_path, f"{TODAY},100.00,美来尔工程技术有限公司,1,BJ-LINE,", f"{TODAY},200.00,东方红机械有限公司,2,SH-LINE,",
-        f"{TODAY},300.00,张三,3,NOBODY,"))[0])
+        tmp_path, f"{day},100.00,美来尔工程技术有限公司,1,BJ-LINE,", f"{day},200.00,东方红机械有限公司,2,SH-LINE,",
+        f"{day},300.00,张三,3,NOBODY,"))[0])
     assert temporal.sent == []  # no amount fits: nothing was paid
 
     # Finance sees every line; SH's payments user only the line an SH order waits for.
@@ -292,7 +293,7 @@ async def test_lines_orders_and_slips_outside_the_scope_answer_like_missing_ones
     for user, number in [("carol", "BJ100001"), ("bob", "BJ100001"), ("carol", "SH200999")]:
         receive, opened = upload(slip)
         message = await async_refusal(lambda: payments.attach_slip(
-            services, actor(user), number, receive, "100", TODAY.isoformat()))  # noqa: B023
+            services, actor(user), number, receive, "100", today().isoformat()))  # noqa: B023
         assert (message, opened) == (f"there is no order {number}", []), user
     assert temporal.sent == []
     # Finance's queue needs the payments permission, whatever the scope.
@@ -304,7 +305,7 @@ async def test_match_and_unmatch_by_hand_go_under_the_line_s_own_update_ids(
         services: Services, actor: Callable[[str], Actor], temporal: StandInClient, orders: None,
         sessions: sessionmaker[Session], tmp_path: Path) -> None:
     await payments.import_statement(services, actor("fay"), upload(statement(
-        tmp_path, f"{TODAY},4000.00,北京美来尔工程技术有限公司,1,R1,首付"))[0])
+        tmp_path, f"{today()},4000.00,北京美来尔工程技术有限公司,1,R1,首付"))[0])
     matched = await payments.match_line(services, actor("fay"), " R1 ", "bj100001")
     assert (matched.bank_ref, matched.order.number, matched.slips) == ("R1", "BJ100001", [])
     [(number, update, inp, update_id)] = temporal.sent
@@ -333,8 +334,8 @@ async def test_a_slip_is_checked_before_its_file_arrives_and_a_refused_one_leave
         tmp_path: Path) -> None:
     slip = tmp_path / "slip.jpg"
     slip.write_bytes(JPEG)
-    future = (TODAY + timedelta(days=3)).isoformat()
-    for amount, day, message in [("-5", TODAY.isoformat(), "greater than zero"), ("100", future, "in the future"),
+    future = (today() + timedelta(days=3)).isoformat()
+    for amount, day, message in [("-5", today().isoformat(), "greater than zero"), ("100", future, "in the future"),
                                  ("100", "soon", "not a date")]:
         receive, opened = upload(slip)
         with pytest.raises(InvalidInput, match=message):
@@ -345,16 +346,16 @@ async def test_a_slip_is_checked_before_its_file_arrives_and_a_refused_one_leave
     for who, number, amount in [("sue", "BJ100001", "12000"), ("fay", "BJ100001", "-5"), ("sue", "SH200999", "1")]:
         receive, opened = upload(slip)
         with pytest.raises(NotPermitted, match="that needs the channel sales role"):
-            await payments.attach_slip(services, actor(who), number, receive, amount, TODAY.isoformat())
+            await payments.attach_slip(services, actor(who), number, receive, amount, today().isoformat())
         assert opened == []
 
-    view = await payments.attach_slip(services, actor("alice"), "BJ100001", upload(slip)[0], "12000", TODAY.isoformat(),
-                                      request_id="req-1")
+    view = await payments.attach_slip(services, actor("alice"), "BJ100001", upload(slip)[0], "12000",
+                                      today().isoformat(), request_id="req-1")
     assert view.number == "BJ100001"
     number, update, inp, update_id = temporal.sent[-1]
     assert (number, update, update_id) == ("BJ100001", "attach_slip", "req-1")
     assert isinstance(inp, SlipInput) and (inp.filename, inp.claimed_amount, inp.claimed_on) == (
-        "slip.jpg", Decimal("12000.00"), TODAY)
+        "slip.jpg", Decimal("12000.00"), today())
     assert s3.uploaded == {inp.staging_key: JPEG}
     # The stand-in workflow files nothing, so under an Idempotency-Key the staged copy counts as a retry's
     # and is dropped (a filed one is promoted by the workflow's activity).
@@ -363,14 +364,14 @@ async def test_a_slip_is_checked_before_its_file_arrives_and_a_refused_one_leave
     s3.objects.clear()
     temporal.refuse = Refused("the slip was refused by the order")
     with pytest.raises(Refused):
-        await payments.attach_slip(services, actor("alice"), "BJ100001", upload(slip)[0], "12000", TODAY.isoformat())
+        await payments.attach_slip(services, actor("alice"), "BJ100001", upload(slip)[0], "12000", today().isoformat())
     assert s3.objects == {}  # the staged copy went with the refusal
 
 
 async def test_no_transaction_or_file_read_runs_on_the_event_loop(
         services: Services, actor: Callable[[str], Actor], temporal: StandInClient, orders: None,
         sessions: sessionmaker[Session], tmp_path: Path, on_loop: list[str]) -> None:
-    path = statement(tmp_path, f"{TODAY},12000.00,美来尔工程技术有限公司,1,R1,", f"{TODAY},300.00,张三,4,R2,")
+    path = statement(tmp_path, f"{today()},12000.00,美来尔工程技术有限公司,1,R1,", f"{today()},300.00,张三,4,R2,")
     report = await payments.import_statement(services, actor("fay"), upload(path)[0])
     assert [(o.bank_ref, o.status.value) for o in report.outcomes] == [("R1", "matched"), ("R2", "unmatched")]
     with unit_of_work(sessions) as session:  # what the workflow's activity records once the payment is applied
@@ -379,7 +380,7 @@ async def test_no_transaction_or_file_read_runs_on_the_event_loop(
     await payments.match_line(services, actor("fay"), "R2", "BJ100001", "the owner paid")  # another payer
     slip = tmp_path / "slip.jpg"
     slip.write_bytes(JPEG)
-    await payments.attach_slip(services, actor("alice"), "BJ100001", upload(slip)[0], "12000", TODAY.isoformat())
+    await payments.attach_slip(services, actor("alice"), "BJ100001", upload(slip)[0], "12000", today().isoformat())
     assert [update for _, update, _, _ in temporal.sent] == ["pay", "unmatch", "pay", "attach_slip"]
     assert on_loop == []
 
@@ -391,7 +392,7 @@ async def test_an_import_matches_a_line_to_the_one_order_that_keeps_money_when_n
     with unit_of_work(sessions) as session:  # BJ100001 expired, or is not yet approved: its money is kept on it
         session.scalars(select(Order).where(Order.number == "BJ100001")).one().status = status
     report = await payments.import_statement(services, actor("fay"), upload(statement(
-        tmp_path, f"{TODAY},12000.00,北京美来尔工程技术有限公司,1,R1,"))[0])
+        tmp_path, f"{today()},12000.00,北京美来尔工程技术有限公司,1,R1,"))[0])
     assert [(o.bank_ref, o.status.value, o.order) for o in report.outcomes] == [("R1", "matched", "BJ100001")]
     [(number, update, _inp, update_id)] = temporal.sent
     assert (number, update, update_id) == ("BJ100001", "pay", "pay-line-R1-0")
@@ -416,7 +417,7 @@ async def test_a_line_from_another_payer_is_matched_by_hand_only_with_a_reason_k
         services: Services, actor: Callable[[str], Actor], temporal: StandInClient, orders: None,
         tmp_path: Path) -> None:
     await payments.import_statement(services, actor("fay"), upload(statement(
-        tmp_path, f"{TODAY},12000.00,张三,1,R1,老板个人付款"))[0])
+        tmp_path, f"{today()},12000.00,张三,1,R1,老板个人付款"))[0])
     with pytest.raises(InvalidInput, match='paid by "张三", but order BJ100001 is for "美来尔工程技术有限公司"'):
         await payments.match_line(services, actor("fay"), "R1", "BJ100001")
     with pytest.raises(InvalidInput, match="reason for matching another payer's line"):

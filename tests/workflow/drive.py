@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
 
 from domain.fields import business_date
 from domain.order import OrderStatus
+from domain.timers import Policy
 from orderflow.contracts import OrderView, ScanInput
-from tests.helpers import ASSISTANT, second_review, sign, step
+from tests.helpers import ASSISTANT, eventually, issue, second_review, sign, step
+from tests.workflow.standins import StandIns, worker_with
 from workflows.order import OrderWorkflow
 
 ORDER_OF_STEPS = [
@@ -40,3 +47,17 @@ async def drive(handle: WorkflowHandle[OrderWorkflow, OrderView], to: OrderStatu
             case _:
                 raise AssertionError(f"cannot drive from {view.status} to {to}")
     return view
+
+
+@asynccontextmanager
+async def started_order(env: WorkflowEnvironment, standins: StandIns, policy: Policy | None = None,
+                        history_limit: int = 10_000) -> AsyncIterator[WorkflowHandle[OrderWorkflow, OrderView]]:
+    """A fresh order (a random BJ number) on its own worker with `standins`, its issue already recorded; the
+    worker runs until the block ends."""
+    worker, task_queue = worker_with(env.client, standins)
+    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
+    async with worker:
+        handle = await env.client.start_workflow(OrderWorkflow.run, issue(number, policy, history_limit),
+                                                 id=f"order-{number}", task_queue=task_queue)
+        await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+        yield handle

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -24,26 +23,13 @@ from orderflow.contracts import (
     UnmatchInput,
     WithdrawInput,
 )
-from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, REP, eventually, issue, second_review, step
-from tests.workflow.drive import drive, scan_input
-from tests.workflow.standins import StandIns, worker_with
+from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, REP, eventually, second_review, step
+from tests.workflow.drive import drive, scan_input, started_order
+from tests.workflow.standins import StandIns
 from workflows.order import OrderWorkflow
 
 CONTINUED = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
 SUPERVISOR = ActorRef(username="sam", role=Role.SUPERVISOR, partners=["BJ"])
-
-
-async def start(env: WorkflowEnvironment, standins: StandIns, history_limit: int = 10_000,  # type: ignore[no-untyped-def]
-                policy: Policy | None = None):
-    worker, task_queue = worker_with(env.client, standins)
-    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
-    handle = await env.client.start_workflow(OrderWorkflow.run, issue(number, policy, history_limit),
-                                             id=f"order-{number}", task_queue=task_queue)
-    return worker, handle
-
-
-async def issued(handle) -> None:  # type: ignore[no-untyped-def]
-    await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
 
 
 def reject(reasons: list[Reason], actor: ActorRef = ASSISTANT, note: str = "see remarks") -> RejectInput:
@@ -63,9 +49,7 @@ def correction(note: str = "fixed", amount: str | None = None) -> ChangeInput:
 ])
 async def test_a_correction_returns_the_order_to_the_step_its_reason_requires(ts_env, stage, reasons, back_to):  # type: ignore[no-untyped-def]
     standins = StandIns()
-    worker, handle = await start(ts_env, standins)
-    async with worker:
-        await issued(handle)
+    async with started_order(ts_env, standins) as handle:
         await drive(handle, stage)
         reviewer = ASSISTANT if stage is OrderStatus.FIRST_REVIEW else ORDER_GROUP
         returned = await handle.execute_update(OrderWorkflow.reject, reject(reasons, actor=reviewer))
@@ -79,9 +63,7 @@ async def test_a_correction_returns_the_order_to_the_step_its_reason_requires(ts
 
 async def test_three_rounds_escalate_and_the_supervisor_decides(ts_env: WorkflowEnvironment):
     standins = StandIns()
-    worker, handle = await start(ts_env, standins)
-    async with worker:
-        await issued(handle)
+    async with started_order(ts_env, standins) as handle:
         for round_ in (1, 2, 3):
             await drive(handle, OrderStatus.SECOND_REVIEW)
             view = await handle.execute_update(OrderWorkflow.reject,
@@ -111,9 +93,7 @@ async def test_three_rounds_escalate_and_the_supervisor_decides(ts_env: Workflow
 
 async def test_the_order_group_modifies_then_approves_with_an_audit(ts_env: WorkflowEnvironment):
     standins = StandIns()
-    worker, handle = await start(ts_env, standins)
-    async with worker:
-        await issued(handle)
+    async with started_order(ts_env, standins) as handle:
         await drive(handle, OrderStatus.SECOND_REVIEW)
         modified = await handle.execute_update(OrderWorkflow.modify, ChangeInput(
             actor=ORDER_GROUP, note="typo in the amount", amount=Decimal("12500.00"), product="Yellow pages, 2 years"))
@@ -130,9 +110,7 @@ async def test_the_order_group_modifies_then_approves_with_an_audit(ts_env: Work
 
 async def test_a_continued_workflow_keeps_its_state_and_timeline(ts_env: WorkflowEnvironment):
     standins = StandIns()
-    worker, handle = await start(ts_env, standins, history_limit=60, policy=Policy(max_rounds=10))
-    async with worker:
-        await issued(handle)
+    async with started_order(ts_env, standins, history_limit=60, policy=Policy(max_rounds=10)) as handle:
         first_run = ts_env.client.get_workflow_handle(handle.id, run_id=handle.result_run_id)
         for _ in range(3):
             await drive(handle, OrderStatus.FIRST_REVIEW)
@@ -154,9 +132,7 @@ async def test_a_continued_workflow_keeps_its_state_and_timeline(ts_env: Workflo
 
 async def test_a_late_original_revives_a_lost_order_at_the_first_review(ts_env: WorkflowEnvironment):
     standins = StandIns()
-    worker, handle = await start(ts_env, standins)
-    async with worker:
-        await issued(handle)
+    async with started_order(ts_env, standins) as handle:
         await drive(handle, OrderStatus.AWAITING_ORIGINAL)
         await handle.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="courier lost it"))
         with pytest.raises(WorkflowUpdateFailedError):  # a rep does not receive originals
@@ -180,11 +156,9 @@ async def _reissued(ts_env: WorkflowEnvironment, handle, new: str):  # type: ign
 
 async def test_a_late_original_of_a_reissued_order_voids_the_unsigned_reissue(ts_env: WorkflowEnvironment):
     standins = StandIns()
-    worker, handle = await start(ts_env, standins)
-    original = handle.id.removeprefix("order-")
-    new = f"BJ{(int(original[2:]) + 1) % 10**6:06d}"
-    async with worker:
-        await issued(handle)
+    async with started_order(ts_env, standins) as handle:
+        original = handle.id.removeprefix("order-")
+        new = f"BJ{(int(original[2:]) + 1) % 10**6:06d}"
         successor = await _reissued(ts_env, handle, new)
         with pytest.raises(WorkflowUpdateFailedError):  # only the reissue of that very order
             await successor.execute_update(OrderWorkflow.withdraw_reissue,
@@ -202,11 +176,9 @@ async def test_a_late_original_of_a_reissued_order_voids_the_unsigned_reissue(ts
 
 async def test_a_signed_reissue_is_never_withdrawn(ts_env: WorkflowEnvironment):
     standins = StandIns()
-    worker, handle = await start(ts_env, standins)
-    original = handle.id.removeprefix("order-")
-    new = f"BJ{(int(original[2:]) + 2) % 10**6:06d}"
-    async with worker:
-        await issued(handle)
+    async with started_order(ts_env, standins) as handle:
+        original = handle.id.removeprefix("order-")
+        new = f"BJ{(int(original[2:]) + 2) % 10**6:06d}"
         successor = await _reissued(ts_env, handle, new)
         await drive(successor, OrderStatus.AWAITING_ORIGINAL)
         with pytest.raises(WorkflowUpdateFailedError):
@@ -220,9 +192,7 @@ async def test_a_signed_reissue_is_never_withdrawn(ts_env: WorkflowEnvironment):
 async def test_a_blank_form_voided_as_lost_is_restored_by_the_supervisor_and_other_voids_are_not(
         ts_env: WorkflowEnvironment):
     standins = StandIns()
-    worker, handle = await start(ts_env, standins)
-    async with worker:
-        await issued(handle)
+    async with started_order(ts_env, standins) as handle:
         voided = await handle.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="lost it"))
         assert voided.status is OrderStatus.VOID
         with pytest.raises(WorkflowUpdateFailedError):  # the supervisor's decision, not the rep's
@@ -234,9 +204,8 @@ async def test_a_blank_form_voided_as_lost_is_restored_by_the_supervisor_and_oth
         await drive(handle, OrderStatus.AWAITING_ORIGINAL)
         await handle.terminate("test over")
     standins = StandIns()
-    worker, handle = await start(ts_env, standins)
-    async with worker:  # a signed order the supervisor voided stays void: its workflow closes
-        await issued(handle)
+    # A signed order the supervisor voided stays void: its workflow closes.
+    async with started_order(ts_env, standins) as handle:
         for _ in range(3):
             await drive(handle, OrderStatus.FIRST_REVIEW)
             await handle.execute_update(OrderWorkflow.reject, reject([Reason.MISSING_STAMP]))
@@ -249,9 +218,7 @@ async def test_a_blank_form_voided_as_lost_is_restored_by_the_supervisor_and_oth
 async def test_an_order_holding_bank_money_is_voided_only_once_finance_took_it_back(dev_env: WorkflowEnvironment):
     """Money may now reach an order before approval; a supervisor's void must not strand it (#16)."""
     standins = StandIns()
-    worker, handle = await start(dev_env, standins, policy=Policy(max_rounds=1))
-    async with worker:
-        await issued(handle)
+    async with started_order(dev_env, standins, policy=Policy(max_rounds=1)) as handle:
         signed = await drive(handle, OrderStatus.FIRST_REVIEW)
         paid_on = signed.fields.signed_on
         assert paid_on is not None

@@ -15,10 +15,10 @@ from domain.fields import business_date
 from domain.order import Action, OrderStatus
 from domain.payments import MatchKind
 from orderflow.contracts import OrderView, PayInput, SlipInput, UnmatchInput
-from tests.helpers import FINANCE, OTHER_REP, REP, eventually, issue, sign
+from tests.helpers import FINANCE, OTHER_REP, REP, sign
 from tests.workflow.conftest import Order
-from tests.workflow.drive import drive
-from tests.workflow.standins import StandIns, worker_with
+from tests.workflow.drive import drive, started_order
+from tests.workflow.standins import StandIns
 from workflows.order import OrderWorkflow
 
 
@@ -34,13 +34,7 @@ def slip(amount: str, on, actor=REP) -> SlipInput:  # type: ignore[no-untyped-de
 async def test_lines_add_up_a_wrong_one_is_undone_and_the_completing_line_dates_the_order(
         ts_env: WorkflowEnvironment):
     standins = StandIns()
-    worker, task_queue = worker_with(ts_env.client, standins)
-    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
-    async with worker:
-        handle = await ts_env.client.start_workflow(
-            OrderWorkflow.run, issue(number).model_copy(update={"number": number}), id=f"order-{number}",
-            task_queue=task_queue)
-        await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+    async with started_order(ts_env, standins) as handle:
         view = await drive(handle, OrderStatus.AWAITING_PAYMENT)
         first_day = business_date(await ts_env.get_current_time())
         with_slip = await handle.execute_update(OrderWorkflow.attach_slip, slip("4000", first_day))
@@ -72,13 +66,8 @@ async def test_money_reaching_an_expired_order_tells_the_order_group_and_finance
     """Since `tell-when-money-reaches-an-expired-order` (issue #16): the desks that may revive it are told, keyed
     by the payment's step, so a retried notification is written once."""
     standins = StandIns()
-    worker, task_queue = worker_with(ts_env.client, standins)
-    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
-    async with worker:
-        handle = await ts_env.client.start_workflow(
-            OrderWorkflow.run, issue(number).model_copy(update={"number": number}), id=f"order-{number}",
-            task_queue=task_queue)
-        await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+    async with started_order(ts_env, standins) as handle:
+        number = handle.id.removeprefix("order-")
         await drive(handle, OrderStatus.AWAITING_PAYMENT)
         await ts_env.sleep(timedelta(days=30.1))
         day = business_date(await ts_env.get_current_time())
@@ -126,13 +115,7 @@ async def test_money_before_the_approval_is_kept_and_counts_when_the_order_reach
     finds the amount covered and the order takes effect at once, dated by the completing line, never before the
     signing. The order's own deadlines are not re-armed by the money."""
     standins = StandIns()
-    worker, task_queue = worker_with(ts_env.client, standins)
-    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
-    async with worker:
-        handle = await ts_env.client.start_workflow(
-            OrderWorkflow.run, issue(number).model_copy(update={"number": number}), id=f"order-{number}",
-            task_queue=task_queue)
-        await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+    async with started_order(ts_env, standins) as handle:
         signed = await drive(handle, OrderStatus.AWAITING_ORIGINAL)
         signed_on = signed.fields.signed_on
         assert signed_on is not None
@@ -158,13 +141,8 @@ async def test_a_queued_line_of_the_payer_is_matched_when_the_order_reaches_awai
     from orderflow.contracts import PaidLine
 
     standins = StandIns()
-    worker, task_queue = worker_with(ts_env.client, standins)
-    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
-    async with worker:
-        handle = await ts_env.client.start_workflow(
-            OrderWorkflow.run, issue(number).model_copy(update={"number": number}), id=f"order-{number}",
-            task_queue=task_queue)
-        await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+    async with started_order(ts_env, standins) as handle:
+        number = handle.id.removeprefix("order-")
         reviewing = await drive(handle, OrderStatus.SECOND_REVIEW)
         assert standins.queue_asked == []  # only an order waiting for payment asks
         day = reviewing.fields.signed_on

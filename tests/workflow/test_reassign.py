@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -14,16 +14,17 @@ from domain.order import Action, OrderStatus
 from domain.people import Role
 from domain.rejections import Reason
 from orderflow.contracts import ActorRef, ChangeInput, NoteInput, ReassignInput, ReissueInput, RejectInput
-from tests.helpers import ASSISTANT, OTHER_REP, REP, eventually, issue, sign, step
+from tests.dates import today
+from tests.helpers import ASSISTANT, OTHER_REP, REP, eventually, sign, step
 from tests.workflow.conftest import Order
-from tests.workflow.standins import StandIns, worker_with
+from tests.workflow.drive import started_order
+from tests.workflow.standins import StandIns
 from tests.workflow.test_refusals import assert_refused
 from workflows.order import OrderWorkflow
 
 PARTNER = ActorRef(username="bjagency", role=Role.PARTNER, partners=["BJ"])
 OTHER_PARTNER = ActorRef(username="shagency", role=Role.PARTNER, partners=["SH"])
 MANAGER = ActorRef(username="mia", role=Role.MANAGER)
-TODAY = business_date(datetime.now(UTC))
 
 
 def to_bob(actor: ActorRef = PARTNER, to: str = "bob") -> ReassignInput:
@@ -34,7 +35,7 @@ def to_bob(actor: ActorRef = PARTNER, to: str = "bob") -> ReassignInput:
 async def returned(issued: Order) -> Order:
     """A signed order returned to its rep for a correction."""
     h = issued.handle
-    await h.execute_update(OrderWorkflow.sign, sign("12000.00", business_date(datetime.now(UTC))))
+    await h.execute_update(OrderWorkflow.sign, sign("12000.00", today()))
     await h.execute_update(OrderWorkflow.receive, step())
     await h.execute_update(OrderWorkflow.reject, RejectInput(actor=ASSISTANT, reasons=[Reason.AMOUNT_MISMATCH],
                                                              note="amount in words differs"))
@@ -98,12 +99,8 @@ async def test_final_orders_are_not_reassigned(issued: Order):
 @pytest.fixture
 async def ts_returned(ts_env: WorkflowEnvironment) -> AsyncIterator[Order]:
     standins = StandIns()
-    worker, task_queue = worker_with(ts_env.client, standins)
-    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
-    async with worker:
-        handle = await ts_env.client.start_workflow(OrderWorkflow.run, issue(number), id=f"order-{number}",
-                                                    task_queue=task_queue)
-        view = await eventually(lambda: handle.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+    async with started_order(ts_env, standins) as handle:
+        view = await handle.query(OrderWorkflow.view)
         await handle.execute_update(OrderWorkflow.sign, sign(signed_on=business_date(view.timeline[-1].at)))
         yield Order(handle, standins)
         await handle.terminate("test over")

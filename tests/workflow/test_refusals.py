@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from domain.fields import business_date
 from orderflow.contracts import CustomerRef, NoteInput, ScanInput
 from orderflow.failures import kind_of
+from tests.dates import today
 from tests.helpers import (
     ASSISTANT,
     FINANCE,
@@ -24,13 +24,11 @@ from tests.helpers import (
 from tests.workflow.conftest import Order
 from workflows.order import OrderWorkflow
 
-TODAY = business_date(datetime.now(UTC))
-
 
 @pytest.fixture
 async def order(issued: Order) -> Order:
     """A signed order, waiting for its original."""
-    await issued.handle.execute_update(OrderWorkflow.sign, sign("12000.00", business_date(datetime.now(UTC))))
+    await issued.handle.execute_update(OrderWorkflow.sign, sign("12000.00", today()))
     return issued
 
 
@@ -65,9 +63,9 @@ async def test_bad_data_is_refused(issued: Order):
     order = issued
     await assert_refused(order, OrderWorkflow.sign, sign("-5"), "invalid", "must be greater than zero")
     await assert_refused(order, OrderWorkflow.sign, sign("0.001"), "invalid", "more than two decimal places")
-    await assert_refused(order, OrderWorkflow.sign, sign(signed_on=TODAY + timedelta(days=2)), "invalid",
+    await assert_refused(order, OrderWorkflow.sign, sign(signed_on=today() + timedelta(days=2)), "invalid",
                          "is in the future")
-    await assert_refused(order, OrderWorkflow.sign, sign(signed_on=TODAY - timedelta(days=3)), "invalid",
+    await assert_refused(order, OrderWorkflow.sign, sign(signed_on=today() - timedelta(days=3)), "invalid",
                          "before")
     await assert_refused(order, OrderWorkflow.sign, sign(actor=OTHER_REP), "forbidden",
                          "the form was issued to alice")
@@ -92,5 +90,5 @@ async def test_second_review_needs_a_filing_location_and_another_reviewer(order:
                          "filing location must not be empty")
     await assert_refused(order, OrderWorkflow.second_review, second_review(actor=ASSISTANT), "forbidden",
                          "needs the order group role")
-    await assert_refused(order, OrderWorkflow.pay, pay("100.00", TODAY, actor=REP), "forbidden",
+    await assert_refused(order, OrderWorkflow.pay, pay("100.00", today(), actor=REP), "forbidden",
                          "needs the finance role")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,9 +15,9 @@ from domain.order import Action, OrderStatus
 from domain.people import Role
 from domain.rejections import Reason
 from orderflow.contracts import ActorRef, NoteInput, OrderView, ReissueInput, RejectInput
-from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, REP, eventually, issue, pay
-from tests.workflow.drive import drive
-from tests.workflow.standins import StandIns, worker_with
+from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, REP, eventually, pay
+from tests.workflow.drive import drive, started_order
+from tests.workflow.standins import StandIns
 from workflows.order import OrderWorkflow
 
 DAY = timedelta(days=1)
@@ -47,13 +46,8 @@ class Running:
 @pytest.fixture
 async def order(ts_env: WorkflowEnvironment) -> AsyncIterator[Running]:
     standins = StandIns()
-    worker, task_queue = worker_with(ts_env.client, standins)
-    number = f"BJ{uuid.uuid4().int % 10**6:06d}"
-    async with worker:
-        handle = await ts_env.client.start_workflow(OrderWorkflow.run, issue(number), id=f"order-{number}",
-                                                    task_queue=task_queue)
+    async with started_order(ts_env, standins) as handle:
         running = Running(ts_env, handle, standins)
-        await eventually(running.view, lambda v: bool(v.timeline))
         yield running
         view = await running.view()
         if view.status not in (OrderStatus.EFFECTIVE, OrderStatus.VOID, OrderStatus.REISSUED):
