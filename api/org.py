@@ -49,6 +49,9 @@ class OrgLoaded(BaseModel):
     partners: int
     users: int
     deactivated: list[str]
+    open_orders: dict[str, list[str]] = Field(
+        default={}, description="Each user deactivated by this load, with their open orders (maybe none), for the "
+        "partner account or the manager to reassign, as when an account is closed.")
 
 
 class CreditRow(BaseModel):

@@ -28,6 +28,19 @@ def check_cap(owner: str, role: Role, held: int, caps: dict[Role, int], adding: 
         raise Refused(f"{owner}'s warehouse holds {held} customers; the cap for a {role.value} is {caps[role]}")
 
 
+def check_follow_cap(number: str, customer_id: int, to: str, role: Role, held: int, caps: dict[Role, int]) -> None:
+    """A reassigned order's customer follows it into the new rep's warehouse (domain.order.reassigned_customer_moves),
+    under the one cap rule: past it the reassignment is refused before anything changes, never done with the
+    customer left behind (its order would then be served from another warehouse) nor with the cap broken."""
+    try:
+        check_cap(to, role, held, caps)
+    except Refused as full:
+        raise Refused(f"order {number} was not reassigned: its customer {customer_id} would follow it to {to}, and "
+                      f"{full.message}. Reassign the order to another rep of its partner, or have the partner account "
+                      f"first hand one of {to}'s customers over (转移: customer hand-over ID --to ...) to another rep "
+                      "or to its own warehouse") from None
+
+
 def cap_of(owner: str, role: Role, caps: dict[Role, int]) -> int:
     cap = caps.get(role)
     if cap is None:

@@ -133,8 +133,10 @@ def load_org(file: Path = typer.Argument(..., help="The org YAML file."),
         return load_org_file(_services(), file, "admin on the server host")
 
     result = _run(work)
+    stranded = [f"\n{user}'s open orders to reassign (order reassign N --to REP --reason ...): "
+                f"{', '.join(numbers)}" for user, numbers in sorted(result["open_orders"].items()) if numbers]
     _emit(result, f"loaded {result['partners']} partners and {result['users']} users"
-          + (f"; deactivated {', '.join(result['deactivated'])}" if result["deactivated"] else ""))
+          + (f"; deactivated {', '.join(result['deactivated'])}" if result["deactivated"] else "") + "".join(stranded))
 
 
 @db_app.command("upgrade")

@@ -27,6 +27,7 @@ from domain.people import Actor, Role, check_partner_code, check_username
 from domain.permissions import Perm, check_account_change, require
 from domain.regions import known_region
 from domain.text import TextKind, check_text
+from domain.warehouse import Placement
 from services import auth
 from services.context import Services
 
@@ -114,11 +115,19 @@ def close_account(services: Services, actor: Actor, username: str, reason: str) 
         if not user.active:
             raise Refused(f"account {username} is already closed")
         set_active(session, user, False, actor.username, now)
-        placed = release_leaver(session, username, why=f"account closed: {why}", actor=actor.username, at=now,
-                                caps=services.settings.caps())
-        stranded = open_orders_of(session, username)  # the partner or the manager reassigns them (order reassign)
+        placed, stranded = leave(session, username, why=f"account closed: {why}", actor=actor.username, at=now,
+                                 caps=services.settings.caps())
     return {"username": username, "customers_to_partner": len(placed.to_partner),
             "customers_to_pool": len(placed.to_pool), "open_orders": stranded}
+
+
+def leave(session: Session, username: str, *, why: str, actor: str, at: datetime,
+          caps: dict[Role, int]) -> tuple[Placement, list[str]]:
+    """What leaving does, whether the account was closed or an org reload deactivated the user (services.org):
+    the warehouse is emptied (db.warehouse_repo.release_leaver) and the open orders are listed, for the partner
+    account or the manager to reassign (`order reassign`)."""
+    placed = release_leaver(session, username, why=why, actor=actor, at=at, caps=caps)
+    return placed, open_orders_of(session, username)
 
 
 def _supervises(session: Session, username: str, partner: str) -> bool:

@@ -12,9 +12,10 @@ from typing import Any
 
 from temporalio.client import WorkflowExecutionStatus
 
-from db.customer_repo import customer_ref
+from db.customer_repo import customer_ref, held_by
 from db.engine import unit_of_work
-from db.order_repo import get_customer
+from db.models import Order
+from db.order_repo import get_customer, partner_accounts
 from domain.errors import InvalidInput, Refused, WrongState
 from domain.fields import parse_amount
 from domain.order import (
@@ -25,10 +26,12 @@ from domain.order import (
     check_reassign,
     check_restorable,
     check_step,
+    reassigned_customer_moves,
 )
 from domain.people import Actor
 from domain.rejections import parse_reasons
 from domain.text import TextKind, check_text
+from domain.warehouse import check_follow_cap
 from orderflow.contracts import (
     ChangeInput,
     CustomerRef,
@@ -167,12 +170,28 @@ class OrderDesk(IssueDesk, FileDesk):
         check_step(Action.REASSIGN, now.status, actor, now.parties)
         rep = await asyncio.to_thread(self._user_or_none, to)
         check_reassign(now.parties.number, now.parties.partner, now.parties.rep, rep, to)
+        assert rep is not None  # check_reassign refused every name that is not an active rep of the partner
+        await asyncio.to_thread(self._check_customer_follows, now.parties.number, rep)
         inp = ReassignInput(actor=actor_ref(actor), to=to, supervisor=rep.reports_to if rep else None, reason=why)
         return await self._send(self._handle(now.parties.number), OrderWorkflow.reassign, inp)
 
     def _user_or_none(self, username: str) -> Actor | None:
         with unit_of_work(self._sessions) as session:
             return _rep_or_none(session, username)
+
+    def _check_customer_follows(self, number: str, rep: Actor) -> None:
+        """A signed order's customer will follow it to `rep`: refused here, before anything changes, when another
+        rep holds it or when it would put `rep`'s warehouse over its cap. Not in the workflow's plan: a replayed
+        reassignment that an older history accepted must still replay."""
+        with unit_of_work(self._sessions) as session:
+            order = session.get(Order, number)
+            if order is None or order.customer_id is None:
+                return  # a blank form: no customer yet
+            owner = get_customer(session, order.customer_id).owner
+            if reassigned_customer_moves(number, owner, order.rep, rep.username,
+                                         partner_accounts(session, order.partner_code)):
+                check_follow_cap(number, order.customer_id, rep.username, rep.role, held_by(session, rep.username),
+                                 self._settings.caps())
 
     async def review(self, actor: Actor, number: str, location: str | None) -> OrderView:
         if (answered := await self.replayed(number)) is not None:

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from db.org_repo import PartnerSpec, UserSpec, load_org
-from db.warehouse_repo import inactive_holders, release_leaver
+from db.warehouse_repo import inactive_holders
 from domain.errors import InvalidInput
 from domain.people import Actor
 from domain.permissions import Perm, require
 from orderflow.orgfile import read_org_file
+from services.accounts import leave
 from services.context import Services
 
 # Opens the received org file (a temporary copy of a request body) and removes it afterwards.
@@ -46,12 +47,17 @@ def load_org_file(services: Services, source: Path | str, loader: str, shown_as:
     partners, users = _read(source, shown_as)
     with services.transaction() as session:
         result = load_org(session, partners, users, actor=loader)
-        # A user the file no longer lists leaves like a closed account: the same function empties the warehouse,
-        # and also that of anyone deactivated earlier who still holds customers (before this rule, or kept back).
+        # A user the file no longer lists leaves like a closed account (services.accounts.leave): the warehouse is
+        # emptied, also that of anyone deactivated earlier who still holds customers (before this rule, or kept
+        # back), and the open orders of each user deactivated now are listed for the partner or manager to reassign.
+        stranded: dict[str, list[str]] = {}
         for username in sorted(set(result.deactivated) | set(inactive_holders(session))):
-            release_leaver(session, username, why=f"not in the org file loaded by {loader}", actor=loader,
-                           at=datetime.now(UTC), caps=services.settings.caps())
-    return {"partners": result.partners, "users": result.users, "deactivated": result.deactivated}
+            _, open_orders = leave(session, username, why=f"not in the org file loaded by {loader}", actor=loader,
+                                   at=datetime.now(UTC), caps=services.settings.caps())
+            if username in result.deactivated:
+                stranded[username] = open_orders
+    return {"partners": result.partners, "users": result.users, "deactivated": result.deactivated,
+            "open_orders": stranded}
 
 
 def reload_org(services: Services, actor: Actor, source: Path | str, shown_as: str | None = None) -> dict[str, Any]:

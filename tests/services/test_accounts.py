@@ -269,3 +269,27 @@ def test_a_partner_without_an_active_account_keeps_the_served_customer_with_the_
     with services.transaction() as session:
         assert session.get(Customer, ids["flight"]).owner == "alice"  # type: ignore[union-attr]
         assert _served(session) == []
+
+
+@pytest.mark.parametrize("how", ["close", "reload"])
+def test_both_ways_of_leaving_list_the_leavers_open_orders(services: Services, actor: Load,
+                                                           sessions: sessionmaker[Session], how: str) -> None:
+    """#16 item 3: a reload that deactivates a rep answers their open orders as closing the account does (one
+    function, services.accounts.leave), so the director knows what the partner or the manager must reassign."""
+    _alices_warehouse(sessions)  # alice's BJ100001 is in flight
+    now = datetime.now(UTC)
+    with unit_of_work(sessions) as session:
+        for number, rep, status in (("BJ100002", "alice", "ISSUED"), ("BJ100003", "alice", "EFFECTIVE"),
+                                    ("BJ100004", "bob", "ISSUED")):
+            session.add(Order(number=number, partner_code="BJ", rep=rep, status=status, issue_id=number,
+                              status_since=now, issued_at=now, updated_at=now))
+    if how == "close":
+        assert accounts.close_account(services, actor("mike"), "alice", "left")["open_orders"] == [
+            "BJ100001", "BJ100002"]
+        return
+    carol = "  - {username: carol, name: Carol Chen, role: sales, partner: SH, regions: [上海]}\n"
+    text = ORG_FILE.read_text(encoding="utf-8")
+    loaded = org.reload_org(services, actor("dora"), text.replace(ALICE, "").replace(carol, ""), "org.yaml")
+    assert loaded["deactivated"] == ["alice", "carol"]
+    assert loaded["open_orders"] == {"alice": ["BJ100001", "BJ100002"], "carol": []}
+    assert org.reload_org(services, actor("dora"), text, "org.yaml")["open_orders"] == {}  # nobody left this time
