@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         StepInput,
     )
     from orderflow.failures import to_application_error
+    from workflows.deadlines import OrderDeadlines
     from workflows.files import promote
     from workflows.loops import OrderLoops
     from workflows.machine import Plan
@@ -40,7 +41,7 @@ HOLD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval
 
 
 @workflow.defn
-class OrderWorkflow(OrderLoops, OrderPayments, OrderReassign):
+class OrderWorkflow(OrderLoops, OrderPayments, OrderReassign, OrderDeadlines):
     """One order, id `order-<number>`.
 
     Guarantees: every step is checked (state, role, scope, data) by the same domain rules in the
