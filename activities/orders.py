@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
@@ -10,7 +13,7 @@ from db.engine import unit_of_work
 from db.models import Order
 from db.order_repo import EventRow, OrderWrite, PaymentRow, event_exists, get_customer, partner_accounts, write_step
 from db.org_repo import all_ranges, load_actor, scope_for
-from db.payment_repo import candidates, claim_line, open_lines_of, release_line
+from db.payment_repo import candidates, claim_line, open_lines_of, release_line, reverse_hand_payment
 from db.warehouse_repo import lock_customer, move, touch_contact
 from domain.errors import NotFound, NotPermitted
 from domain.numbers import owning_range, parse_number
@@ -91,9 +94,12 @@ class OrderActivities:
     @staticmethod
     def _move_line(session: Session, rec: TransitionRecord) -> None:
         """A bank line follows its payment in the same transaction: matched once, released on unmatch."""
+        who = rec.actor.username if rec.actor else SYSTEM  # a queued line the workflow matched itself
+        if rec.action is Action.REVERSE:
+            reverse_hand_payment(session, rec.order_number, Decimal(rec.data["amount"]),
+                                 date.fromisoformat(rec.data["paid_on"]), who, rec.data.get("reason", ""), rec.at)
         if rec.line_ref is None:
             return
-        who = rec.actor.username if rec.actor else SYSTEM  # a queued line the workflow matched itself
         if rec.action is Action.PAY:
             claim_line(session, rec.line_ref, rec.order_number, who, rec.data.get("match", "manual"), rec.at)
         elif rec.action is Action.UNMATCH:

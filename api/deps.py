@@ -9,7 +9,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from domain.errors import InvalidInput, NotAuthenticated
 from domain.people import Actor
@@ -129,6 +129,11 @@ class Body(BaseModel):
     def _storable(cls, data: Any) -> Any:
         _refuse_unstorable(data)
         return data
+
+
+class Reasoned(Body):
+    """A step whose body is only its reason (audited): the step's description says what the reason is about."""
+    reason: str = Field(max_length=4000, description="Why the step is taken: the step's description says what about.")
 
 
 def _plausible_day(day: date | None) -> date | None:

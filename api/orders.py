@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from api.deps import DB_INT_MAX, Body, CurrentActor, IdempotencyKey, Page, Svc, paged
+from api.deps import DB_INT_MAX, Body, CurrentActor, IdempotencyKey, Page, Reasoned, Svc, paged
 from api.errors import ERROR_RESPONSES
 from api.uploads import FILE_TYPES, check_content_type, received_file, safe_filename
 from orderflow.contracts import OrderView
@@ -74,11 +74,6 @@ class Modify(Body):
 
 class Noted(Body):
     note: Note
-
-
-class Reasoned(Body):
-    """A step whose body is only its reason: the step's description says what the reason is."""
-    reason: Note = Field(description="Why the step is taken: the step's description says what about.")
 
 
 class Escalation(Body):

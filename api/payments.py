@@ -13,12 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 
-from api.deps import Body, CurrentActor, IdempotencyKey, Page, Svc, paged
+from api.deps import Body, CurrentActor, IdempotencyKey, Page, Reasoned, Svc, paged
 from api.errors import ERROR_RESPONSES
 from api.uploads import FILE_TYPES, STATEMENT_TYPES, check_content_type, received_file, safe_filename
 from domain.statements import MAX_FILE_BYTES
 from orderflow.contracts import OrderView
-from services import payment_views, payments
+from services import payment_views, payments, refunds
 from services.payment_views import CreditBalance, LineDetail, OpenLine
 from services.payments import ImportReport, Matched
 
@@ -36,8 +36,16 @@ class Match(Body):
                                description="Needed when the line's payer is not the order's customer (audited).")
 
 
-class Unmatch(Body):
-    reason: str = Field(min_length=1, max_length=1000, description="Why the match was wrong (audited).")
+class RefundSent(Body):
+    reference: str = Field(min_length=1, max_length=1000,
+                           description="The refund's own reference: the transfer back, its date (audited).")
+
+
+class Reverse(Body):
+    amount: str = Field(min_length=1, max_length=64,
+                        description="The payment's amount as the order lists it, e.g. 5000.00: a guard against "
+                                    "reversing other money if the list changed.")
+    reason: str = Field(min_length=1, max_length=1000, description="Why the payment is taken back (audited).")
 
 
 @router.put("/payments/statements", response_model=ImportReport,
@@ -81,9 +89,38 @@ async def match(bank_ref: BankRef, body: Match, actor: CurrentActor, services: S
 
 
 @router.post("/payments/lines/{bank_ref}/unmatch", response_model=OrderView,
-             summary="Undo a wrong match before its order takes effect; the line goes back to the queue")
-async def unmatch(bank_ref: BankRef, body: Unmatch, actor: CurrentActor, services: Svc) -> OrderView:
+             summary="Undo a wrong match before its order takes effect; the line goes back to the queue",
+             description="The reason says why the match was wrong.")
+async def unmatch(bank_ref: BankRef, body: Reasoned, actor: CurrentActor, services: Svc) -> OrderView:
     return await payments.unmatch_line(services, actor, bank_ref, body.reason)
+
+
+@router.post("/payments/lines/{bank_ref}/refund", response_model=LineDetail,
+             summary="Mark a queued line to be refunded to its payer, with a reason; it leaves matching",
+             description="The reason says why the money goes back, e.g. paid twice.")
+async def refund(bank_ref: BankRef, body: Reasoned, actor: CurrentActor, services: Svc) -> LineDetail:
+    return await refunds.mark_refund(services, actor, bank_ref, body.reason)
+
+
+@router.post("/payments/lines/{bank_ref}/refunded", response_model=LineDetail,
+             summary="Record that a line marked to be refunded was sent back, with the refund's reference")
+async def refunded(bank_ref: BankRef, body: RefundSent, actor: CurrentActor, services: Svc) -> LineDetail:
+    return await refunds.refund_sent(services, actor, bank_ref, body.reference)
+
+
+@router.post("/payments/lines/{bank_ref}/reopen", response_model=LineDetail,
+             summary="Take a line marked to be refunded back to the queue, with a reason",
+             description="The reason says why the line is not refunded after all.")
+async def reopen(bank_ref: BankRef, body: Reasoned, actor: CurrentActor, services: Svc) -> LineDetail:
+    return await refunds.reopen(services, actor, bank_ref, body.reason)
+
+
+@router.post("/orders/{number}/payments/{payment}/reverse", response_model=OrderView, tags=["orders"],
+             summary="Take back a payment recorded by hand (finance), by its number in the order's list of "
+                     "payments; a bank line's payment is unmatched instead")
+async def reverse(number: Number, payment: Annotated[int, Path(ge=1, le=10_000, description="From 1, as listed.")],
+                  body: Reverse, actor: CurrentActor, services: Svc, key: IdempotencyKey) -> OrderView:
+    return await payments.reverse_payment(services, actor, number, payment, body.amount, body.reason, key)
 
 
 @router.put("/orders/{number}/slip", response_model=OrderView, tags=["orders"],

@@ -12,7 +12,8 @@ from cli.console import plain
 from cli.runtime import Api, fail, get, path, run
 
 app = typer.Typer(no_args_is_help=True,
-                  help="Bank statements: import, the queue of unmatched lines, match and unmatch (finance).")
+                  help="Bank statements: import, the queue of unmatched lines, match and unmatch, refunds, and "
+                       "payments recorded by hand taken back (finance).")
 
 
 @app.command("import")
@@ -96,6 +97,53 @@ def unmatch(ctx: typer.Context, line: str = typer.Argument(..., help="The bank r
         order_view(view)
 
     cli.emit(view, human)
+
+
+def _line_moved(ctx: typer.Context, line: str, action: str, body: dict[str, str], done: str) -> None:
+    """A decision about a queued line that moves no money in orderflow: show the line as it now stands."""
+    cli = get(ctx)
+    detail = run(cli, lambda: cli.api().post(path("payments", "lines", line, action), body))
+    from cli.render_payments import line_detail
+
+    def human() -> None:
+        print(plain(done.format(line=detail["line"]["bank_ref"])))
+        line_detail(detail)
+
+    cli.emit(detail, human)
+
+
+@app.command("refund")
+def refund(ctx: typer.Context, line: str = typer.Argument(..., help="The bank reference."),
+           reason: str = typer.Option(..., "--reason", help="Why the money goes back, e.g. paid twice (audited).")
+           ) -> None:
+    """Mark a queued line to be refunded to its payer; it leaves matching and stays listed until sent."""
+    _line_moved(ctx, line, "refund", {"reason": reason}, "bank line {line} is to be refunded")
+
+
+@app.command("refunded")
+def refunded(ctx: typer.Context, line: str = typer.Argument(..., help="The bank reference."),
+             reference: str = typer.Option(..., "--reference",
+                                           help="The refund's own reference: the transfer back (audited).")) -> None:
+    """Record that the refund of a line was sent; the line is closed."""
+    _line_moved(ctx, line, "refunded", {"reference": reference}, "bank line {line} was refunded")
+
+
+@app.command("reopen")
+def reopen(ctx: typer.Context, line: str = typer.Argument(..., help="The bank reference."),
+           reason: str = typer.Option(..., "--reason", help="Why it is not refunded after all (audited).")) -> None:
+    """Take a line marked to be refunded back to the queue, to be matched."""
+    _line_moved(ctx, line, "reopen", {"reason": reason}, "bank line {line} is back in the queue")
+
+
+@app.command("reverse")
+def reverse(ctx: typer.Context, number: str = typer.Argument(..., help="The order."),
+            payment: int = typer.Argument(..., min=1, help="The payment's number, as `order show` lists it."),
+            amount: str = typer.Option(..., "--amount", help="Its amount, as listed (a guard against a stale list)."),
+            reason: str = typer.Option(..., "--reason", help="Why it is taken back (audited).")) -> None:
+    """Take back a payment recorded by hand (a bank line's payment is unmatched instead)."""
+    orders.step(ctx, lambda api, key: api.post(path("orders", number, "payments", str(payment), "reverse"),
+                                               {"amount": amount, "reason": reason}, idempotency_key=key),
+                done=f"payment {payment} of order {{view[number]}} reversed; paid so far {{view[fields][paid_total]}}")
 
 
 @orders.app.command("slip")

@@ -32,6 +32,10 @@ def order_view(view: dict[str, Any]) -> None:
     if _nonzero(f["paid_total"]):
         out.print(f"paid {typed(f['paid_total'])}"
                   + (f"; effective on {typed(f['effective_on'])}" if f["effective_on"] else ""))
+        # Numbered as `payments reverse` names them.
+        for n, p in enumerate(f["payments"], start=1):
+            source = f"bank line {typed(p['ref'])}" if p["ref"] else "recorded by hand"
+            out.print(f"  payment {n}: {typed(p['amount'])} on {typed(p['paid_on'])}, {source}")
     if _nonzero(f["credit_balance"]):
         out.print(f"[bold red]overpaid[/bold red]: credit balance {typed(f['credit_balance'])} for finance to settle")
     if f["location"]:

@@ -34,13 +34,21 @@ def queue_view(queue: dict[str, Any]) -> None:
     from rich.table import Table
 
     out = console()
+    waiting = [line for line in queue["lines"] if line["status"] != "refund_due"]
     table = Table("bank ref", "value date", "amount", "payer", "status", "candidates (outstanding, slips)", "note",
-                  title=f"{len(queue['lines'])} bank line(s) waiting for a match")
-    for line in queue["lines"]:
+                  title=f"{len(waiting)} bank line(s) waiting for a match")
+    for line in waiting:
         candidates = "\n".join(typed(_candidate(c)) for c in line["candidates"])  # one candidate a line
         table.add_row(*map(typed, (line["bank_ref"], line["value_date"], line["amount"], line["payer_name"],
                                    line["status"])), candidates, typed(line["note"] or ""))
     out.print(table)
+    if refunds := [line for line in queue["lines"] if line["status"] == "refund_due"]:
+        due = Table("bank ref", "value date", "amount", "payer", "account", "why",
+                    title=f"{len(refunds)} bank line(s) to be refunded (payments refunded REF --reference ...)")
+        for line in refunds:
+            due.add_row(*map(typed, (line["bank_ref"], line["value_date"], line["amount"], line["payer_name"],
+                                     line["payer_account"], line["note"] or "")))
+        out.print(due)
     if queue["credit_balances"]:
         balances = Table("order", "customer", "amount", "paid", "credit balance", title="overpaid orders (flagged)")
         for b in queue["credit_balances"]:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, exists, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.customer_repo import NAME
 from db.models import CustomerKey, LineEvent, Order, Payment, Slip, StatementLine
 from domain.errors import NotFound, Refused
 from domain.order import HOLDS_MONEY, OrderStatus
-from domain.payments import Candidate, Decision, LineStatus, check_line_open
+from domain.payments import ON_THE_LIST, QUEUED, Candidate, Decision, LineStatus, check_line_open
 from domain.permissions import Scope
 from domain.statements import LineError
 from domain.statements import StatementLine as ParsedLine
@@ -72,8 +72,8 @@ def get_line(session: Session, bank_ref: str) -> StatementLine:
 
 
 def open_lines(session: Session, scope: Scope, limit: int | None = None, offset: int = 0) -> list[StatementLine]:
-    """Lines no order has taken yet, in the scope, oldest first."""
-    query = _lines_in_scope(select(StatementLine).where(StatementLine.status != LineStatus.MATCHED.value), scope)
+    """Finance's list in the scope, oldest first: lines no order has taken, and those waiting to be refunded."""
+    query = _lines_in_scope(select(StatementLine).where(_status_in(ON_THE_LIST)), scope)
     return list(session.scalars(query.order_by(StatementLine.value_date, StatementLine.id).limit(limit)
                                 .offset(offset)))
 
@@ -124,7 +124,7 @@ def _lines_in_scope(query: Select[StatementLine], scope: Scope) -> Select[Statem
         CustomerKey.key == literal(NAME) + StatementLine.payer_key, Order.status == "AWAITING_PAYMENT",
         Order.number.in_(covered)))
     return query.where(or_(StatementLine.order_number.in_(covered),
-                           and_(StatementLine.status != LineStatus.MATCHED.value, waiting)))
+                           and_(_status_in(ON_THE_LIST), waiting)))
 
 
 def candidates(session: Session, payer_key: str) -> list[Candidate]:
@@ -161,7 +161,7 @@ def open_lines_of(session: Session, customer_id: int) -> list[StatementLine]:
     return list(session.scalars(
         select(StatementLine)
         .join(CustomerKey, CustomerKey.key == literal(NAME) + StatementLine.payer_key)
-        .where(CustomerKey.customer_id == customer_id, StatementLine.status != LineStatus.MATCHED.value)
+        .where(CustomerKey.customer_id == customer_id, _status_in(QUEUED))
         .order_by(StatementLine.value_date, StatementLine.id)
     ))
 
@@ -176,7 +176,7 @@ def leave_open(session: Session, row: StatementLine, decision: Decision, note: s
     # stays matched (else its money would be both counted on the order and back in the queue).
     changed = session.execute(
         update(StatementLine)
-        .where(StatementLine.id == row.id, StatementLine.status != LineStatus.MATCHED.value)
+        .where(StatementLine.id == row.id, _status_in(QUEUED))
         .values(status=status, candidates=listed, note=note)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
@@ -193,7 +193,7 @@ def claim_line(session: Session, bank_ref: str, order_number: str, actor: str, h
     check_line_open(bank_ref, row.status, row.order_number)
     taken = session.execute(
         update(StatementLine)
-        .where(StatementLine.id == row.id, StatementLine.status != LineStatus.MATCHED.value)
+        .where(StatementLine.id == row.id, _status_in(QUEUED))
         .values(status=LineStatus.MATCHED.value, order_number=order_number, note=None)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
@@ -215,6 +215,36 @@ def release_line(session: Session, bank_ref: str, order_number: str, actor: str,
     if payment is not None:
         payment.reversed_at, payment.reversed_by, payment.reverse_reason = now, actor, reason
     _audit(session, row, "unmatch", order_number, actor, reason, now)
+
+
+def reverse_hand_payment(session: Session, order_number: str, amount: Decimal, paid_on: date, actor: str,
+                         reason: str, now: datetime) -> None:
+    """A payment recorded by hand stops counting, kept for audit. Hand payments of one amount and day are alike, so
+    the earliest live one is taken; a repeated record finds none left to take only if it was already taken."""
+    payment = session.scalar(select(Payment).where(
+        Payment.order_number == order_number, Payment.line_ref.is_(None), Payment.reversed_at.is_(None),
+        Payment.amount == amount, Payment.paid_on == paid_on).order_by(Payment.seq).limit(1))
+    if payment is not None:
+        payment.reversed_at, payment.reversed_by, payment.reverse_reason = now, actor, reason
+
+
+def move_line(session: Session, row: StatementLine, allowed: frozenset[LineStatus], to: LineStatus, action: str,
+              actor: str, note: str, now: datetime) -> bool:
+    """Finance's decision about a line that is not a match (to be refunded, refunded, back to the queue): one
+    conditional update from the statuses the decision was checked against, so a match racing it wins or loses
+    whole; audited when it took. False: the line had moved on meanwhile."""
+    changed: int = session.execute(
+        update(StatementLine).where(StatementLine.id == row.id, _status_in(allowed))
+        .values(status=to.value, candidates=[], note=note).execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    session.refresh(row)
+    if changed == 1:
+        _audit(session, row, action, None, actor, note, now)
+    return changed == 1
+
+
+def _status_in(statuses: frozenset[LineStatus]) -> ColumnElement[bool]:
+    return StatementLine.status.in_(sorted(s.value for s in statuses))
 
 
 def _audit(session: Session, row: StatementLine, action: str, order_number: str | None, actor: str,

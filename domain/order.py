@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 
 from domain.errors import CustomerNotOwned, NotPermitted, Refused, WrongState
@@ -55,6 +53,7 @@ class Action(StrEnum):
     REISSUE = "reissue"
     SLIP = "slip"  # 底单: the rep attaches the customer's remittance slip
     UNMATCH = "unmatch"  # finance undoes a wrong match of a bank line
+    REVERSE = "reverse_payment"  # finance takes back a payment recorded by hand (no bank line), with a reason
     REVIVE = "revive"  # an expired order comes back: its money arrived late (order group or finance, with a reason)
     # The original of a LOST (or reissued) order turns up after all: the assistant receives it, with a reason.
     RECEIVE_LATE = "receive_late"
@@ -113,7 +112,10 @@ STEPS: dict[Action, Step] = {
     Action.REISSUE: _step({S.LOST}, {Role.ASSISTANT}, S.REISSUED),
     Action.SLIP: _step({S.AWAITING_ORIGINAL, S.FIRST_REVIEW, S.AWAITING_SCAN, S.SECOND_REVIEW, S.RETURNED,
                         S.ESCALATED, S.AWAITING_PAYMENT}, {Role.SALES}, None),
-    Action.UNMATCH: _step(HOLDS_MONEY, {Role.FINANCE}, None),
+    # Money is taken back wherever it may be kept, LOST too: a lost original's money must leave before its reissue
+    # (domain.order_money.check_holds_no_money), to be matched again or refunded.
+    Action.UNMATCH: _step(HOLDS_MONEY | {S.LOST}, {Role.FINANCE}, None),
+    Action.REVERSE: _step(HOLDS_MONEY | {S.LOST}, {Role.FINANCE}, None),
     Action.REVIVE: _step({S.EXPIRED}, {Role.ORDER_GROUP, Role.FINANCE}, None),
     # A late original continues the order as if received. From REISSUED only once its reissue is withdrawn
     # (services.order_desk: receive_late), so one sale never has two live orders.
@@ -234,76 +236,12 @@ def check_signing_customer(customer: CustomerHolding, rep: str) -> None:
         raise CustomerNotOwned(customer.customer_id, customer.customer_name, customer.holder, rep)
 
 
-@dataclass(frozen=True)
-class PaymentOutcome:
-    paid_total: Decimal
-    outstanding: Decimal
-    overpaid: Decimal
-    completes: bool
-
-
-def apply_payment(amount_due: Decimal, paid_so_far: Decimal, payment: Decimal) -> PaymentOutcome:
-    """Payments accumulate; the one that covers the amount completes the order."""
-    total = paid_so_far + payment
-    return PaymentOutcome(
-        paid_total=total,
-        outstanding=max(amount_due - total, Decimal("0.00")),
-        overpaid=max(total - amount_due, Decimal("0.00")),
-        completes=total >= amount_due,
-    )
-
-
-def paid_target(status: OrderStatus, outcome: PaymentOutcome) -> OrderStatus:
-    """Where a payment leaves the order: only an order waiting for payment can take effect; on any other the money
-    is kept and waits for the order (settle_kept_money)."""
-    if status is not S.AWAITING_PAYMENT:
-        return status
-    return S.EFFECTIVE if outcome.completes else S.AWAITING_PAYMENT
-
-
-def effective_date(paid_on: date, signed_on: date | None) -> date:
-    """The value date of the completing payment (订单生效日为到帐时间), but never before the signing: money paid in
-    advance is kept, and an order cannot take effect before it exists."""
-    return max(paid_on, signed_on) if signed_on is not None else paid_on
-
-
-@dataclass(frozen=True)
-class Settled:
-    target: OrderStatus
-    effective_on: date | None  # the value date of the payment that completed the amount
-    overpaid: Decimal
-
-
-def settle_kept_money(amount_due: Decimal, payments: list[tuple[Decimal, date]],
-                      signed_on: date | None = None) -> Settled:
-    """An order that reaches AWAITING_PAYMENT (approved by the second review, or an expired one revived) counts the
-    money kept on it: it waits for the rest (a fresh payment window), or, when that money covers the amount, takes
-    effect at once on the value date of the payment that completed it (effective_date), not the day of the
-    approval, which only lets money that came early or late count (README: the order)."""
-    total = Decimal("0.00")
-    for amount, paid_on in sorted(payments, key=lambda p: p[1]):  # in the order the money arrived
-        total += amount
-        if total >= amount_due:
-            overpaid = sum((a for a, _ in payments), Decimal("0.00")) - amount_due
-            return Settled(S.EFFECTIVE, effective_date(paid_on, signed_on), overpaid)
-    return Settled(S.AWAITING_PAYMENT, None, Decimal("0.00"))
-
-
 def check_supervisor_decides(number: str, status: OrderStatus, escalated: bool) -> None:
     """A RETURNED order is the rep's to correct; it becomes the supervisor's to decide only once its correction's
     escalation fired in the current wait (the supervisor was told), as an ESCALATED order is."""
     if status is S.RETURNED and not escalated:
         raise Refused(f"order {number} is waiting for its rep's correction and was not escalated to the supervisor; "
                       f"the supervisor decides it once the correction is overdue and escalated")
-
-
-def check_voidable(number: str, bank_refs: list[str]) -> None:
-    """Money from the bank kept on an order (it may arrive before approval, or during a rejection loop) never
-    dies with it: finance takes it back to the queue first, where it is refunded or matched again with a reason."""
-    if bank_refs:
-        raise Refused(f"order {number} holds money from bank line(s) {', '.join(bank_refs)}; finance must unmatch "
-                      f"them (payments unmatch REF --reason ...) before it can be voided, so the money goes back "
-                      f"to the queue")
 
 
 # Voids a form comes back from: a blank form reported (or, before #16, presumed) lost. A supervisor's void of an

@@ -13,6 +13,16 @@ class LineStatus(StrEnum):
     UNMATCHED = "unmatched"  # no order fits
     AMBIGUOUS = "ambiguous"  # several orders fit; finance decides
     MATCHED = "matched"
+    # Finance decided the money goes back to the payer (paid twice, paid by mistake, an order that will not be):
+    # it leaves the matching queue but stays on finance's list until the refund is recorded as sent.
+    REFUND_DUE = "refund_due"
+    REFUNDED = "refunded"  # sent back; closed, with the reason and the refund's reference on the line's trail
+
+
+# What matching may take (an import, an order's retry, a match by hand); a line to be refunded is not among them.
+QUEUED = frozenset({LineStatus.UNMATCHED, LineStatus.AMBIGUOUS})
+# On finance's list: what still waits for a decision or for the money to be sent back.
+ON_THE_LIST = QUEUED | {LineStatus.REFUND_DUE}
 
 
 class MatchKind(StrEnum):
@@ -62,10 +72,31 @@ def payer_mismatch(bank_ref: str, payer: str, number: str, customer: str | None,
 
 
 def check_line_open(bank_ref: str, status: str, matched_to: str | None) -> None:
-    """A line pays one order, once."""
+    """A line pays one order, once; a line finance is refunding pays none."""
     if status == LineStatus.MATCHED:
         raise Refused(f"bank line {bank_ref} is already matched to order {matched_to}; "
                       "unmatch it first if that match is wrong")
+    if status == LineStatus.REFUND_DUE:
+        raise Refused(f"bank line {bank_ref} is to be refunded to its payer; reopen it first if the money should "
+                      f"pay an order after all (payments reopen {bank_ref} --reason ...)")
+    if status == LineStatus.REFUNDED:
+        raise Refused(f"bank line {bank_ref} was refunded to its payer; it can no longer pay an order")
+
+
+def check_refund(bank_ref: str, status: str, matched_to: str | None) -> None:
+    """Only money in the queue is marked for a refund: money on an order is unmatched from it first, with its own
+    reason, so the order's record shows the money leaving."""
+    if status == LineStatus.REFUND_DUE:
+        raise Refused(f"bank line {bank_ref} is already marked to be refunded")
+    check_line_open(bank_ref, status, matched_to)
+
+
+def check_refund_sent(bank_ref: str, status: str) -> None:
+    """A refund is recorded as sent, or taken back to the queue, only for a line marked to be refunded."""
+    if status == LineStatus.REFUNDED:
+        raise Refused(f"bank line {bank_ref} was refunded already")
+    if status != LineStatus.REFUND_DUE:
+        raise Refused(f"bank line {bank_ref} is not marked to be refunded (payments refund {bank_ref} --reason ...)")
 
 
 def check_unmatch(bank_ref: str, status: str, matched_to: str | None, order_status: str | None) -> None:

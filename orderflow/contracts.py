@@ -153,6 +153,16 @@ class UnmatchInput(Model):
     reason: str
 
 
+class ReverseInput(Model):
+    """Take back a payment recorded by hand: its number in the order's list of payments (from 1) and the amount it
+    is believed to be, so a list that changed meanwhile refuses instead of reversing other money."""
+
+    actor: ActorRef
+    payment: int = Field(ge=1)
+    amount: Decimal
+    reason: str
+
+
 class SlipInput(ScanInput):
     claimed_amount: Decimal
     claimed_on: date

@@ -40,13 +40,14 @@ from orderflow.contracts import (
     PayInput,
     ReassignInput,
     RejectInput,
+    ReverseInput,
     SecondReviewInput,
     SignInput,
     StepInput,
     WithdrawInput,
 )
 from services.context import Services
-from services.order_desk_base import Standing, actor_ref
+from services.order_desk_base import Standing, actor_ref, refuse_kept_money
 from services.order_files import FileDesk, FileSource, inspect_local_scan, local_file
 from services.order_issue import IssueDesk, _rep_or_none
 from workflows.order import OrderWorkflow
@@ -115,8 +116,20 @@ class OrderDesk(IssueDesk, FileDesk):
         update = {Action.RESEND_ORIGINAL: OrderWorkflow.resend_original, Action.REPORT_LOST: OrderWorkflow.report_lost,
                   Action.ALLOW_ROUND: OrderWorkflow.allow_round, Action.VOID: OrderWorkflow.void,
                   Action.REVIVE: OrderWorkflow.revive}[action]
+        if action is Action.VOID:
+            # Every payment, those recorded by hand too: the workflow's own rule predates their reversal.
+            view = await self.view(number)
+            refuse_kept_money(view, "voided")
         return await self._keyed(number, action, actor, update,
                                  lambda: NoteInput(actor=actor_ref(actor), note=check_text(note, TextKind.FREE_TEXT)))
+
+    async def reverse_payment(self, actor: Actor, number: str, payment: int, amount: str, reason: str) -> OrderView:
+        """Finance takes back a payment recorded by hand (domain.order_money.check_hand_payment)."""
+        return await self._keyed(number, Action.REVERSE, actor, OrderWorkflow.reverse_payment,
+                                 lambda: ReverseInput(actor=actor_ref(actor), payment=payment,
+                                                      amount=parse_amount(amount, "amount of the payment"),
+                                                      reason=check_text(reason, TextKind.FREE_TEXT,
+                                                                        "reason for reversing")))
 
     async def receive_late(self, actor: Actor, number: str, reason: str) -> OrderView:
         """The original of a LOST or reissued order turned up. An unsigned reissue is voided first, under its own

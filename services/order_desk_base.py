@@ -20,6 +20,7 @@ from db.models import Order
 from domain.errors import NotFound, Unavailable
 from domain.numbers import parse_number
 from domain.order import Action, OrderParties, OrderStatus, check_step
+from domain.order_money import check_holds_no_money, kept_money
 from domain.people import Actor
 from orderflow.contracts import ActorRef, OrderView
 from orderflow.settings import Settings
@@ -36,6 +37,11 @@ class Standing:
 
 def actor_ref(actor: Actor) -> ActorRef:
     return ActorRef(username=actor.username, role=actor.role, partners=sorted(actor.partners), active=actor.active)
+
+
+def refuse_kept_money(view: OrderView, ending: str) -> None:
+    """Refuse to end an order (void it, reissue it) while any money is kept on it, hand payments included."""
+    check_holds_no_money(view.number, ending, *kept_money([(p.ref, p.amount) for p in view.fields.payments]))
 
 
 class DeskBase:

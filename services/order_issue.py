@@ -26,7 +26,7 @@ from orderflow import search_attributes as sa
 from orderflow.contracts import IssuedInput, IssueInput, OrderView, ReissueInput
 from orderflow.markdown import md_text
 from orderflow.temporal import workflow_id
-from services.order_desk_base import DeskBase, actor_ref
+from services.order_desk_base import DeskBase, actor_ref, refuse_kept_money
 from workflows.order import OrderWorkflow
 
 
@@ -96,6 +96,8 @@ class IssueDesk(DeskBase):
             return answered
         view = await self.view(number)
         check_step(Action.REISSUE, view.status, actor, view.parties())
+        # Money kept on the lost original leaves it first: a REISSUED order counts no money (issue #16).
+        refuse_kept_money(view, "reissued")
         new = str(parse_number(new_number))
         await asyncio.to_thread(self._check_reissue, actor, view.partner, view.rep, new)
         inp = ReissueInput(actor=actor_ref(actor), new_number=new)

@@ -21,7 +21,7 @@ from db.payment_repo import credit_balances as repo_credit_balances
 from db.payment_repo import line_events, line_in_scope, open_lines, orders_in_scope, slips_for
 from domain.errors import NotFound
 from domain.numbers import parse_number
-from domain.payments import LineStatus
+from domain.payments import QUEUED, LineStatus
 from domain.people import Actor
 from domain.permissions import Perm, Scope, require
 from domain.text import TextKind, check_text
@@ -72,7 +72,8 @@ class LineDetail(BaseModel):
 
 
 def unmatched_lines(services: Services, actor: Actor, limit: int, offset: int = 0) -> list[OpenLine]:
-    """Lines no order has taken, oldest first: ambiguous ones with their candidates, and unmatched ones."""
+    """Finance's list, oldest first: ambiguous lines with their candidates, unmatched ones, and those waiting to be
+    refunded (with the reason, as `note`)."""
     require(actor, Perm.PAYMENTS, "see the payments queue")
     with services.transaction() as session:
         scope = scope_for(session, actor)
@@ -104,8 +105,9 @@ def show_line(services: Services, actor: Actor, bank_ref: str) -> LineDetail:
 
 
 def open_refs(session: Session, scope: Scope) -> list[str]:
-    """The bank references of the open lines in scope, oldest first: what an import tries to match."""
-    return [row.bank_ref for row in open_lines(session, scope)]
+    """The bank references of the queued lines in scope, oldest first: what an import tries to match (a line to be
+    refunded is finance's decision, and stays out of matching)."""
+    return [row.bank_ref for row in open_lines(session, scope) if row.status in QUEUED]
 
 
 def visible_line(session: Session, scope: Scope, bank_ref: str) -> StatementLine:

@@ -44,12 +44,14 @@ def _money(session: Session) -> list[str]:
       one live (not reversed) payment carrying the line's reference, for the line's amount and value date,
       whatever the order's state. A queued line (unmatched, or ambiguous) names no order and no live payment
       carries it; its reason is on record: an ambiguous line lists its two or more candidates, and its last
-      audited event is not a match (a match taken back is an audited unmatch with a reason);
+      audited event is not a match (a match taken back is an audited unmatch with a reason); a line finance
+      refunds (to be refunded, refunded) names no order, and its trail's last word is that decision, with a reason;
     - every live payment that carries a reference carries a line matched to its own order, once;
     - an order's paid total is the sum of its live payments, so money kept on an order that cannot take effect yet
       (signed but not approved, EXPIRED, LOST) is visible there, not lost;
     - money counts as soon as it can: an order waiting for payment still owes some, an effective one is paid in
-      full with the excess as its credit balance, and no live money sits on a VOID order (no way back)."""
+      full with the excess as its credit balance, and no live money sits on a VOID or REISSUED order (money must
+      leave an order before it is voided or replaced)."""
     bad = []
     live = session.execute(select(Payment.order_number, Payment.amount, Payment.paid_on, Payment.line_ref)
                            .where(Payment.reversed_at.is_(None))).all()
@@ -82,8 +84,14 @@ def _money(session: Session) -> list[str]:
                 bad.append(f"bank line {ref} is ambiguous with candidates {line.candidates}")
             if last.get(ref) == "matched":
                 bad.append(f"queued bank line {ref} was last matched; no unmatch says why it is back")
+        elif line.status in (LineStatus.REFUND_DUE.value, LineStatus.REFUNDED.value):
+            # Finance's decision to send it back, with the reason on the trail (refund_due, then refunded).
+            if line.order_number is not None:
+                bad.append(f"bank line {ref} ({line.status}) still names order {line.order_number}")
+            if last.get(ref) != line.status:
+                bad.append(f"bank line {ref} is {line.status} but its trail last says {last.get(ref)!r}")
         else:
-            bad.append(f"bank line {ref} has status {line.status!r}, neither matched nor queued")
+            bad.append(f"bank line {ref} has status {line.status!r}, neither matched, queued nor refunded")
         bad += [f"order {n} counts bank line {ref}, which is {line.status}"
                 + (f" to {line.order_number}" if line.order_number else "")
                 for n, _, _ in on if line.status != LineStatus.MATCHED.value or line.order_number != n]
@@ -98,8 +106,8 @@ def _money(session: Session) -> list[str]:
         if order.status == "EFFECTIVE" and due is not None and (paid < due or order.credit_balance != paid - due):
             bad.append(f"order {number} is effective with {paid} paid of {due}, credit balance "
                        f"{order.credit_balance}")
-        if order.status == "VOID" and paid:
-            bad.append(f"order {number} is VOID with {paid} kept on it: money counted nowhere")
+        if order.status in ("VOID", "REISSUED") and paid:
+            bad.append(f"order {number} is {order.status} with {paid} kept on it: money counted nowhere")
     return bad
 
 

@@ -17,11 +17,11 @@ with workflow.unsafe.imports_passed_through():
         OrderStatus,
         check_restorable,
         check_supervisor_decides,
-        check_voidable,
         check_withdrawable,
         lost_target,
         pending_user,
     )
+    from domain.order_money import check_holds_no_money
     from domain.rejections import Remedy, parse_reasons, remedy_of, return_target
     from domain.timers import Chase, due_at
     from orderflow.contracts import (
@@ -168,7 +168,9 @@ class OrderLoops(OrderMachine):
 
         def plan() -> tuple[OrderFields, OrderStatus]:
             # No old history can refuse here: before #16 no money could reach an escalated or returned order.
-            check_voidable(self._number, [p.ref for p in self._fields.payments if p.ref is not None])
+            # Bank lines only, as before hand payments could be reversed; services also refuse those (issue #16).
+            check_holds_no_money(self._number, "voided", [p.ref for p in self._fields.payments
+                                                                if p.ref is not None], [])
             return noted()
         return self._plan_escalated(plan)
 

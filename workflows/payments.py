@@ -10,7 +10,14 @@ with workflow.unsafe.imports_passed_through():
     from activities.scans import ScanActivities
     from domain.errors import DomainError, Refused
     from domain.fields import business_date, check_day, clean_text, parse_amount
-    from domain.order import Action, OrderStatus, apply_payment, effective_date, paid_target, settle_kept_money
+    from domain.order import Action, OrderStatus
+    from domain.order_money import (
+        apply_payment,
+        check_hand_payment,
+        effective_date,
+        paid_target,
+        settle_kept_money,
+    )
     from domain.payments import MatchKind
     from domain.people import Role
     from domain.printable import printable
@@ -24,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         PayInput,
         PromoteSlipInput,
         QueuedLinesInput,
+        ReverseInput,
         SlipInput,
         UnmatchInput,
     )
@@ -147,6 +155,35 @@ class OrderPayments(OrderMachine):
     @unmatch.validator
     def _validate_unmatch(self, inp: UnmatchInput) -> None:
         self._check(Action.UNMATCH, inp.actor, self._plan_unmatch(inp))
+
+    # --- taking back a payment recorded by hand -----------------------------------------------------------
+    def _plan_reverse(self, inp: ReverseInput) -> Plan:
+        def plan() -> tuple[OrderFields, OrderStatus]:
+            clean_text(inp.reason, "reason for reversing", max_len=1000)
+            listed = [(p.ref, p.amount, p.paid_on) for p in self._fields.payments]
+            check_hand_payment(self._number, inp.payment, listed, inp.amount)
+            rest = [p for n, p in enumerate(self._fields.payments, start=1) if n != inp.payment]
+            # As for an unmatch, the order stays where it is: only the money kept on it shrinks.
+            return self._fields.model_copy(update={"payments": rest,
+                                                   "paid_total": self._fields.paid_total - inp.amount}), self._status
+        return plan
+
+    @workflow.update
+    async def reverse_payment(self, inp: ReverseInput) -> OrderView:
+        """A payment recorded by hand was wrong, or belongs elsewhere (a lost original's reissue): it stops counting,
+        kept on the record with who took it back and why."""
+        reason = clean_text(inp.reason, "reason for reversing", max_len=1000)
+        plan = self._plan_reverse(inp)
+        paid = self._fields.payments[inp.payment - 1] if inp.payment <= len(self._fields.payments) else None
+        data = {"payment": str(inp.payment), "amount": str(inp.amount), "reason": reason,
+                "paid_on": paid.paid_on.isoformat() if paid else ""}
+        return await self._step(Action.REVERSE, inp.actor, plan, summary="reverse a payment recorded by hand",
+                                note=f"payment {inp.payment} ({inp.amount}, recorded by hand) reversed: {reason}",
+                                data=data)
+
+    @reverse_payment.validator
+    def _validate_reverse_payment(self, inp: ReverseInput) -> None:
+        self._check(Action.REVERSE, inp.actor, self._plan_reverse(inp))
 
     # --- reviving an expired order ---------------------------------------------------------------
     def _plan_revive(self, inp: NoteInput) -> Plan:

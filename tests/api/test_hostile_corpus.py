@@ -139,6 +139,16 @@ FIELDS = [
     # To an order not yet signed: a reason that passes is turned away by the order (409), and the line stays open.
     Field("payer mismatch reason", "fay", "POST", "/payments/lines/HOSTILE-OPEN/match",
           lambda t, i: {"json": {"order": ISSUED, "reason": t}}, 1000),
+    # A line nobody imported: a text that passes its rule is answered 404 (the text is checked first).
+    Field("refund reason", "fay", "POST", "/payments/lines/HOSTILE-NONE/refund",
+          lambda t, i: {"json": {"reason": t}}, 1000),
+    Field("refund reference", "fay", "POST", "/payments/lines/HOSTILE-NONE/refunded",
+          lambda t, i: {"json": {"reference": t}}, 1000),
+    Field("reopen reason", "fay", "POST", "/payments/lines/HOSTILE-NONE/reopen",
+          lambda t, i: {"json": {"reason": t}}, 1000),
+    # An order with no payment: a reason that passes is turned away by the order (409).
+    Field("reversal reason", "fay", "POST", f"/orders/{ISSUED}/payments/1/reverse",
+          lambda t, i: {"json": {"amount": "10", "reason": t}}, 1000),
     Field("corrected phone", "alice", "PATCH", "/customers/1", lambda t, i: {"json": {"phone": t, "reason": "x"}}),
     Field("corrected address", "alice", "PATCH", "/customers/1", lambda t, i: {"json": {"address": t, "reason": "x"}}),
     # The address is customer 1's already: a reason that passes its rule is turned away (409), changing nothing.

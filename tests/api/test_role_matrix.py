@@ -136,6 +136,16 @@ CASES: dict[str, Case] = {
         "order": "BJ100090"}),
     "POST /payments/lines/{bank_ref}/unmatch": Case(Perm.PAYMENTS, "POST", "/payments/lines/MATRIX-1/unmatch", {
         "reason": "wrong order"}),
+    "POST /payments/lines/{bank_ref}/refund": Case(Perm.PAYMENTS, "POST", "/payments/lines/MATRIX-1/refund", {
+        "reason": "paid twice"}),
+    "POST /payments/lines/{bank_ref}/refunded": Case(Perm.PAYMENTS, "POST", "/payments/lines/MATRIX-1/refunded", {
+        "reference": "TB-1"}),
+    "POST /payments/lines/{bank_ref}/reopen": Case(Perm.PAYMENTS, "POST", "/payments/lines/MATRIX-1/reopen", {
+        "reason": "will pay an order"}),
+    # Past the door, an order with no payment answers that it lists none (409).
+    "POST /orders/{number}/payments/{payment}/reverse": Case(Action.REVERSE, "POST", "/orders/{n}/payments/1/reverse",
+                                                             {"amount": "1000", "reason": "wrong order"},
+                                                             order="AWAITING_PAYMENT"),
     "GET /team": Case(Perm.SEE_TEAM, "GET", "/team"),
     "POST /users": Case(Perm.OPEN_ACCOUNT, "POST", "/users", {"username": "dan", "name": "Dan", "partner": "BJ",
                                                               "regions": ["北京"]}),

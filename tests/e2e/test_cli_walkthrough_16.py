@@ -163,6 +163,44 @@ async def test_a_late_original_after_lost_voids_the_unsigned_reissue(stack: Stac
     await assert_read_model_matches_workflow(stack, "BJ100020", "BJ100021", "BJ100022", "BJ100023")
 
 
+async def test_a_lost_original_gives_its_money_back_before_its_reissue_and_a_refund_closes_the_line(
+        stack: Stack) -> None:
+    today = _today()
+    customer = _customer(stack, "金桥印务有限公司", "010-66000031")
+    _signed(stack, "BJ100030", customer, "3000")
+    # The customer's bank line is kept on the signed order; finance also types in 500.00 paid in cash.
+    statement = _statement(stack, "jq.csv", [f"{today},3000.00,北京金桥印务有限公司,1,JQ01,"], "utf-8")
+    report = stack.json("payments", "import", statement, user="fay")
+    assert [(o["bank_ref"], o["order"]) for o in report["outcomes"]] == [("JQ01", "BJ100030")]
+    stack.json("order", "pay", "BJ100030", "--amount", "500", "--date", today, user="fay")
+    assert stack.json("order", "lost", "BJ100030", "--note", "lost by the courier", user="alice")["status"] == "LOST"
+
+    refused = stack.run("order", "reissue", "BJ100030", "--number", "BJ100031", user="amy", expect=3).stderr
+    assert "holds money; before it can be reissued, finance must unmatch bank line(s) JQ01" in refused
+    assert "reverse payment(s) 2 recorded by hand" in refused
+    shown = stack.run("order", "show", "BJ100030", user="fay").stdout
+    assert "payment 1: 3000.00 on" in shown and "bank line JQ01" in shown
+    assert "payment 2: 500.00 on" in shown and "recorded by hand" in shown
+    stack.run("payments", "reverse", "BJ100030", "2", "--amount", "400", "--reason", "cash", user="fay", expect=3)
+    reversed_ = stack.json("payments", "reverse", "BJ100030", "2", "--amount", "500.00", "--reason",
+                           "the cash was for another order", user="fay")
+    assert (reversed_["status"], reversed_["fields"]["paid_total"]) == ("LOST", "3000.00")
+    stack.json("payments", "unmatch", "JQ01", "--reason", "the customer cancels; the money goes back", user="fay")
+
+    # The line waits in the queue (a LOST order takes no money) until finance refunds it, on its own list.
+    stack.json("payments", "refund", "JQ01", "--reason", "the customer cancelled the order", user="fay")
+    queue = stack.run("payments", "unmatched", user="fay").stdout
+    assert "1 bank line(s) to be refunded" in queue and "the customer cancelled the order" in queue
+    stack.run("payments", "match", "JQ01", "--order", "BJ100030", user="fay", expect=3)
+    done = stack.json("payments", "refunded", "JQ01", "--reference", "transfer back TB-9", user="fay")
+    assert done["line"]["status"] == "refunded"
+    assert [h["action"] for h in done["history"]][-3:] == ["unmatch", "refund_due", "refunded"]
+    assert stack.json("payments", "unmatched", user="fay")["lines"] == []
+
+    assert stack.json("order", "reissue", "BJ100030", "--number", "BJ100031", user="amy")["status"] == "REISSUED"
+    await assert_read_model_matches_workflow(stack, "BJ100030")
+
+
 async def test_a_corrected_phone_collides_and_a_leavers_customers_and_orders_are_handed_over(stack: Stack) -> None:
     # The deck's case 2: bob took a caller's number as the company's; the real one is alice's customer's.
     alices = _customer(stack, "美来尔工程技术有限公司", "010-62345678")

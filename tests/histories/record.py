@@ -37,6 +37,7 @@ from orderflow.contracts import (
     ReassignInput,
     ReissueInput,
     RejectInput,
+    ReverseInput,
     SlipInput,
     UnmatchInput,
     WithdrawInput,
@@ -123,6 +124,24 @@ async def late_original(env, h):  # type: ignore[no-untyped-def]
     await h.execute_update(OrderWorkflow.receive_late, NoteInput(actor=ASSISTANT, note="the courier found it"))
     view = await drive(h, OrderStatus.AWAITING_PAYMENT)
     await h.execute_update(OrderWorkflow.pay, pay("12000.00", view.fields.signed_on))
+
+
+async def money_taken_back(env, h):  # type: ignore[no-untyped-def]
+    """Money kept on a lost original leaves it before the reissue: its bank line goes back to the queue, and the
+    payment recorded by hand is reversed (both with a reason)."""
+    view = await drive(h, OrderStatus.AWAITING_ORIGINAL)
+    await h.execute_update(OrderWorkflow.pay, PayInput(actor=FINANCE, amount=Decimal("2000.00"),
+                                                       paid_on=view.fields.signed_on, line_ref="M1",
+                                                       match=MatchKind.MANUAL))
+    await h.execute_update(OrderWorkflow.pay, pay("500.00", view.fields.signed_on))
+    await h.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="the courier lost it"))
+    await h.execute_update(OrderWorkflow.unmatch, UnmatchInput(actor=FINANCE, line_ref="M1", reason="for the reissue"))
+    await h.execute_update(OrderWorkflow.reverse_payment, ReverseInput(
+        actor=FINANCE, payment=1, amount=Decimal("500.00"), reason="to be recorded on the reissue"))
+    await h.execute_update(OrderWorkflow.reissue, ReissueInput(actor=ASSISTANT, new_number="BJ999996"))
+    successor = env.client.get_workflow_handle("order-BJ999996")
+    await eventually(lambda: successor.query(OrderWorkflow.view), lambda v: bool(v.timeline))
+    await successor.terminate("recorded")
 
 
 async def returned_escalation(env, h):  # type: ignore[no-untyped-def]
@@ -250,7 +269,7 @@ ORDER_PATHS: dict[str, Path_] = {"happy": happy, "loops": loops, "lost-and-reiss
                                  "paid-in-part": paid_in_part, "revived-to-wait": revived_to_wait,
                                  "paid-before-approval": paid_before_approval, "queued-line": queued_line,
                                  "late-original": late_original, "returned-escalation": returned_escalation,
-                                 "rep-left": rep_left}
+                                 "rep-left": rep_left, "money-taken-back": money_taken_back}
 
 
 def _waits(view: OrderView) -> bool:

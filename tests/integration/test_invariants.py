@@ -14,9 +14,10 @@ from temporalio.testing import ActivityEnvironment
 from activities.orders import OrderActivities
 from db.engine import unit_of_work
 from db.models import Customer, Order, OrderEvent, Payment, StatementLine
-from db.payment_repo import store_lines
+from db.payment_repo import move_line, store_lines
 from db.warehouse_repo import move
 from domain.order import Action, OrderStatus
+from domain.payments import QUEUED, LineStatus
 from domain.statements import parse_statement
 from orderflow.contracts import PaidLine
 from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, REP, record
@@ -162,6 +163,14 @@ CORRUPTIONS: list[tuple[str, Callable[[Session], None], str]] = [
      "order BJ100001 is effective with 60.00 paid of 100.00"),
     ("money on a VOID order", lambda s: _set(_order(s), status="VOID"),
      "order BJ100001 is VOID with 60.00 kept on it: money counted nowhere"),
+    ("money on a REISSUED order", lambda s: _set(_order(s), status="REISSUED"),
+     "order BJ100001 is REISSUED with 60.00 kept on it: money counted nowhere"),
+    ("refunded with no decision on its trail", lambda s: _set(_line(s, "R2"), status="refunded"),
+     "bank line R2 is refunded but its trail last says 'imported'"),
+    ("to be refunded yet counted", lambda s: _set(_line(s, "R1"), status="refund_due"),
+     "bank line R1 (refund_due) still names order BJ100001"),
+    ("a status nobody knows", lambda s: _set(_line(s, "R2"), status="lost"),
+     "bank line R2 has status 'lost', neither matched, queued nor refunded"),
 ]
 
 
@@ -181,3 +190,15 @@ async def test_money_counted_nowhere_twice_or_wrongly_is_named(sessions: session
         corrupt(session)
     found = await check(sessions)
     assert any(named in f for f in found), found
+
+
+async def test_a_line_marked_to_be_refunded_and_then_refunded_passes(sessions: sessionmaker[Session]):
+    _expired_order_keeping_money(sessions)
+    for allowed, to, action in [(QUEUED, LineStatus.REFUND_DUE, "refund_due"),
+                                (frozenset({LineStatus.REFUND_DUE}), LineStatus.REFUNDED, "refunded")]:
+        with unit_of_work(sessions) as session:
+            assert move_line(session, _line(session, "R2"), allowed, to, action, "fay", "paid twice", NOW)
+        assert await check(sessions) == []
+    with unit_of_work(sessions) as session:  # a refunded line moves no further
+        assert not move_line(session, _line(session, "R2"), QUEUED, LineStatus.REFUND_DUE, "refund_due", "fay",
+                             "again", NOW)

@@ -52,6 +52,8 @@ def _view(t: str) -> dict[str, Any]:
         "fields": {"customer_id": 7, "customer_name": t, "product": t, "kind": t, "amount": "12000.00",
                    "signed_on": "2026-11-20", "location": t, "paid_total": "100.00", "credit_balance": "5.00",
                    "effective_on": None, "rounds": 1, "predecessor": t, "successor": t, "due_at": AT,
+                   "payments": [{"ref": t, "amount": "60.00", "paid_on": "2026-11-21"},
+                                {"ref": None, "amount": "40.00", "paid_on": t}],
                    "rejection": {"reasons": ["missing_stamp"], "note": t, "remedy": "correct",
                                  "stage": "FIRST_REVIEW", "by": t, "at": AT}},
         "timeline": [{"seq": 1, "at": AT, "action": t, "actor": t, "source": None, "target": t, "note": t}],

@@ -15,13 +15,13 @@ from domain.order import (
     CustomerHolding,
     OrderParties,
     OrderStatus,
-    apply_payment,
     check_issue,
     check_signing_customer,
     check_step,
     lost_target,
     next_number_partners,
 )
+from domain.order_money import apply_payment
 from domain.people import Actor, Role
 
 PARTIES = OrderParties("BJ100001", "BJ", "alice")
@@ -76,7 +76,7 @@ def test_each_review_is_rejected_only_by_its_own_reviewer():
 def test_money_on_an_expired_order_is_kept_and_order_group_or_finance_revive_it():
     from datetime import date
 
-    from domain.order import PaymentOutcome, paid_target, settle_kept_money
+    from domain.order_money import PaymentOutcome, paid_target, settle_kept_money
 
     check_step(Action.PAY, OrderStatus.EXPIRED, ACTORS[Role.FINANCE], PARTIES)  # never refused
     covered = PaymentOutcome(Decimal("12000"), Decimal("0"), Decimal("0"), completes=True)

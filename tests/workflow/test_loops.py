@@ -228,7 +228,7 @@ async def test_an_order_holding_bank_money_is_voided_only_once_finance_took_it_b
         assert escalated.status is OrderStatus.ESCALATED and escalated.fields.paid_total == Decimal("500.00")
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await handle.execute_update(OrderWorkflow.void, NoteInput(actor=SUPERVISOR, note="give up"))
-        assert "holds money from bank line(s) R9; finance must unmatch" in str(refused.value.cause)
+        assert "holds money; before it can be voided, finance must unmatch bank line(s) R9" in str(refused.value.cause)
         await handle.execute_update(OrderWorkflow.unmatch, UnmatchInput(actor=FINANCE, line_ref="R9",
                                                                         reason="the customer wants it back"))
         voided = await handle.execute_update(OrderWorkflow.void, NoteInput(actor=SUPERVISOR, note="give up"))

@@ -1,0 +1,74 @@
+"""Money that goes back to its payer: finance marks a queued bank line to be refunded, with a reason, and records
+the refund as sent (or takes the line back to the queue). Nothing here moves money; it keeps finance's list honest,
+so a line is never dropped silently: it is matched to an order, waiting in the queue, waiting to be refunded, or
+refunded, and each move is on the line's trail with who decided and why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from db.org_repo import scope_for
+from db.payment_repo import move_line
+from domain.errors import Refused
+from domain.payments import QUEUED, LineStatus, check_refund, check_refund_sent
+from domain.people import Actor
+from domain.permissions import Perm, require
+from domain.text import TextKind, check_text
+from services.context import Services
+from services.payment_views import LineDetail, show_line, visible_line
+
+
+async def mark_refund(services: Services, actor: Actor, bank_ref: str, reason: str) -> LineDetail:
+    """A queued line is to be refunded (paid twice, paid by mistake, for an order that will not be): it leaves
+    matching and stays on finance's list until the refund is recorded as sent."""
+    require(actor, Perm.PAYMENTS, "refund bank lines")
+    why = check_text(reason, TextKind.FREE_TEXT, "reason for the refund")
+    return await asyncio.to_thread(_decide, services, actor, bank_ref, why, _REFUND)
+
+
+async def refund_sent(services: Services, actor: Actor, bank_ref: str, reference: str) -> LineDetail:
+    """The refund went out: the line is closed, with the refund's own reference (the transfer back) on its trail."""
+    require(actor, Perm.PAYMENTS, "record refunds")
+    what = check_text(reference, TextKind.FREE_TEXT, "reference of the refund")
+    return await asyncio.to_thread(_decide, services, actor, bank_ref, what, _SENT)
+
+
+async def reopen(services: Services, actor: Actor, bank_ref: str, reason: str) -> LineDetail:
+    """A line marked to be refunded goes back to the queue after all (the customer will pay an order with it)."""
+    require(actor, Perm.PAYMENTS, "reopen bank lines")
+    why = check_text(reason, TextKind.FREE_TEXT, "reason for reopening")
+    return await asyncio.to_thread(_decide, services, actor, bank_ref, why, _REOPEN)
+
+
+@dataclass(frozen=True)
+class _Move:
+    allowed: frozenset[LineStatus]  # the statuses the decision is checked against, and the update conditioned on
+    to: LineStatus
+    action: str  # as the line's trail names it
+    label: str
+    check: Callable[[str, str, str | None], None]
+
+
+def _marked(bank_ref: str, status: str, _: str | None) -> None:
+    check_refund_sent(bank_ref, status)
+
+
+_REFUND = _Move(QUEUED, LineStatus.REFUND_DUE, "refund_due", "marked to be refunded", check_refund)
+_SENT = _Move(frozenset({LineStatus.REFUND_DUE}), LineStatus.REFUNDED, "refunded", "recorded as refunded", _marked)
+_REOPEN = _Move(frozenset({LineStatus.REFUND_DUE}), LineStatus.UNMATCHED, "reopened", "reopened", _marked)
+
+
+def _decide(services: Services, actor: Actor, bank_ref: str, note: str, move: _Move) -> LineDetail:
+    with services.transaction() as session:
+        row = visible_line(session, scope_for(session, actor), bank_ref)
+        move.check(row.bank_ref, row.status, row.order_number)
+        if not move_line(session, row, move.allowed, move.to, move.action, actor.username, note,
+                         datetime.now(UTC)):
+            raise Refused(f"bank line {row.bank_ref} changed while it was being {move.label}; "
+                          f"it is now {row.status}: show it and decide again")
+        bank_ref = row.bank_ref
+    return show_line(services, actor, bank_ref)

@@ -1,0 +1,109 @@
+"""Refunds as finance's own list (issue #16): a queued line is marked to be refunded with a reason, leaves matching,
+stays listed until the refund is recorded as sent, and can be taken back to the queue; each move is on the line's
+trail. Called directly on a real database, with the stand-in Temporal client of the payments tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.models import StatementLine
+from db.payment_repo import claim_line
+from domain.customers import name_key
+from domain.errors import InvalidInput, NotFound, NotPermitted, Refused
+from domain.payments import LineStatus
+from domain.people import Actor
+from services import payment_views, payments, refunds
+from services.context import Services
+from tests.dates import today
+from tests.invariants import check
+from tests.services.test_payments import (  # noqa: F401 (fixtures)
+    SH_PAYMENTS,
+    StandInClient,
+    orders,
+    s3,
+    services,
+    statement,
+    temporal,
+    upload,
+)
+
+
+async def _import(services: Services, fay: Actor, tmp_path: Path, *rows: str) -> None:  # noqa: F811
+    await payments.import_statement(services, fay, upload(statement(tmp_path, *rows))[0])
+
+
+async def test_a_line_to_be_refunded_leaves_matching_stays_listed_and_closes_when_sent(
+        services: Services, actor: Callable[[str], Actor], temporal: StandInClient, orders: None,  # noqa: F811
+        sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    fay = actor("fay")
+    # BJ100001's customer paid 300.00 that no order owes: finance sends it back.
+    await _import(services, fay, tmp_path, f"{today()},300.00,美来尔工程技术有限公司,4,R1,")
+    with pytest.raises(InvalidInput):
+        await refunds.mark_refund(services, fay, "R1", "  ")
+    marked = await refunds.mark_refund(services, fay, " R1 ", "paid twice; the customer asked for it back")
+    assert (marked.line.status, marked.line.note) == (LineStatus.REFUND_DUE,
+                                                       "paid twice; the customer asked for it back")
+    listed = payment_views.unmatched_lines(services, fay, limit=10)
+    assert [(line.bank_ref, line.status) for line in listed] == [("R1", LineStatus.REFUND_DUE)]
+    with pytest.raises(Refused, match="already marked to be refunded"):
+        await refunds.mark_refund(services, fay, "R1", "again")
+    with pytest.raises(Refused, match="is to be refunded to its payer; reopen it first"):
+        await payments.match_line(services, fay, "R1", "BJ100001")
+    assert temporal.sent == []
+
+    sent = await refunds.refund_sent(services, fay, "R1", "transfer back 2026-12-01, ref TB-778")
+    assert sent.line.status is LineStatus.REFUNDED
+    assert payment_views.unmatched_lines(services, fay, limit=10) == []
+    for again in (refunds.refund_sent(services, fay, "R1", "x"), refunds.reopen(services, fay, "R1", "x")):
+        with pytest.raises(Refused, match="was refunded already"):
+            await again
+    with pytest.raises(Refused, match="was refunded to its payer; it can no longer pay an order"):
+        await payments.match_line(services, fay, "R1", "BJ100001")
+    assert [(h["action"], h["actor"], h["note"]) for h in sent.history][-2:] == [
+        ("refund_due", "fay", "paid twice; the customer asked for it back"),
+        ("refunded", "fay", "transfer back 2026-12-01, ref TB-778")]
+    assert await check(sessions) == []
+
+
+async def test_an_import_never_matches_a_line_to_be_refunded_and_a_reopened_one_matches_again(
+        services: Services, actor: Callable[[str], Actor], temporal: StandInClient, orders: None,  # noqa: F811
+        tmp_path: Path) -> None:
+    fay = actor("fay")
+    await _import(services, fay, tmp_path, f"{today()},12000.00,张三,4,R2,")  # no order of 张三's: queued
+    await refunds.mark_refund(services, fay, "R2", "not our customer")
+    # The same money, now from BJ100001's payer in a corrected export, would fit; a line to be refunded is left be.
+    with services.transaction() as session:
+        row = session.scalars(select(StatementLine).where(StatementLine.bank_ref == "R2")).one()
+        row.payer_name, row.payer_key = "美来尔工程技术有限公司", name_key("美来尔工程技术有限公司")
+    await _import(services, fay, tmp_path, f"{today()},1.00,张三,4,R3,")
+    assert temporal.sent == []
+    with pytest.raises(Refused, match="is not marked to be refunded"):
+        await refunds.refund_sent(services, fay, "R3", "x")
+    reopened = await refunds.reopen(services, fay, "R2", "the customer will pay BJ100001 with it after all")
+    assert reopened.line.status is LineStatus.UNMATCHED
+    await _import(services, fay, tmp_path, f"{today()},1.00,张三,4,R3,")
+    [(number, update, _, _)] = temporal.sent
+    assert (number, update) == ("BJ100001", "pay")
+
+
+async def test_money_on_an_order_is_unmatched_before_it_is_refunded_and_scope_and_role_hold(
+        services: Services, actor: Callable[[str], Actor], orders: None,  # noqa: F811
+        sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    from db.engine import unit_of_work
+
+    fay = actor("fay")
+    await _import(services, fay, tmp_path, f"{today()},4000.00,张三,4,R4,")
+    with unit_of_work(sessions) as session:
+        claim_line(session, "R4", "BJ100001", "fay", "manual", datetime.now(UTC))
+    with pytest.raises(Refused, match="already matched to order BJ100001; unmatch it first"):
+        await refunds.mark_refund(services, fay, "R4", "paid twice")
+    with pytest.raises(NotPermitted, match="may not refund bank lines"):
+        await refunds.mark_refund(services, actor("alice"), "R4", "paid twice")
+    with pytest.raises(NotFound, match="there is no bank line with reference R4"):  # another partner's money
+        await refunds.mark_refund(services, SH_PAYMENTS, "R4", "paid twice")
