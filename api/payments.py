@@ -8,7 +8,7 @@ line number (the CLI exits 2 then). A line or order outside your scope answers 4
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
@@ -34,6 +34,12 @@ class Match(Body):
     order: str = Field(min_length=1, max_length=32, description="The order this payment is for.")
     reason: str | None = Field(None, min_length=1, max_length=1000,
                                description="Needed when the line's payer is not the order's customer (audited).")
+
+
+class Settle(Body):
+    settlement: Literal["refunded", "carried"] = Field(
+        description="refunded: sent back to the customer; carried: kept as its credit toward a later order.")
+    reason: str = Field(max_length=4000, description="What was done and why, e.g. the transfer back (audited).")
 
 
 class RefundSent(Body):
@@ -93,6 +99,12 @@ async def match(bank_ref: BankRef, body: Match, actor: CurrentActor, services: S
              description="The reason says why the match was wrong.")
 async def unmatch(bank_ref: BankRef, body: Reasoned, actor: CurrentActor, services: Svc) -> OrderView:
     return await payments.unmatch_line(services, actor, bank_ref, body.reason)
+
+
+@router.post("/payments/credit-balances/{number}/settle", response_model=CreditBalance,
+             summary="Settle an overpaid order's credit balance, once: refunded, or carried toward a later order")
+async def settle(number: Number, body: Settle, actor: CurrentActor, services: Svc) -> CreditBalance:
+    return await refunds.settle_credit(services, actor, number, body.settlement, body.reason)
 
 
 @router.post("/payments/lines/{bank_ref}/refund", response_model=LineDetail,

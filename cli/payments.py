@@ -135,6 +135,19 @@ def reopen(ctx: typer.Context, line: str = typer.Argument(..., help="The bank re
     _line_moved(ctx, line, "reopen", {"reason": reason}, "bank line {line} is back in the queue")
 
 
+@app.command("settle")
+def settle(ctx: typer.Context, number: str = typer.Argument(..., help="The overpaid order."),
+           settlement: str = typer.Option(..., "--as", help="refunded (sent back) or carried (toward a later order)."),
+           reason: str = typer.Option(..., "--reason", help="What was done, e.g. the transfer back (audited)."),
+           ) -> None:
+    """Settle an overpaid order's credit balance, once; it then leaves the list of overpaid orders."""
+    cli = get(ctx)
+    done = run(cli, lambda: cli.api().post(path("payments", "credit-balances", number, "settle"),
+                                           {"settlement": settlement, "reason": reason}))
+    cli.emit(done, lambda: print(plain(f"the credit balance {done['credit_balance']} of order {done['number']} is "
+                                       f"{done['settled_as']}: {done['settled_note']}")))
+
+
 @app.command("reverse")
 def reverse(ctx: typer.Context, number: str = typer.Argument(..., help="The order."),
             payment: int = typer.Argument(..., min=1, help="The payment's number, as `order show` lists it."),

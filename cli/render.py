@@ -36,7 +36,9 @@ def order_view(view: dict[str, Any]) -> None:
         for n, p in enumerate(f["payments"], start=1):
             source = f"bank line {typed(p['ref'])}" if p["ref"] else "recorded by hand"
             out.print(f"  payment {n}: {typed(p['amount'])} on {typed(p['paid_on'])}, {source}")
-    if _nonzero(f["credit_balance"]):
+    if _nonzero(f["credit_balance"]) and view.get("credit_settled"):
+        out.print(f"overpaid: credit balance {typed(f['credit_balance'])} settled, {typed(view['credit_settled'])}")
+    elif _nonzero(f["credit_balance"]):
         out.print(f"[bold red]overpaid[/bold red]: credit balance {typed(f['credit_balance'])} for finance to settle")
     if f["location"]:
         out.print(f"original filed at {typed(f['location'])}")

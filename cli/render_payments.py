@@ -50,7 +50,9 @@ def queue_view(queue: dict[str, Any]) -> None:
                                      line["payer_account"], line["note"] or "")))
         out.print(due)
     if queue["credit_balances"]:
-        balances = Table("order", "customer", "amount", "paid", "credit balance", title="overpaid orders (flagged)")
+        balances = Table("order", "customer", "amount", "paid", "credit balance",
+                         title="overpaid orders: settle each (payments settle NUMBER --as refunded|carried "
+                               "--reason ...)")
         for b in queue["credit_balances"]:
             balances.add_row(*map(typed, (b["number"], b["customer"] or "", b["amount"], b["paid"],
                                           b["credit_balance"])))

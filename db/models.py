@@ -178,6 +178,12 @@ class Order(Base):
     paid_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
     # Paid beyond the amount: owed back to the customer or carried forward; finance settles it.
     credit_balance: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"), server_default="0")
+    # Finance's settlement of the credit balance (domain.payments.CreditSettlement), with who, when and why; written
+    # by the payments desk only, never by a workflow step. The balance itself stays as the record of the overpayment.
+    credit_settled_as: Mapped[str | None] = mapped_column(String(16))
+    credit_settled_by: Mapped[str | None] = mapped_column(String(64))
+    credit_settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    credit_settled_note: Mapped[str | None] = mapped_column(Text)
     effective_on: Mapped[date | None] = mapped_column(Date)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime())

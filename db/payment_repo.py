@@ -97,7 +97,7 @@ def orders_in_scope(session: Session, scope: Scope, numbers: Iterable[str | None
 
 def credit_balances(session: Session, scope: Scope, limit: int | None = None, offset: int = 0) -> list[Order]:
     """Overpaid orders in the scope, flagged until finance settles the balance."""
-    query = select(Order).where(Order.credit_balance > Decimal("0.00"))
+    query = select(Order).where(Order.credit_balance > Decimal("0.00"), Order.credit_settled_as.is_(None))
     covered = _order_numbers(scope)
     if covered is not None:
         query = query.where(Order.number.in_(covered))
@@ -241,6 +241,19 @@ def move_line(session: Session, row: StatementLine, allowed: frozenset[LineStatu
     if changed == 1:
         _audit(session, row, action, None, actor, note, now)
     return changed == 1
+
+
+def settle_credit(session: Session, order: Order, how: str, actor: str, note: str, now: datetime) -> bool:
+    """Record how finance settled the order's credit balance: one conditional update, so two settlements racing
+    cannot both be recorded. False: it was settled meanwhile."""
+    settled: int = session.execute(
+        update(Order).where(Order.number == order.number, Order.credit_settled_as.is_(None),
+                            Order.credit_balance > Decimal("0.00"))
+        .values(credit_settled_as=how, credit_settled_by=actor, credit_settled_at=now, credit_settled_note=note)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    session.refresh(order)
+    return settled == 1
 
 
 def _status_in(statuses: frozenset[LineStatus]) -> ColumnElement[bool]:

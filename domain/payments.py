@@ -106,3 +106,19 @@ def check_unmatch(bank_ref: str, status: str, matched_to: str | None, order_stat
     if order_status == "EFFECTIVE":
         raise Refused(f"bank line {bank_ref} completed order {matched_to}, which has taken effect; "
                       "an effective order's payment can no longer be unmatched")
+
+
+class CreditSettlement(StrEnum):
+    """How finance settled what an effective order was paid beyond its amount (its credit balance)."""
+
+    REFUNDED = "refunded"  # sent back to the customer
+    CARRIED = "carried"  # kept as the customer's credit toward a later order (a renewal), on finance's books
+
+
+def check_credit_settlement(number: str, status: str, credit_balance: Decimal, settled_as: str | None) -> None:
+    """A credit balance is settled once, and only an effective order has one (money on an order that has not taken
+    effect is kept on it, not a balance)."""
+    if status != "EFFECTIVE" or credit_balance <= 0:
+        raise Refused(f"order {number} has no credit balance to settle")
+    if settled_as is not None:
+        raise Refused(f"the credit balance of order {number} was settled already ({settled_as})")

@@ -253,6 +253,8 @@ class OrderView(Model):
     scans: list[ScanVersion]
     supervisor: str | None = None
     slips: list[SlipVersion] = []
+    # How finance settled the credit balance ("refunded by fay on 2026-12-01: …"); from the read model only.
+    credit_settled: str | None = None
 
     def parties(self) -> OrderParties:
         return OrderParties(self.number, self.partner, self.rep, self.fields.first_reviewer, self.supervisor)

@@ -50,4 +50,6 @@ def order_view(session: Session, number_text: str) -> OrderView:
         slips=[SlipVersion(version=s.version, key=s.key, size=s.size, sha256=s.sha256, content_type=s.content_type,
                            uploaded_by=s.uploaded_by, claimed_amount=s.claimed_amount, claimed_on=s.claimed_on)
                for s in slips],
+        credit_settled=(f"{row.credit_settled_as} by {row.credit_settled_by} on {row.credit_settled_at:%Y-%m-%d}: "
+                        f"{row.credit_settled_note}") if row.credit_settled_as else None,
     )

@@ -8,20 +8,20 @@ orders that passed that check.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from db.models import StatementLine
+from db.models import Order, StatementLine
 from db.org_repo import scope_for
 from db.payment_repo import credit_balances as repo_credit_balances
 from db.payment_repo import line_events, line_in_scope, open_lines, orders_in_scope, slips_for
 from domain.errors import NotFound
 from domain.numbers import parse_number
-from domain.payments import QUEUED, LineStatus
+from domain.payments import QUEUED, CreditSettlement, LineStatus
 from domain.people import Actor
 from domain.permissions import Perm, Scope, require
 from domain.text import TextKind, check_text
@@ -63,6 +63,16 @@ class CreditBalance(BaseModel):
     amount: Decimal | None
     paid: Decimal
     credit_balance: Decimal
+    settled_as: CreditSettlement | None = None
+    settled_by: str | None = None
+    settled_at: datetime | None = None
+    settled_note: str | None = None
+
+    @classmethod
+    def of(cls, o: Order) -> CreditBalance:
+        return cls(number=o.number, customer=o.customer_name, amount=o.amount, paid=o.paid_total,
+                   credit_balance=o.credit_balance, settled_as=o.credit_settled_as, settled_by=o.credit_settled_by,
+                   settled_at=o.credit_settled_at, settled_note=o.credit_settled_note)
 
 
 class LineDetail(BaseModel):
@@ -84,9 +94,7 @@ def credit_balances(services: Services, actor: Actor, limit: int, offset: int = 
     """Overpaid orders in scope, flagged until finance settles the balance."""
     require(actor, Perm.PAYMENTS, "see the payments queue")
     with services.transaction() as session:
-        return [CreditBalance(number=o.number, customer=o.customer_name, amount=o.amount, paid=o.paid_total,
-                              credit_balance=o.credit_balance)
-                for o in repo_credit_balances(session, scope_for(session, actor), limit, offset)]
+        return [CreditBalance.of(o) for o in repo_credit_balances(session, scope_for(session, actor), limit, offset)]
 
 
 def show_line(services: Services, actor: Actor, bank_ref: str) -> LineDetail:

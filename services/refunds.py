@@ -11,15 +11,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from db.models import Order
 from db.org_repo import scope_for
 from db.payment_repo import move_line
-from domain.errors import Refused
-from domain.payments import QUEUED, LineStatus, check_refund, check_refund_sent
+from db.payment_repo import settle_credit as settle_credit_row
+from domain.errors import InvalidInput, Refused
+from domain.payments import (
+    QUEUED,
+    CreditSettlement,
+    LineStatus,
+    check_credit_settlement,
+    check_refund,
+    check_refund_sent,
+)
 from domain.people import Actor
 from domain.permissions import Perm, require
+from domain.printable import printable
 from domain.text import TextKind, check_text
 from services.context import Services
-from services.payment_views import LineDetail, show_line, visible_line
+from services.payment_views import CreditBalance, LineDetail, show_line, visible_line, visible_order_number
 
 
 async def mark_refund(services: Services, actor: Actor, bank_ref: str, reason: str) -> LineDetail:
@@ -72,3 +82,28 @@ def _decide(services: Services, actor: Actor, bank_ref: str, note: str, move: _M
                           f"it is now {row.status}: show it and decide again")
         bank_ref = row.bank_ref
     return show_line(services, actor, bank_ref)
+
+
+async def settle_credit(services: Services, actor: Actor, number: str, how: str, reason: str) -> CreditBalance:
+    """What an effective order was paid beyond its amount is settled once, with a reason: refunded to the customer,
+    or carried as its credit toward a later order. It then leaves finance's list; the balance stays on the order as
+    the record of the overpayment."""
+    require(actor, Perm.PAYMENTS, "settle credit balances")
+    try:
+        settled = CreditSettlement(how)
+    except ValueError:
+        raise InvalidInput(f"a credit balance is settled as {' or '.join(s.value for s in CreditSettlement)}, "
+                           f"not {printable(how[:40])!r}") from None
+    why = check_text(reason, TextKind.FREE_TEXT, "reason for the settlement")
+    return await asyncio.to_thread(_settle, services, actor, number, settled, why)
+
+
+def _settle(services: Services, actor: Actor, number: str, how: CreditSettlement, why: str) -> CreditBalance:
+    with services.transaction() as session:
+        order = session.get(Order, visible_order_number(session, scope_for(session, actor), number))
+        assert order is not None  # visible_order_number answered for a missing one
+        check_credit_settlement(order.number, order.status, order.credit_balance, order.credit_settled_as)
+        if not settle_credit_row(session, order, how.value, actor.username, why, datetime.now(UTC)):
+            raise Refused(f"the credit balance of order {order.number} was settled meanwhile "
+                          f"({order.credit_settled_as} by {order.credit_settled_by})")
+        return CreditBalance.of(order)

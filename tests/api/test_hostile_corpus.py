@@ -146,6 +146,9 @@ FIELDS = [
           lambda t, i: {"json": {"reference": t}}, 1000),
     Field("reopen reason", "fay", "POST", "/payments/lines/HOSTILE-NONE/reopen",
           lambda t, i: {"json": {"reason": t}}, 1000),
+    # An order with no credit balance: a reason that passes is turned away (409).
+    Field("credit settlement reason", "fay", "POST", f"/payments/credit-balances/{ISSUED}/settle",
+          lambda t, i: {"json": {"settlement": "refunded", "reason": t}}, 1000),
     # An order with no payment: a reason that passes is turned away by the order (409).
     Field("reversal reason", "fay", "POST", f"/orders/{ISSUED}/payments/1/reverse",
           lambda t, i: {"json": {"amount": "10", "reason": t}}, 1000),

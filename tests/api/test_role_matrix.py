@@ -136,6 +136,10 @@ CASES: dict[str, Case] = {
         "order": "BJ100090"}),
     "POST /payments/lines/{bank_ref}/unmatch": Case(Perm.PAYMENTS, "POST", "/payments/lines/MATRIX-1/unmatch", {
         "reason": "wrong order"}),
+    # Past the door, an order that is not effective and overpaid answers that it has no balance (409).
+    "POST /payments/credit-balances/{number}/settle": Case(Perm.PAYMENTS, "POST",
+                                                           "/payments/credit-balances/{n}/settle", {
+        "settlement": "refunded", "reason": "sent back"}, order="AWAITING_PAYMENT"),
     "POST /payments/lines/{bank_ref}/refund": Case(Perm.PAYMENTS, "POST", "/payments/lines/MATRIX-1/refund", {
         "reason": "paid twice"}),
     "POST /payments/lines/{bank_ref}/refunded": Case(Perm.PAYMENTS, "POST", "/payments/lines/MATRIX-1/refunded", {

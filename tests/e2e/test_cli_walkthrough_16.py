@@ -201,6 +201,26 @@ async def test_a_lost_original_gives_its_money_back_before_its_reissue_and_a_ref
     await assert_read_model_matches_workflow(stack, "BJ100030")
 
 
+async def test_an_overpayment_is_settled_by_finance_once_with_a_reason(stack: Stack) -> None:
+    customer = _customer(stack, "宏图文具有限公司", "010-66000041")
+    _signed(stack, "BJ100040", customer, "3000")
+    stack.json("order", "receive", "BJ100040", user="amy")
+    stack.json("order", "review", "BJ100040", "--approve", user="amy")
+    _scanned(stack, "BJ100040")
+    stack.json("order", "review", "BJ100040", "--approve", "--location", "Cabinet 1", user="olga")
+    paid = stack.json("order", "pay", "BJ100040", "--amount", "3500", "--date", _today(), user="fay")
+    assert (paid["status"], paid["fields"]["credit_balance"]) == ("EFFECTIVE", "500.00")
+    assert "overpaid orders: settle each" in stack.run("payments", "unmatched", user="fay").stdout
+    stack.run("payments", "settle", "BJ100040", "--as", "kept", "--reason", "x", user="fay", expect=2)
+    settled = stack.json("payments", "settle", "BJ100040", "--as", "carried", "--reason",
+                         "toward the 2027 renewal", user="fay")
+    assert (settled["settled_as"], settled["settled_by"]) == ("carried", "fay")
+    assert stack.json("payments", "unmatched", user="fay")["credit_balances"] == []
+    assert "credit balance 500.00 settled, carried by fay on" in stack.run("order", "show", "BJ100040",
+                                                                          user="fay").stdout
+    stack.run("payments", "settle", "BJ100040", "--as", "refunded", "--reason", "again", user="fay", expect=3)
+
+
 async def test_a_corrected_phone_collides_and_a_leavers_customers_and_orders_are_handed_over(stack: Stack) -> None:
     # The deck's case 2: bob took a caller's number as the company's; the real one is alice's customer's.
     alices = _customer(stack, "美来尔工程技术有限公司", "010-62345678")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,38 @@ async def test_money_on_an_order_is_unmatched_before_it_is_refunded_and_scope_an
         await refunds.mark_refund(services, actor("alice"), "R4", "paid twice")
     with pytest.raises(NotFound, match="there is no bank line with reference R4"):  # another partner's money
         await refunds.mark_refund(services, SH_PAYMENTS, "R4", "paid twice")
+
+
+async def test_an_overpaid_order_s_credit_balance_is_settled_once_with_a_reason_and_leaves_the_list(
+        services: Services, actor: Callable[[str], Actor], orders: None,  # noqa: F811
+        sessions: sessionmaker[Session]) -> None:
+    from db.engine import unit_of_work
+    from db.models import Order
+    from orderflow.read_view import order_view
+
+    fay = actor("fay")
+    with pytest.raises(Refused, match="order BJ100001 has no credit balance to settle"):
+        await refunds.settle_credit(services, fay, "BJ100001", "refunded", "sent back")
+    with unit_of_work(sessions) as session:  # as the completing payment leaves it: effective, 500.00 over
+        order = session.get(Order, "BJ100001")
+        assert order is not None
+        order.status, order.paid_total, order.credit_balance = "EFFECTIVE", Decimal("12500.00"), Decimal("500.00")
+    assert [b.number for b in payment_views.credit_balances(services, fay, limit=10)] == ["BJ100001"]
+    with pytest.raises(InvalidInput, match="settled as refunded or carried, not 'kept'"):
+        await refunds.settle_credit(services, fay, "BJ100001", "kept", "x")
+    with pytest.raises(InvalidInput):
+        await refunds.settle_credit(services, fay, "BJ100001", "refunded", " ")
+    with pytest.raises(NotPermitted, match="may not settle credit balances"):
+        await refunds.settle_credit(services, actor("alice"), "BJ100001", "refunded", "sent back")
+    with pytest.raises(NotFound, match="there is no order BJ100001"):
+        await refunds.settle_credit(services, SH_PAYMENTS, "BJ100001", "refunded", "sent back")
+
+    settled = await refunds.settle_credit(services, fay, "bj100001", "refunded", "transfer back TB-12")
+    assert (settled.settled_as, settled.settled_by, settled.settled_note, settled.credit_balance) == (
+        "refunded", "fay", "transfer back TB-12", Decimal("500.00"))
+    assert payment_views.credit_balances(services, fay, limit=10) == []
+    with pytest.raises(Refused, match="was settled already \\(refunded\\)"):
+        await refunds.settle_credit(services, fay, "BJ100001", "carried", "toward the renewal")
+    with unit_of_work(sessions) as session:
+        shown = order_view(session, "BJ100001").credit_settled
+    assert shown is not None and shown.startswith("refunded by fay on ") and shown.endswith(": transfer back TB-12")

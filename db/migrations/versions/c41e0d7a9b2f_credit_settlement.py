@@ -1,0 +1,32 @@
+"""credit settlement: finance records how an overpaid order's credit balance was settled (refunded or carried)
+
+Revision ID: c41e0d7a9b2f
+Revises: f793f5d1e3e7
+Create Date: 2026-11-30 17:12:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import db.types
+
+revision = 'c41e0d7a9b2f'
+down_revision = 'f793f5d1e3e7'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('credit_settled_as', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('credit_settled_by', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('credit_settled_at', db.types.UtcDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('credit_settled_note', sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_column('credit_settled_note')
+        batch_op.drop_column('credit_settled_at')
+        batch_op.drop_column('credit_settled_by')
+        batch_op.drop_column('credit_settled_as')
