@@ -49,8 +49,9 @@ class RefundSent(Body):
 
 class Reverse(Body):
     amount: str = Field(min_length=1, max_length=64,
-                        description="The payment's amount as the order lists it, e.g. 5000.00: a guard against "
-                                    "reversing other money if the list changed.")
+                        description="The payment's amount as the order lists it, e.g. 5000.00: with its date, a "
+                                    "guard against reversing other money if the list changed.")
+    paid_on: str = Field(min_length=1, max_length=64, description="The payment's date as listed, YYYY-MM-DD.")
     reason: str = Field(min_length=1, max_length=1000, description="Why the payment is taken back (audited).")
 
 
@@ -132,7 +133,8 @@ async def reopen(bank_ref: BankRef, body: Reasoned, actor: CurrentActor, service
                      "payments; a bank line's payment is unmatched instead")
 async def reverse(number: Number, payment: Annotated[int, Path(ge=1, le=10_000, description="From 1, as listed.")],
                   body: Reverse, actor: CurrentActor, services: Svc, key: IdempotencyKey) -> OrderView:
-    return await payments.reverse_payment(services, actor, number, payment, body.amount, body.reason, key)
+    return await payments.reverse_payment(services, actor, number, payment, body.amount, body.paid_on, body.reason,
+                                           key)
 
 
 @router.put("/orders/{number}/slip", response_model=OrderView, tags=["orders"],

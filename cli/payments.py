@@ -152,10 +152,12 @@ def settle(ctx: typer.Context, number: str = typer.Argument(..., help="The overp
 def reverse(ctx: typer.Context, number: str = typer.Argument(..., help="The order."),
             payment: int = typer.Argument(..., min=1, help="The payment's number, as `order show` lists it."),
             amount: str = typer.Option(..., "--amount", help="Its amount, as listed (a guard against a stale list)."),
+            paid_on: str = typer.Option(..., "--paid-on", help="Its date, as listed, YYYY-MM-DD."),
             reason: str = typer.Option(..., "--reason", help="Why it is taken back (audited).")) -> None:
     """Take back a payment recorded by hand (a bank line's payment is unmatched instead)."""
     orders.step(ctx, lambda api, key: api.post(path("orders", number, "payments", str(payment), "reverse"),
-                                               {"amount": amount, "reason": reason}, idempotency_key=key),
+                                               {"amount": amount, "paid_on": paid_on, "reason": reason},
+                                               idempotency_key=key),
                 done=f"payment {payment} of order {{view[number]}} reversed; paid so far {{view[fields][paid_total]}}")
 
 

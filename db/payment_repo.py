@@ -219,13 +219,15 @@ def release_line(session: Session, bank_ref: str, order_number: str, actor: str,
 
 def reverse_hand_payment(session: Session, order_number: str, amount: Decimal, paid_on: date, actor: str,
                          reason: str, now: datetime) -> None:
-    """A payment recorded by hand stops counting, kept for audit. Hand payments of one amount and day are alike, so
-    the earliest live one is taken; a repeated record finds none left to take only if it was already taken."""
+    """A payment recorded by hand stops counting, kept for audit. Hand payments of one amount and day are the same
+    money, so the earliest live one is taken. The step is recorded once (by its sequence number), so finding none
+    means the read model and the order disagree: refused, and the step with it, rather than dropped."""
     payment = session.scalar(select(Payment).where(
         Payment.order_number == order_number, Payment.line_ref.is_(None), Payment.reversed_at.is_(None),
         Payment.amount == amount, Payment.paid_on == paid_on).order_by(Payment.seq).limit(1))
-    if payment is not None:
-        payment.reversed_at, payment.reversed_by, payment.reverse_reason = now, actor, reason
+    if payment is None:
+        raise Refused(f"order {order_number} has no live payment of {amount} recorded by hand on {paid_on}")
+    payment.reversed_at, payment.reversed_by, payment.reverse_reason = now, actor, reason
 
 
 def move_line(session: Session, row: StatementLine, allowed: frozenset[LineStatus], to: LineStatus, action: str,

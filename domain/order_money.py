@@ -94,16 +94,17 @@ def kept_money(payments: list[tuple[str | None, Decimal]]) -> tuple[list[str], l
 
 
 def check_hand_payment(number: str, index: int, listed: list[tuple[str | None, Decimal, date]],
-                       amount: Decimal) -> None:
-    """A payment recorded by hand is reversed by its number in the order's list of payments, with the amount it is
-    believed to be: a list that changed since it was read (another reversal, an unmatch) refuses rather than
-    taking back the wrong money. A bank line's payment is unmatched instead, so the line goes back to the queue."""
+                       amount: Decimal, paid_on: date) -> None:
+    """A payment recorded by hand is reversed by its number in the order's list of payments, with the amount and
+    date it was read with: a list that changed since it was read (another reversal, an unmatch) refuses rather than
+    taking back other money. Two hand payments of one amount on one day are the same money, whichever is taken.
+    A bank line's payment is unmatched instead, so the line goes back to the queue."""
     if not 1 <= index <= len(listed):
         raise Refused(f"order {number} lists {len(listed)} payment(s); there is no payment {index}")
-    ref, paid, paid_on = listed[index - 1]
+    ref, paid, listed_on = listed[index - 1]
     if ref is not None:
         raise Refused(f"payment {index} of order {number} is bank line {ref}: unmatch it instead (payments "
                       f"unmatch {ref} --reason ...), so the line goes back to the queue")
-    if paid != amount:
-        raise Refused(f"payment {index} of order {number} is {paid} recorded by hand on {paid_on}, not {amount}; "
-                      f"show the order again and name the payment to reverse")
+    if (paid, listed_on) != (amount, paid_on):
+        raise Refused(f"payment {index} of order {number} is {paid} recorded by hand on {listed_on}, not {amount} "
+                      f"on {paid_on}; show the order again and name the payment to reverse")

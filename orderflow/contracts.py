@@ -154,12 +154,13 @@ class UnmatchInput(Model):
 
 
 class ReverseInput(Model):
-    """Take back a payment recorded by hand: its number in the order's list of payments (from 1) and the amount it
-    is believed to be, so a list that changed meanwhile refuses instead of reversing other money."""
+    """Take back a payment recorded by hand: its number in the order's list of payments (from 1), its amount and its
+    date as the person read them, so a list that changed meanwhile refuses instead of reversing other money."""
 
     actor: ActorRef
     payment: int = Field(ge=1)
     amount: Decimal
+    paid_on: date
     reason: str
 
 

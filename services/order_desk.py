@@ -17,7 +17,7 @@ from db.engine import unit_of_work
 from db.models import Order
 from db.order_repo import get_customer, partner_accounts
 from domain.errors import InvalidInput, Refused, WrongState
-from domain.fields import parse_amount
+from domain.fields import parse_amount, parse_day
 from domain.order import (
     Action,
     CustomerHolding,
@@ -123,11 +123,13 @@ class OrderDesk(IssueDesk, FileDesk):
         return await self._keyed(number, action, actor, update,
                                  lambda: NoteInput(actor=actor_ref(actor), note=check_text(note, TextKind.FREE_TEXT)))
 
-    async def reverse_payment(self, actor: Actor, number: str, payment: int, amount: str, reason: str) -> OrderView:
+    async def reverse_payment(self, actor: Actor, number: str, payment: int, amount: str, paid_on: str,
+                              reason: str) -> OrderView:
         """Finance takes back a payment recorded by hand (domain.order_money.check_hand_payment)."""
         return await self._keyed(number, Action.REVERSE, actor, OrderWorkflow.reverse_payment,
                                  lambda: ReverseInput(actor=actor_ref(actor), payment=payment,
                                                       amount=parse_amount(amount, "amount of the payment"),
+                                                      paid_on=parse_day(paid_on, "date of the payment"),
                                                       reason=check_text(reason, TextKind.FREE_TEXT,
                                                                         "reason for reversing")))
 
@@ -183,9 +185,10 @@ class OrderDesk(IssueDesk, FileDesk):
         check_step(Action.REASSIGN, now.status, actor, now.parties)
         rep = await asyncio.to_thread(self._user_or_none, to)
         check_reassign(now.parties.number, now.parties.partner, now.parties.rep, rep, to)
-        assert rep is not None  # check_reassign refused every name that is not an active rep of the partner
+        if rep is None:  # check_reassign refused every name that is not an active rep of the partner
+            raise Refused(f"order {now.parties.number} can only go to an active sales rep of its partner")
         await asyncio.to_thread(self._check_customer_follows, now.parties.number, rep)
-        inp = ReassignInput(actor=actor_ref(actor), to=to, supervisor=rep.reports_to if rep else None, reason=why)
+        inp = ReassignInput(actor=actor_ref(actor), to=to, supervisor=rep.reports_to, reason=why)
         return await self._send(self._handle(now.parties.number), OrderWorkflow.reassign, inp)
 
     def _user_or_none(self, username: str) -> Actor | None:

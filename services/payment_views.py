@@ -102,14 +102,17 @@ def show_line(services: Services, actor: Actor, bank_ref: str) -> LineDetail:
     require(actor, Perm.PAYMENTS, "see bank lines")
     with services.transaction() as session:
         scope = scope_for(session, actor)
-        row = visible_line(session, scope, bank_ref)
-        events = line_events(session, row)
-        seen = orders_in_scope(session, scope, [e.order_number for e in events])
-        # An event about an order outside the scope is left out rather than shown with its number.
-        history = [{"at": e.at, "action": e.action, "order": e.order_number, "actor": e.actor, "note": e.note}
-                   for e in events if e.order_number is None or e.order_number in seen]
-        return LineDetail(line=open_line(services, session, scope, row), matched_to=row.order_number,
-                          history=history)
+        return line_detail(services, session, scope, visible_line(session, scope, bank_ref))
+
+
+def line_detail(services: Services, session: Session, scope: Scope, row: StatementLine) -> LineDetail:
+    """A line the caller has already been shown (its scope was checked), with its history."""
+    events = line_events(session, row)
+    seen = orders_in_scope(session, scope, [e.order_number for e in events])
+    # An event about an order outside the scope is left out rather than shown with its number.
+    history = [{"at": e.at, "action": e.action, "order": e.order_number, "actor": e.actor, "note": e.note}
+               for e in events if e.order_number is None or e.order_number in seen]
+    return LineDetail(line=open_line(services, session, scope, row), matched_to=row.order_number, history=history)
 
 
 def open_refs(session: Session, scope: Scope) -> list[str]:

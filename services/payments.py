@@ -279,13 +279,14 @@ async def attach_slip(services: Services, actor: Actor, number: str, upload: Upl
                                      claimed_on=day))
 
 
-async def reverse_payment(services: Services, actor: Actor, number: str, payment: int, amount: str, reason: str,
-                          request_id: str | None = None) -> OrderView:
-    """Take back a payment recorded by hand (no bank line), named by its number in the order's list of payments and
-    the amount it is believed to be: it stops counting and stays on the record with the reason (finance)."""
+async def reverse_payment(services: Services, actor: Actor, number: str, payment: int, amount: str, paid_on: str,
+                          reason: str, request_id: str | None = None) -> OrderView:
+    """Take back a payment recorded by hand (no bank line), named by its number in the order's list of payments, its
+    amount and its date as listed: it stops counting and stays on the record with the reason (finance)."""
     check_role(Action.REVERSE, actor, f"order {number}")
     number = await asyncio.to_thread(_visible_number, services, actor, number)
-    return await (await desk_for(services, request_id)).reverse_payment(actor, number, payment, amount, reason)
+    desk = await desk_for(services, request_id)
+    return await desk.reverse_payment(actor, number, payment, amount, paid_on, reason)
 
 
 def _visible_number(services: Services, actor: Actor, number: str) -> str:

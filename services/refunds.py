@@ -11,11 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
+
 from db.models import Order
 from db.org_repo import scope_for
 from db.payment_repo import move_line
 from db.payment_repo import settle_credit as settle_credit_row
-from domain.errors import InvalidInput, Refused
+from domain.errors import InvalidInput, NotPermitted, Refused
 from domain.payments import (
     QUEUED,
     CreditSettlement,
@@ -25,11 +27,11 @@ from domain.payments import (
     check_refund_sent,
 )
 from domain.people import Actor
-from domain.permissions import Perm, require
+from domain.permissions import Perm, Scope, require
 from domain.printable import printable
 from domain.text import TextKind, check_text
 from services.context import Services
-from services.payment_views import CreditBalance, LineDetail, show_line, visible_line, visible_order_number
+from services.payment_views import CreditBalance, LineDetail, line_detail, visible_line, visible_order_number
 
 
 async def mark_refund(services: Services, actor: Actor, bank_ref: str, reason: str) -> LineDetail:
@@ -74,14 +76,24 @@ _REOPEN = _Move(frozenset({LineStatus.REFUND_DUE}), LineStatus.UNMATCHED, "reope
 
 def _decide(services: Services, actor: Actor, bank_ref: str, note: str, move: _Move) -> LineDetail:
     with services.transaction() as session:
-        row = visible_line(session, scope_for(session, actor), bank_ref)
+        scope = _all_partners(session, actor, move.label)
+        row = visible_line(session, scope, bank_ref)
         move.check(row.bank_ref, row.status, row.order_number)
         if not move_line(session, row, move.allowed, move.to, move.action, actor.username, note,
                          datetime.now(UTC)):
             raise Refused(f"bank line {row.bank_ref} changed while it was being {move.label}; "
                           f"it is now {row.status}: show it and decide again")
-        bank_ref = row.bank_ref
-    return show_line(services, actor, bank_ref)
+        return line_detail(services, session, scope, row)
+
+
+def _all_partners(session: Session, actor: Actor, what: str) -> Scope:
+    """Sending money back is decided by finance over all partners: a payments grant limited to some partners does not
+    see the payer's orders elsewhere, nor a line that waits for no order of theirs."""
+    scope = scope_for(session, actor)
+    if not scope.everything:
+        raise NotPermitted(f"{actor.describe()} may not have a bank line {what}: refunds are decided by finance over "
+                           "all partners, and this user's payments grant covers only some")
+    return scope
 
 
 async def settle_credit(services: Services, actor: Actor, number: str, how: str, reason: str) -> CreditBalance:

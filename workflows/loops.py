@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
         lost_target,
         pending_user,
     )
-    from domain.order_money import check_holds_no_money
+    from domain.order_money import check_holds_no_money, kept_money
     from domain.rejections import Remedy, parse_reasons, remedy_of, return_target
     from domain.timers import Chase, due_at
     from orderflow.contracts import (
@@ -43,6 +43,10 @@ with workflow.unsafe.imports_passed_through():
 # A first review's rejection for the scan used to send the corrected order on to AWAITING_SCAN, so the first
 # review was skipped (issue #16); orders corrected before the fix replay that path.
 FIRST_REVIEW_AGAIN = "first-review-rejection-returns-to-first-review"
+
+# A void used to count only bank lines as money kept on the order (issue #16); voids recorded before this patch replay
+# that way, later ones refuse payments recorded by hand too, checked under the order's lock.
+VOID_REFUSES_HAND_MONEY = "void-refuses-money-recorded-by-hand"
 
 
 class OrderLoops(OrderMachine):
@@ -163,20 +167,23 @@ class OrderLoops(OrderMachine):
     def _validate_allow_round(self, inp: NoteInput) -> None:
         self._check(Action.ALLOW_ROUND, inp.actor, self._plan_allow(inp))
 
-    def _plan_void(self, inp: NoteInput) -> Plan:
+    def _plan_void(self, inp: NoteInput, hand_money: bool = False) -> Plan:
         noted = self._plan_noted(inp, OrderStatus.VOID)
 
         def plan() -> tuple[OrderFields, OrderStatus]:
             # No old history can refuse here: before #16 no money could reach an escalated or returned order.
-            # Bank lines only, as before hand payments could be reversed; services also refuse those (issue #16).
-            check_holds_no_money(self._number, "voided", [p.ref for p in self._fields.payments
-                                                                if p.ref is not None], [])
+            # Payments recorded by hand count too once they could be reversed (VOID_REFUSES_HAND_MONEY).
+            refs, by_hand = kept_money([(p.ref, p.amount) for p in self._fields.payments])
+            check_holds_no_money(self._number, "voided", refs, by_hand if hand_money else [])
             return noted()
         return self._plan_escalated(plan)
 
     @workflow.update
     async def void(self, inp: NoteInput) -> OrderView:
-        return await self._step(Action.VOID, inp.actor, self._plan_void(inp),
+        # The services refuse a void while a hand payment is kept; the handler checks again under the order's lock,
+        # where a payment recorded meanwhile is seen (the validator cannot ask workflow.patched).
+        plan = self._plan_void(inp, hand_money=workflow.patched(VOID_REFUSES_HAND_MONEY))
+        return await self._step(Action.VOID, inp.actor, plan,
                                 summary="record the supervisor voiding the order", note=inp.note.strip())
 
     @void.validator

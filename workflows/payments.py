@@ -161,7 +161,7 @@ class OrderPayments(OrderMachine):
         def plan() -> tuple[OrderFields, OrderStatus]:
             clean_text(inp.reason, "reason for reversing", max_len=1000)
             listed = [(p.ref, p.amount, p.paid_on) for p in self._fields.payments]
-            check_hand_payment(self._number, inp.payment, listed, inp.amount)
+            check_hand_payment(self._number, inp.payment, listed, inp.amount, inp.paid_on)
             rest = [p for n, p in enumerate(self._fields.payments, start=1) if n != inp.payment]
             # As for an unmatch, the order stays where it is: only the money kept on it shrinks.
             return self._fields.model_copy(update={"payments": rest,
@@ -173,12 +173,14 @@ class OrderPayments(OrderMachine):
         """A payment recorded by hand was wrong, or belongs elsewhere (a lost original's reissue): it stops counting,
         kept on the record with who took it back and why."""
         reason = clean_text(inp.reason, "reason for reversing", max_len=1000)
-        plan = self._plan_reverse(inp)
-        paid = self._fields.payments[inp.payment - 1] if inp.payment <= len(self._fields.payments) else None
-        data = {"payment": str(inp.payment), "amount": str(inp.amount), "reason": reason,
-                "paid_on": paid.paid_on.isoformat() if paid else ""}
-        return await self._step(Action.REVERSE, inp.actor, plan, summary="reverse a payment recorded by hand",
-                                note=f"payment {inp.payment} ({inp.amount}, recorded by hand) reversed: {reason}",
+        # The payment is named by what the plan checks under the order's lock (number, amount, date), never by what
+        # the list held before the lock was taken: the read model reverses the row of that amount and date.
+        data = {"payment": str(inp.payment), "amount": str(inp.amount), "paid_on": inp.paid_on.isoformat(),
+                "reason": reason}
+        return await self._step(Action.REVERSE, inp.actor, self._plan_reverse(inp),
+                                summary="reverse a payment recorded by hand",
+                                note=f"payment {inp.payment} ({inp.amount} paid on {inp.paid_on}, recorded by hand) "
+                                     f"reversed: {reason}",
                                 data=data)
 
     @reverse_payment.validator

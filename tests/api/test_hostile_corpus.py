@@ -151,7 +151,7 @@ FIELDS = [
           lambda t, i: {"json": {"settlement": "refunded", "reason": t}}, 1000),
     # An order with no payment: a reason that passes is turned away by the order (409).
     Field("reversal reason", "fay", "POST", f"/orders/{ISSUED}/payments/1/reverse",
-          lambda t, i: {"json": {"amount": "10", "reason": t}}, 1000),
+          lambda t, i: {"json": {"amount": "10", "paid_on": today().isoformat(), "reason": t}}, 1000),
     Field("corrected phone", "alice", "PATCH", "/customers/1", lambda t, i: {"json": {"phone": t, "reason": "x"}}),
     Field("corrected address", "alice", "PATCH", "/customers/1", lambda t, i: {"json": {"address": t, "reason": "x"}}),
     # The address is customer 1's already: a reason that passes its rule is turned away (409), changing nothing.

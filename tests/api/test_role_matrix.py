@@ -148,7 +148,8 @@ CASES: dict[str, Case] = {
         "reason": "will pay an order"}),
     # Past the door, an order with no payment answers that it lists none (409).
     "POST /orders/{number}/payments/{payment}/reverse": Case(Action.REVERSE, "POST", "/orders/{n}/payments/1/reverse",
-                                                             {"amount": "1000", "reason": "wrong order"},
+                                                             {"amount": "1000", "paid_on": TODAY,
+                                                              "reason": "wrong order"},
                                                              order="AWAITING_PAYMENT"),
     "GET /team": Case(Perm.SEE_TEAM, "GET", "/team"),
     "POST /users": Case(Perm.OPEN_ACCOUNT, "POST", "/users", {"username": "dan", "name": "Dan", "partner": "BJ",

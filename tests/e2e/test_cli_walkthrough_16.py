@@ -181,9 +181,10 @@ async def test_a_lost_original_gives_its_money_back_before_its_reissue_and_a_ref
     shown = stack.run("order", "show", "BJ100030", user="fay").stdout
     assert "payment 1: 3000.00 on" in shown and "bank line JQ01" in shown
     assert "payment 2: 500.00 on" in shown and "recorded by hand" in shown
-    stack.run("payments", "reverse", "BJ100030", "2", "--amount", "400", "--reason", "cash", user="fay", expect=3)
-    reversed_ = stack.json("payments", "reverse", "BJ100030", "2", "--amount", "500.00", "--reason",
-                           "the cash was for another order", user="fay")
+    stack.run("payments", "reverse", "BJ100030", "2", "--amount", "400", "--paid-on", today, "--reason", "cash",
+              user="fay", expect=3)
+    reversed_ = stack.json("payments", "reverse", "BJ100030", "2", "--amount", "500.00", "--paid-on", today,
+                           "--reason", "the cash was for another order", user="fay")
     assert (reversed_["status"], reversed_["fields"]["paid_total"]) == ("LOST", "3000.00")
     stack.json("payments", "unmatch", "JQ01", "--reason", "the customer cancels; the money goes back", user="fay")
 

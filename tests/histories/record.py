@@ -135,9 +135,10 @@ async def money_taken_back(env, h):  # type: ignore[no-untyped-def]
                                                        match=MatchKind.MANUAL))
     await h.execute_update(OrderWorkflow.pay, pay("500.00", view.fields.signed_on))
     await h.execute_update(OrderWorkflow.report_lost, NoteInput(actor=REP, note="the courier lost it"))
-    await h.execute_update(OrderWorkflow.unmatch, UnmatchInput(actor=FINANCE, line_ref="M1", reason="for the reissue"))
     await h.execute_update(OrderWorkflow.reverse_payment, ReverseInput(
-        actor=FINANCE, payment=1, amount=Decimal("500.00"), reason="to be recorded on the reissue"))
+        actor=FINANCE, payment=2, amount=Decimal("500.00"), paid_on=view.fields.signed_on,
+        reason="to be recorded on the reissue"))
+    await h.execute_update(OrderWorkflow.unmatch, UnmatchInput(actor=FINANCE, line_ref="M1", reason="for the reissue"))
     await h.execute_update(OrderWorkflow.reissue, ReissueInput(actor=ASSISTANT, new_number="BJ999996"))
     successor = env.client.get_workflow_handle("order-BJ999996")
     await eventually(lambda: successor.query(OrderWorkflow.view), lambda v: bool(v.timeline))
@@ -260,8 +261,9 @@ async def rep_left(env, h):  # type: ignore[no-untyped-def]
 # `-queue-retried`, before `reissued-order-awaits-late-original`, `blank-form-asks-rep-before-voiding` and
 # `void-blank-form-awaits-restore` (a reissued or voided order closed; a blank form was voided at its deadline);
 # `-ways-back`, before the `reassign` update (no patch: a new handler; `order-rep-left-…` records it);
-# `-reassigned`, before `tell-when-money-reaches-an-expired-order` (late money on an expired order told no one).
-GENERATION = "-expired-money-told"
+# `-reassigned`, before `tell-when-money-reaches-an-expired-order` (late money on an expired order told no one);
+# `-expired-money-told`, before `void-refuses-money-recorded-by-hand` (a void counted bank lines only).
+GENERATION = "-void-refuses-hand-money"
 
 ORDER_PATHS: dict[str, Path_] = {"happy": happy, "loops": loops, "lost-and-reissued": lost_and_reissued,
                                  "expired": expired, "form-lost": form_lost, "reported-lost": reported_lost,

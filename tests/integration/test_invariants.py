@@ -202,3 +202,19 @@ async def test_a_line_marked_to_be_refunded_and_then_refunded_passes(sessions: s
     with unit_of_work(sessions) as session:  # a refunded line moves no further
         assert not move_line(session, _line(session, "R2"), QUEUED, LineStatus.REFUND_DUE, "refund_due", "fay",
                              "again", NOW)
+
+
+async def test_a_reversal_the_read_model_cannot_match_is_refused_not_dropped(sessions: sessionmaker[Session]):
+    """Only a bank line's payment (R1) is on the order: a reversal of a hand payment finds no row to reverse, and
+    the step is refused whole rather than recorded with the money still counted."""
+    from temporalio.exceptions import ApplicationError
+
+    _expired_order_keeping_money(sessions)
+    step = record(9, Action.REVERSE, FINANCE, S.EXPIRED, S.EXPIRED, customer_id=1, amount=Decimal("100.00"),
+                  paid_total=Decimal("0.00")).model_copy(update={"data": {
+                      "payment": "1", "amount": "60.00", "paid_on": PAID_ON.isoformat(), "reason": "x"}})
+    with pytest.raises(ApplicationError, match="has no live payment of 60.00 recorded by hand on 2026-11-25"):
+        ActivityEnvironment().run(OrderActivities(sessions).record_step, step)
+    with unit_of_work(sessions) as session:
+        assert (_order(session).last_seq, _payment(session).reversed_at) == (8, None)
+    assert await check(sessions) == []

@@ -32,6 +32,7 @@ async def _signed_and_paid_by_hand(services: Services, number: str) -> None:  # 
 
 async def test_a_lost_original_s_hand_payment_is_reversed_before_its_reissue(services: Services):  # noqa: F811
     amy, alice, fay = who(services, "amy"), who(services, "alice"), who(services, "fay")
+    TODAY = today().isoformat()  # noqa: N806
     await _signed_and_paid_by_hand(services, "BJ100701")
     await orders.report_lost(services, alice, "BJ100701", "lost in the post")
     with pytest.raises(Refused) as refused:
@@ -41,18 +42,18 @@ async def test_a_lost_original_s_hand_payment_is_reversed_before_its_reissue(ser
         "hand (payments reverse BJ100701 N --amount ... --reason ...)")
 
     with pytest.raises(NotPermitted, match="needs the finance role"):
-        await payments.reverse_payment(services, amy, "BJ100701", 1, "5000.00", "wrong order")
+        await payments.reverse_payment(services, amy, "BJ100701", 1, "5000.00", TODAY, "wrong order")
     with pytest.raises(InvalidInput):
-        await payments.reverse_payment(services, fay, "BJ100701", 1, "5000.00", "  ")
+        await payments.reverse_payment(services, fay, "BJ100701", 1, "5000.00", TODAY, "  ")
     with pytest.raises(WorkflowUpdateFailedError) as stale:  # the list as it was read is the guard
-        await payments.reverse_payment(services, fay, "BJ100701", 1, "4000.00", "wrong order")
+        await payments.reverse_payment(services, fay, "BJ100701", 1, "4000.00", TODAY, "wrong order")
     said = as_domain_error(services.settings, stale.value)
-    assert said is not None and "is 5000.00 recorded by hand on" in str(said) and "not 4000.00" in str(said)
+    assert said is not None and "is 5000.00 recorded by hand on" in str(said) and "not 4000.00 on" in str(said)
 
-    view = await payments.reverse_payment(services, fay, "BJ100701", 1, "5000.00", "to be paid on the reissue",
+    view = await payments.reverse_payment(services, fay, "BJ100701", 1, "5000.00", TODAY, "to be paid on the reissue",
                                           request_id="rev-1")
     assert (view.status, view.fields.paid_total, view.fields.payments) == (OrderStatus.LOST, Decimal("0.00"), [])
-    again = await payments.reverse_payment(services, fay, "BJ100701", 1, "5000.00", "to be paid on the reissue",
+    again = await payments.reverse_payment(services, fay, "BJ100701", 1, "5000.00", TODAY, "to be paid on the reissue",
                                            request_id="rev-1")  # a retry answers as the first attempt did
     assert again.fields.paid_total == Decimal("0.00")
     with services.transaction() as session:
@@ -76,7 +77,8 @@ async def test_the_supervisor_cannot_void_an_order_that_keeps_money_recorded_by_
     with pytest.raises(Refused, match="^order BJ100711 holds money; before it can be voided, finance must reverse "
                                       "payment\\(s\\) 1 recorded by hand"):
         await orders.decide_escalation(services, sam, "BJ100711", False, "give up")
-    await payments.reverse_payment(services, fay, "BJ100711", 1, "5000.00", "the customer asked for it back")
+    await payments.reverse_payment(services, fay, "BJ100711", 1, "5000.00", today().isoformat(),
+                                   "the customer asked for it back")
     voided = await orders.decide_escalation(services, sam, "BJ100711", False, "give up")
     assert (voided.status, voided.fields.paid_total) == (OrderStatus.VOID, Decimal("0.00"))
     assert await check(services.sessions) == []

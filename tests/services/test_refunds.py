@@ -106,8 +106,8 @@ async def test_money_on_an_order_is_unmatched_before_it_is_refunded_and_scope_an
         await refunds.mark_refund(services, fay, "R4", "paid twice")
     with pytest.raises(NotPermitted, match="may not refund bank lines"):
         await refunds.mark_refund(services, actor("alice"), "R4", "paid twice")
-    with pytest.raises(NotFound, match="there is no bank line with reference R4"):  # another partner's money
-        await refunds.mark_refund(services, SH_PAYMENTS, "R4", "paid twice")
+    with pytest.raises(NotFound, match="there is no bank line with reference R9"):
+        await refunds.mark_refund(services, fay, "R9", "paid twice")
 
 
 async def test_an_overpaid_order_s_credit_balance_is_settled_once_with_a_reason_and_leaves_the_list(
@@ -143,3 +143,13 @@ async def test_an_overpaid_order_s_credit_balance_is_settled_once_with_a_reason_
     with unit_of_work(sessions) as session:
         shown = order_view(session, "BJ100001").credit_settled
     assert shown is not None and shown.startswith("refunded by fay on ") and shown.endswith(": transfer back TB-12")
+
+
+async def test_a_payments_grant_limited_to_some_partners_may_not_refund(
+        services: Services, actor: Callable[[str], Actor], orders: None, tmp_path: Path) -> None:  # noqa: F811
+    await _import(services, actor("fay"), tmp_path, f"{today()},100.00,东方红机械有限公司,4,R7,")  # SH's payer
+    for call in (refunds.mark_refund(services, SH_PAYMENTS, "R7", "paid twice"),
+                 refunds.refund_sent(services, SH_PAYMENTS, "R7", "TB-1"),
+                 refunds.reopen(services, SH_PAYMENTS, "R7", "x")):
+        with pytest.raises(NotPermitted, match="refunds are decided by finance over all partners"):
+            await call

@@ -34,16 +34,19 @@ def test_money_kept_names_each_bank_line_and_each_hand_payment_and_what_finance_
         check_holds_no_money("BJ100001", "voided", *kept_money([(None, D("5.00"))]))
 
 
-def test_a_hand_payment_is_reversed_by_its_number_and_amount():
-    check_hand_payment("BJ100001", 2, LISTED, D("50.00"))
+def test_a_hand_payment_is_reversed_by_its_number_amount_and_date():
+    check_hand_payment("BJ100001", 2, LISTED, D("50.00"), date(2026, 11, 2))
     with pytest.raises(Refused, match="payment 1 of order BJ100001 is bank line L1: unmatch it instead"):
-        check_hand_payment("BJ100001", 1, LISTED, D("100.00"))
-    with pytest.raises(Refused, match="is 50.00 recorded by hand on 2026-11-03, not 40.00"):
-        check_hand_payment("BJ100001", 3, LISTED, D("40.00"))
+        check_hand_payment("BJ100001", 1, LISTED, D("100.00"), date(2026, 11, 1))
+    with pytest.raises(Refused, match="is 50.00 recorded by hand on 2026-11-03, not 40.00 on 2026-11-03"):
+        check_hand_payment("BJ100001", 3, LISTED, D("40.00"), date(2026, 11, 3))
+    # The same amount on another day is other money: the list moved (a payment before it was taken back).
+    with pytest.raises(Refused, match="is 50.00 recorded by hand on 2026-11-03, not 50.00 on 2026-11-02"):
+        check_hand_payment("BJ100001", 3, LISTED, D("50.00"), date(2026, 11, 2))
     with pytest.raises(Refused, match="lists 3 payment\\(s\\); there is no payment 4"):
-        check_hand_payment("BJ100001", 4, LISTED, D("50.00"))
+        check_hand_payment("BJ100001", 4, LISTED, D("50.00"), date(2026, 11, 2))
     with pytest.raises(Refused, match="there is no payment 0"):
-        check_hand_payment("BJ100001", 0, LISTED, D("50.00"))
+        check_hand_payment("BJ100001", 0, LISTED, D("50.00"), date(2026, 11, 2))
 
 
 def test_finance_takes_money_back_wherever_it_may_be_kept_a_lost_original_too():
