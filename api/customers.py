@@ -110,6 +110,7 @@ class CollisionHit(BaseModel):
     name: str | None
     match: str
     score: int
+    why: str = Field("", description="For a similar name: what makes it similar (sounds the same, same brand ...)")
     holder: str
     region: str | None
 

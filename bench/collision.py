@@ -17,11 +17,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, text
 
-from db.customer_repo import NAME, TEL, find_hits
+from db.customer_repo import NAME, TEL, find_hits, key_columns
 from db.engine import create_schema, make_engine, session_factory, unit_of_work
 from db.models import Customer, CustomerKey, Partner, User
 from domain.collisions import Match
-from domain.customers import name_key
+from domain.names import name_key, name_keys
 
 # Common characters of company names, so keys collide in prefixes the way real ones do.
 CHARS = "华信美来尔工程技术建材长城黄河东方北方南方中天宏达恒通泰安科创智能电子机械化工贸易物流实业发展投资" \
@@ -73,7 +73,7 @@ def seed(engine: Engine, size: int, rng: random.Random) -> list[str]:
             continue
         seen.add(key)
         phone, fax = f"+8610{60000000 + 2 * next_id:08d}", f"+8610{60000001 + 2 * next_id:08d}"
-        batch.append({"id": next_id, "name": name, "name_key": key, "key_head": key[:2], "key_tail": key[-2:],
+        batch.append({"id": next_id, "name": name, **key_columns(key),
                       "phone": phone, "phone_key": phone, "phone_ext": None, "fax": fax, "fax_key": fax,
                       "fax_ext": None, "risk_flags": [], "address": "bench", "region": rng.choice(REGIONS),
                       "owner": "bench", "partner_code": "BJ", "created_by": "bench", "created_at": now,
@@ -112,10 +112,10 @@ def measure(engine: Engine, names: list[str], rng: random.Random, samples: int) 
     gc.freeze()
     with unit_of_work(sessions) as session:
         for probe in probes[:50]:  # warm the caches and the statement cache first
-            find_hits(session, name_key(probe), {}, 85)
+            find_hits(session, name_keys(probe), {}, 85)
         for probe in probes:
             started = time.perf_counter()
-            find_hits(session, name_key(probe), {Match.PHONE: "+861099999999", Match.FAX: "+861099999998"}, 85)
+            find_hits(session, name_keys(probe), {Match.PHONE: "+861099999999", Match.FAX: "+861099999998"}, 85)
             check.append(time.perf_counter() - started)
         for probe in probes[: max(5, samples // 10)]:  # the naive scan is slow: fewer samples
             started = time.perf_counter()

@@ -139,11 +139,11 @@ def check(
             if not data:
                 print(plain(f"no collision for '{name}'"))
                 return
-            table = Table("customer", "name", "match", "score", "holder", "region",
+            table = Table("customer", "name", "match", "score", "why", "holder", "region",
                           title=typed(f"collisions for {name}"))
             for row in data:
-                table.add_row(*("-" if row[k] is None else typed(row[k])
-                                for k in ("customer", "name", "match", "score", "holder", "region")))
+                table.add_row(*("-" if row.get(k) is None else typed(row[k])
+                                for k in ("customer", "name", "match", "score", "why", "holder", "region")))
             console().print(table)
 
         cli.emit(data, human)

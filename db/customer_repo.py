@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 from db.models import Customer, CustomerCorrection, CustomerKey, Ownership, User, UserPartner
 from domain.collisions import Entry, Hit, Match, decide_entry
 from domain.corrections import APPLIED, PENDING, Correction
+from domain.names import NO_NAME, NameKeys, keys_of, similar_brands
 from domain.order import CustomerHolding
 from domain.people import Role
 from domain.permissions import Scope
 from domain.warehouse import DEFAULT_CAPS, check_cap
 
 NAME, TEL = "name:", "tel:"
+MAX_ALERTS = 20  # a rep reads the alerts: the twenty closest say enough
 
 
 def holder_labels(session: Session, owners: set[str | None]) -> dict[str | None, str]:
@@ -44,39 +46,68 @@ def customer_ref(session: Session, customer: Customer) -> CustomerHolding:
     return CustomerHolding(customer.id, customer.name, customer.owner, holder_label(session, customer.owner))
 
 
-def find_hits(session: Session, name_key: str, numbers: dict[Match, str], threshold: float) -> list[Hit]:
-    """Search by name key, phone and fax in one query, then for similar names; each hit names its holder."""
-    found: list[tuple[Customer, Match, float]] = []
+def key_columns(key: str) -> dict[str, str]:
+    """The customer's columns that its name key decides: the key, where similar names are looked for, its brand and
+    its sound."""
+    keys = keys_of(key)
+    return {"name_key": key, "key_head": key[:2], "key_tail": key[-2:], "brand_key": keys.brand,
+            "sound_key": keys.sound}
+
+
+def find_hits(session: Session, keys: NameKeys, numbers: dict[Match, str], threshold: float) -> list[Hit]:
+    """Search by name key, phone and fax in one query (exact: a collision), then for alerts the rep confirms: the
+    same sound (a homophone typo), the same brand with other industry words, or a similar name whose brand is similar
+    too (sharing 科技 with ten thousand companies is not similarity). Each hit names its holder."""
+    found: list[tuple[Customer, Match, float, str]] = []
     seen: set[int] = set()
-    wanted = {NAME + name_key: Match.NAME, **{TEL + number: match for match, number in numbers.items()}}
+    wanted = {NAME + keys.name: Match.NAME, **{TEL + number: match for match, number in numbers.items()}}
     rows = session.execute(select(CustomerKey.key, Customer).join(Customer).where(CustomerKey.key.in_(wanted)))
     for key, customer in sorted(rows, key=lambda r: list(wanted).index(r[0])):
         if customer.id not in seen:
             seen.add(customer.id)
-            found.append((customer, wanted[key], 100.0))
-    if len(name_key) >= 2:
-        # Only the keys come back for scoring; whole rows are loaded, in one query, for the few that match.
-        # ratio = 2·matches / (len a + len b) ≥ threshold bounds the other key's length: filter on it in SQL.
-        share = threshold / 100
-        shortest, longest = int(len(name_key) * share / (2 - share)), int(len(name_key) * (2 - share) / share) + 1
-        candidates = session.execute(
-            select(Customer.id, Customer.name_key)
-            .where(or_(Customer.key_head == name_key[:2], Customer.key_tail == name_key[-2:]),
-                   func.length(Customer.name_key).between(shortest, longest)).limit(2000)
-        ).all()
-        scored = [(cid, fuzz.ratio(name_key, key, score_cutoff=threshold))
-                  for cid, key in candidates if cid not in seen]
-        best = sorted((c for c in scored if c[1]), key=lambda c: -c[1])[:20]
-        if best:
-            loaded = session.scalars(select(Customer).where(Customer.id.in_([cid for cid, _ in best])))
-            by_id = {c.id: c for c in loaded}
-            found += [(by_id[cid], Match.SIMILAR, score) for cid, score in best]
-    labels = holder_labels(session, {customer.owner for customer, _, _ in found})
-    return [Hit(c.id, c.name, c.owner, labels[c.owner], c.region, match, score) for c, match, score in found]
+            found.append((customer, wanted[key], 100.0, ""))
+    if len(keys.name) >= 2:
+        alerts = _alerts(session, keys, threshold, seen)
+        if alerts:
+            # Only keys come back for scoring; whole rows are loaded, in one query, for the few that alert.
+            loaded = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(list(alerts))))}
+            found += [(loaded[cid], Match.SIMILAR, score, why) for cid, (score, why) in alerts.items()]
+    labels = holder_labels(session, {customer.owner for customer, _, _, _ in found})
+    return [Hit(c.id, c.name, c.owner, labels[c.owner], c.region, match, score, why)
+            for c, match, score, why in found]
+
+
+def _alerts(session: Session, keys: NameKeys, threshold: float, seen: set[int]) -> dict[int, tuple[float, str]]:
+    """The customers an entry of `keys` should make the rep look at, best first, at most MAX_ALERTS."""
+    scored: dict[int, tuple[float, str]] = {}
+    same = session.execute(
+        select(Customer.id, Customer.name_key, Customer.sound_key)
+        .where(or_(Customer.sound_key == keys.sound, Customer.brand_key == keys.brand)).limit(MAX_ALERTS * 5)
+    ).all()
+    for cid, key, sound in same:
+        if cid not in seen:
+            why = "sounds the same" if sound == keys.sound else f"same brand {keys.brand}"
+            scored[cid] = (fuzz.ratio(keys.name, key), why)
+    # ratio = 2·matches / (len a + len b) ≥ threshold bounds the other key's length: filter on it in SQL.
+    share = threshold / 100
+    shortest, longest = int(len(keys.name) * share / (2 - share)), int(len(keys.name) * (2 - share) / share) + 1
+    candidates = session.execute(
+        select(Customer.id, Customer.name_key, Customer.brand_key)
+        .where(or_(Customer.key_head == keys.name[:2], Customer.key_tail == keys.name[-2:]),
+               func.length(Customer.name_key).between(shortest, longest)).limit(2000)
+    ).all()
+    for cid, key, brand in candidates:
+        if cid in seen or cid in scored:
+            continue
+        score = fuzz.ratio(keys.name, key, score_cutoff=threshold)
+        if score and similar_brands(keys.brand, brand, threshold):
+            scored[cid] = (score, "similar name")
+    best = sorted(scored.items(), key=lambda item: -item[1][0])[:MAX_ALERTS]
+    return dict(best)
 
 
 def entry_hits(session: Session, entry: Entry, threshold: float) -> list[Hit]:
-    return find_hits(session, entry.name_key,
+    return find_hits(session, keys_of(entry.name_key),
                      {Match.PHONE: entry.phone_number.e164, Match.FAX: entry.fax_number.e164}, threshold)
 
 
@@ -94,7 +125,7 @@ def add_customer(
     check_cap(owner, role, held_by(session, owner), caps or DEFAULT_CAPS)
     flags = list(entry.risk_flags) + [f"confirmed_distinct_from:{h.customer_id}" for h in confirmed]
     customer = Customer(
-        name=entry.name, name_key=entry.name_key, key_head=entry.name_key[:2], key_tail=entry.name_key[-2:],
+        name=entry.name, **key_columns(entry.name_key),
         phone=entry.phone, phone_key=entry.phone_number.e164, phone_ext=entry.phone_number.extension,
         fax=entry.fax, fax_key=entry.fax_number.e164, fax_ext=entry.fax_number.extension, risk_flags=flags,
         address=entry.address, region=entry.region, owner=owner, partner_code=partner, created_by=owner,
@@ -146,7 +177,7 @@ def partners_of(session: Session, customer_ids: set[int]) -> dict[int, str | Non
 def number_hits(session: Session, numbers: dict[Match, str], exclude: int) -> list[Hit]:
     """The other customers already holding one of these numbers: a correction's collision check. Exact numbers
     only (no name key is looked up: "" is no customer's), so similar names play no part."""
-    return [h for h in find_hits(session, "", numbers, 100.0) if h.customer_id != exclude]
+    return [h for h in find_hits(session, NO_NAME, numbers, 100.0) if h.customer_id != exclude]
 
 
 def replace_facts(session: Session, customer: Customer, correction: Correction, flags: list[str], *, actor: str,
@@ -204,5 +235,7 @@ def rename(session: Session, customer: Customer, name: str, key: str) -> None:
         session.execute(delete(CustomerKey).where(CustomerKey.customer_id == customer.id,
                                                   CustomerKey.key == NAME + customer.name_key))
         session.add(CustomerKey(key=NAME + key, customer_id=customer.id))
-    customer.name, customer.name_key, customer.key_head, customer.key_tail = name, key, key[:2], key[-2:]
+    customer.name = name
+    for column, value in key_columns(key).items():
+        setattr(customer, column, value)
     session.flush()

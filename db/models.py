@@ -81,6 +81,9 @@ class Customer(Base):
     # The key's first and last two characters: where similar names are looked for.
     key_head: Mapped[str] = mapped_column(String(8), index=True)
     key_tail: Mapped[str] = mapped_column(String(8), index=True)
+    # The brand (the key without its industry words) and the key's sound: alerts, never unique (domain/names.py).
+    brand_key: Mapped[str] = mapped_column(String(200), index=True, server_default="")
+    sound_key: Mapped[str] = mapped_column(String(400), index=True, server_default="")
     phone: Mapped[str] = mapped_column(String(64))
     phone_key: Mapped[str] = mapped_column(String(32), index=True)
     phone_ext: Mapped[str | None] = mapped_column(String(8))

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
 
-from domain.customers import Phone, fixed_line, name_key
 from domain.errors import Problems, Refused
+from domain.names import name_key
+from domain.phones import Phone, fixed_line
 from domain.regions import known_region, same_region
 from domain.text import TextKind, check_text
 
@@ -31,9 +32,11 @@ class Hit:
     region: str
     match: Match
     score: float = 100.0
+    why: str = ""  # for an alert: what makes it similar ("sounds the same", "same brand 华信", "similar name")
 
     def describe(self) -> str:
-        how = f"similar name, {self.score:.0f}%" if self.match is Match.SIMILAR else f"same {self.match.value}"
+        how = f"{self.why or 'similar name'}, {self.score:.0f}%" if self.match is Match.SIMILAR \
+            else f"same {self.match.value}"
         return f"customer {self.customer_id} '{self.name}' ({how}), held by {self.holder}"
 
 
@@ -70,8 +73,9 @@ def check_entry(name: str, phone: str, fax: str, address: str, region: str, same
         clean_region = attempt(lambda: known_region(typed, org))
     clean_phone = attempt(lambda: check_text(phone, TextKind.PHONE, "phone"))
     clean_fax = attempt(lambda: check_text(fax, TextKind.PHONE, "fax"))
-    phone_number = attempt(lambda: fixed_line(clean_phone, "phone")) if clean_phone else None
-    fax_number = attempt(lambda: fixed_line(clean_fax, "fax")) if clean_fax else None
+    # A local number (62345678) is read with the area code of the region, as checked (None: it asks for the 区号).
+    phone_number = attempt(lambda: fixed_line(clean_phone, "phone", clean_region)) if clean_phone else None
+    fax_number = attempt(lambda: fixed_line(clean_fax, "fax", clean_region)) if clean_fax else None
     key = name_key(clean_name) if clean_name else ""
     if clean_name and len(key) < 2:
         problems.add(f"company name '{clean_name}' has no distinctive part once region and legal form are removed")

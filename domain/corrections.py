@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from domain.customers import Phone, fixed_line, name_key
 from domain.errors import InvalidInput, NotPermitted, Problems
+from domain.names import name_key
 from domain.people import Actor, Role
 from domain.permissions import EVERYWHERE, Perm, require
+from domain.phones import Phone, fixed_line
 from domain.text import TextKind, check_text
 
 T = TypeVar("T")
@@ -33,14 +34,16 @@ class Correction:
     reason: str
 
 
-def check_correction(phone: str | None, fax: str | None, address: str | None, reason: str) -> Correction:
-    """Every malformed value is named, all at once, in entry's words (a mobile is no company's phone or fax)."""
+def check_correction(phone: str | None, fax: str | None, address: str | None, reason: str,
+                     region: str | None = None) -> Correction:
+    """Every malformed value is named, all at once, in entry's words (a mobile is no company's phone or fax; a
+    local number is read with the area code of `region`, the customer's, or refused asking for the 区号)."""
     problems = Problems()
     attempt = problems.attempt
 
     def number(typed: str | None, field: str) -> NumberChange | None:
         clean = attempt(lambda: check_text(typed, TextKind.PHONE, field)) if typed is not None else None
-        found = attempt(lambda: fixed_line(clean, field)) if clean is not None else None
+        found = attempt(lambda: fixed_line(clean, field, region)) if clean is not None else None
         return NumberChange(clean, found) if clean is not None and found is not None else None
 
     new_phone, new_fax = number(phone, "phone"), number(fax, "fax")

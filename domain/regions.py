@@ -28,6 +28,24 @@ REGION_PREFIXES = sorted({name + suffix for name in PROVINCES + CITIES for suffi
 REGION_NAMES = frozenset(REGION_PREFIXES)
 
 
+# The area code (区号) of each known region that has exactly one, by region_key: the municipalities and cities.
+# A province has one per city (广东: 020 Guangzhou, 0755 Shenzhen ...), so none here; its capital's code would
+# read a local number of another city as the capital's. 海南 is the exception: one code for the whole province.
+# 香港, 澳门 and 台湾 have no mainland area code.
+AREA_CODES = {
+    "北京": "010", "天津": "022", "上海": "021", "重庆": "023", "海南": "0898",
+    "深圳": "0755", "广州": "020", "杭州": "0571", "南京": "025", "苏州": "0512", "无锡": "0510", "宁波": "0574",
+    "厦门": "0592", "福州": "0591", "武汉": "027", "长沙": "0731", "成都": "028", "西安": "029", "郑州": "0371",
+    "济南": "0531", "青岛": "0532", "大连": "0411", "沈阳": "024", "长春": "0431", "哈尔滨": "0451",
+    "石家庄": "0311", "太原": "0351", "合肥": "0551", "南昌": "0791", "南宁": "0771", "昆明": "0871",
+    "贵阳": "0851", "兰州": "0931", "西宁": "0971", "银川": "0951", "乌鲁木齐": "0991", "拉萨": "0891",
+    "呼和浩特": "0471", "海口": "0898", "三亚": "0898", "珠海": "0756", "佛山": "0757", "东莞": "0769",
+    "温州": "0577", "常州": "0519", "徐州": "0516", "烟台": "0535", "唐山": "0315", "保定": "0312",
+    "洛阳": "0379", "绍兴": "0575", "嘉兴": "0573", "金华": "0579", "台州": "0576", "泉州": "0595",
+    "中山": "0760", "惠州": "0752",
+}
+
+
 # One suffix is dropped, the longest that fits, so 内蒙古自治区 becomes 内蒙古 and not 内蒙古自治.
 _SUFFIXES_LONGEST_FIRST = sorted(SUFFIXES, key=len, reverse=True)
 NEAR_REGIONS = 8  # how many known regions an unknown one's refusal lists
@@ -41,6 +59,11 @@ def region_key(region: str) -> str:
         if key.endswith(suffix) and len(key) > len(suffix):
             return key[: -len(suffix)]
     return key
+
+
+def area_code(region: str) -> str | None:
+    """The one area code of a region, however typed (北京市 → 010); None for a province or an unknown region."""
+    return AREA_CODES.get(region_key(region))
 
 
 def same_region(left: str, right: str) -> bool:

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from domain.customers import name_key
 from domain.errors import DomainError, InvalidInput
 from domain.fields import parse_amount
+from domain.names import name_key
 from domain.printable import printable
 from domain.text import TextKind, check_text, check_visible
 

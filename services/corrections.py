@@ -4,6 +4,7 @@ collisions like an entry. A collision refuses the correction with entry's answer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,22 +36,27 @@ def correct_customer(services: Services, actor: Actor, customer_id: int, *, phon
     when, before, after, why). A new number that is another customer's refuses the whole correction, in the words
     an entry would get, and tells both holders (a notification each, once per conflict)."""
     require(actor, Perm.CORRECT_CUSTOMER, "correct customers")
-    correction = check_correction(phone, fax, address, reason)
+
+    def check(region: str) -> Correction:
+        """Checked once the customer is found: a local number is read with the area code of its region."""
+        return check_correction(phone, fax, address, reason, region)
+
     try:
-        return _correct(services, actor, customer_id, correction, same_phone_fax)
+        return _correct(services, actor, customer_id, check, same_phone_fax)
     except IntegrityError:
         # A concurrent entry or correction took a new number between the check and the write; the unique key
         # refused ours, nothing of it stayed, and a second pass finds that number as a collision.
-        return _correct(services, actor, customer_id, correction, same_phone_fax)
+        return _correct(services, actor, customer_id, check, same_phone_fax)
 
 
-def _correct(services: Services, actor: Actor, customer_id: int, correction: Correction,
+def _correct(services: Services, actor: Actor, customer_id: int, check: Callable[[str], Correction],
              same_phone_fax: bool) -> dict[str, Any]:
     with services.transaction() as session:
         check_customer_visible(session, actor, customer_id)
         customer = lock_customer(session, customer_id)
         holder = load_actor(session, customer.owner) if customer.owner else None
         check_corrector(actor, customer_id, holder, customer.partner_code)
+        correction = check(customer.region)
         numbers = {Match.PHONE: correction.phone.number.e164 if correction.phone else customer.phone_key,
                    Match.FAX: correction.fax.number.e164 if correction.fax else customer.fax_key}
         typed = {m: n for m, n in numbers.items() if (correction.phone if m is Match.PHONE else correction.fax)}

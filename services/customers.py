@@ -16,10 +16,11 @@ from db.customer_repo import add_customer, entry_hits, find_hits, holding, partn
 from db.customer_repo import list_customers as repo_list_customers
 from db.org_repo import org_regions, scope_for
 from domain.collisions import Hit, Match, check_entry, decide_entry
-from domain.customers import name_key, parse_phone
 from domain.errors import NotFound, Refused
+from domain.names import keys_of, name_key
 from domain.people import Actor
 from domain.permissions import Perm, Scope, require
+from domain.phones import parse_phone
 from domain.text import TextKind, check_text
 from services.context import Services
 
@@ -58,7 +59,9 @@ class _HiddenHit(Hit):
     as for a visible hit, but says neither the holder nor the name nor the id."""
 
     def describe(self) -> str:
-        how = f"a similar name ({self.score:.0f}%)" if self.match is Match.SIMILAR else f"the same {self.match.value}"
+        # What makes it similar says only what the caller typed (its sound, its brand), never the other's name.
+        how = f"a similar name ({self.why or 'similar name'}, {self.score:.0f}%)" if self.match is Match.SIMILAR \
+            else f"the same {self.match.value}"
         return f"a customer with {how}, held in {HIDDEN_HOLDER}"
 
 
@@ -74,7 +77,8 @@ def _as_seen(session: Session, actor: Actor, hits: list[Hit]) -> list[tuple[Hit,
 
 def masked(session: Session, actor: Actor, hits: list[Hit]) -> list[Hit]:
     """The hits as the caller may see them: one outside its scope says only how it matched."""
-    return [h if shown else _HiddenHit(h.customer_id, "", h.owner, HIDDEN_HOLDER, h.region, h.match, h.score)
+    return [h if shown else _HiddenHit(h.customer_id, "", h.owner, HIDDEN_HOLDER, h.region, h.match, h.score,
+                                        h.why)
             for h, shown in _as_seen(session, actor, hits)]
 
 
@@ -121,10 +125,11 @@ def check(services: Services, actor: Actor, *, name: str, phone: str | None = No
         numbers[Match.FAX] = parse_phone(check_text(fax, TextKind.PHONE, "fax"), "fax").e164
     key = name_key(check_text(name, TextKind.LICENSED_NAME, "company name"))
     with services.transaction() as session:
-        seen = _as_seen(session, actor, find_hits(session, key, numbers, services.settings.similar_name_threshold))
-    return [{"customer": h.customer_id, "name": h.name, "match": h.match.value, "score": round(h.score),
+        seen = _as_seen(session, actor, find_hits(session, keys_of(key), numbers,
+                                                  services.settings.similar_name_threshold))
+    return [{"customer": h.customer_id, "name": h.name, "match": h.match.value, "score": round(h.score), "why": h.why,
              "holder": h.holder, "region": h.region} if shown else
-            {"customer": None, "name": None, "match": h.match.value, "score": round(h.score),
+            {"customer": None, "name": None, "match": h.match.value, "score": round(h.score), "why": h.why,
              "holder": HIDDEN_HOLDER, "region": None} for h, shown in seen]
 
 

@@ -18,6 +18,7 @@ from db.warehouse_repo import lock_customer
 from domain.collisions import Hit, Match, decide_entry
 from domain.corrections import APPLIED, PENDING, REJECTED, check_corrector, check_name
 from domain.errors import NotFound, Refused
+from domain.names import keys_of
 from domain.people import Actor, Role
 from domain.permissions import Perm, require
 from domain.text import TextKind, check_text
@@ -108,7 +109,7 @@ def waiting(services: Services, actor: Actor, *, limit: int, offset: int = 0) ->
 
 
 def _name_hits(session: Session, customer: Customer, key: str, threshold: float) -> list[Hit]:
-    return [h for h in find_hits(session, key, {}, threshold) if h.customer_id != customer.id]
+    return [h for h in find_hits(session, keys_of(key), {}, threshold) if h.customer_id != customer.id]
 
 
 def _view(row: CustomerCorrection) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from temporalio.service import RPCError
 
 from db.engine import unit_of_work
 from db.models import Credit, Customer, LineEvent, Order, OrderEvent, Payment, Scan, StatementLine, User, UserPartner
-from domain.customers import name_key
+from domain.names import name_key
 from domain.payments import LineStatus
 from domain.people import Role
 from domain.warehouse import order_in_flight

@@ -11,6 +11,7 @@ from db.engine import unit_of_work
 from db.models import Customer, Ownership
 from domain.collisions import Match
 from domain.errors import Refused
+from domain.names import keys_of
 from domain.people import Role
 from tests.helpers import NOW, entry
 
@@ -46,7 +47,7 @@ def test_the_same_number_under_another_name_collides(sessions: sessionmaker[Sess
     with pytest.raises(Refused, match="customer 1 .* .same fax., held by alice"):
         _add(sessions, entry("完全不同贸易有限公司", "010-63000021", "(010)62345679"))
     with unit_of_work(sessions) as session:
-        hits = find_hits(session, "完全不同贸易", {Match.PHONE: "+861062345678"}, 85)
+        hits = find_hits(session, keys_of("完全不同贸易"), {Match.PHONE: "+861062345678"}, 85)
         assert [(h.customer_id, h.match) for h in hits] == [(1, Match.PHONE)]
 
 

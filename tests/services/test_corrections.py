@@ -135,6 +135,14 @@ def test_each_new_value_is_checked_as_at_entry(services: Services, actor: Load) 
     assert kept["risk_flags"] == ["same_phone_fax"]
 
 
+def test_a_local_number_is_read_with_the_area_code_of_the_customer_s_region(services: Services,
+                                                                             actor: Load) -> None:
+    bobs = _callers_number(services, actor("bob"))  # a customer of 北京
+    done = correct_customer(services, actor("bob"), bobs, phone="6555 0007", fax="65550008-12",
+                            reason="the numbers from the licence, written without the 区号")
+    assert (done["phone"], done["fax"]) == ("+861065550007", "+861065550008")
+
+
 @pytest.mark.parametrize("db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_of_two_concurrent_corrections_to_one_number_one_wins(services: Services, actor: Load) -> None:
     """Two customers locked by two transactions, each checked before the other wrote: the unique key decides,

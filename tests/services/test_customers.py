@@ -23,9 +23,10 @@ from tests.helpers import entry
 
 Load = Callable[[str], Actor]
 ADDRESS = "北京市海淀区中关村大街1号"
-ALICES = {"customer": 1, "name": "美来尔工程技术有限公司", "match": "name", "score": 100,
+ALICES = {"customer": 1, "name": "美来尔工程技术有限公司", "match": "name", "score": 100, "why": "",
           "holder": "alice (Alice Wang, partner BJ)", "region": "北京"}
-HIDDEN = {"customer": None, "name": None, "match": "name", "score": 100, "holder": HIDDEN_HOLDER, "region": None}
+HIDDEN = {"customer": None, "name": None, "match": "name", "score": 100, "why": "", "holder": HIDDEN_HOLDER,
+          "region": None}
 
 
 def _add(services: Services, who: Actor, name: str, phone: str = "010-63330001", fax: str = "010-63330002",
@@ -138,8 +139,8 @@ def test_the_check_shows_a_pool_customer_to_anyone_and_needs_the_see_customers_r
         services: Services, actor: Load, sessions: sessionmaker[Session]) -> None:
     pooled = _pool(sessions, "长城建材有限公司", "010-64440003", "010-64440004")
     assert _check(services, actor("carol"), name="长城建材有限公司") == [
-        {"customer": pooled, "name": "长城建材有限公司", "match": "name", "score": 100, "holder": "the public pool",
-         "region": "北京"}]
+        {"customer": pooled, "name": "长城建材有限公司", "match": "name", "score": 100, "why": "",
+         "holder": "the public pool", "region": "北京"}]
     assert _check(services, actor("carol"), name="无关公司有限公司") == []
     for who in ("olga", "fay"):
         with pytest.raises(NotPermitted, match="lacks the 'see_customers' permission"):

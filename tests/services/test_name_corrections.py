@@ -60,9 +60,13 @@ def test_a_name_correction_waits_for_the_order_group_and_replaces_the_key(servic
     assert waiting(services, actor("olga"), limit=10) == []
     with pytest.raises(NotFound, match="has no name correction waiting"):
         decide_name(services, actor("olga"), bobs, approve=True, reason="again")
-    # The old name is free for another company to be entered under.
+    # The old name is free for another company to be entered under, once the rep confirms it is not bob's 小李国际贸易
+    # (the same brand, 小李: an alert since #19).
+    with pytest.raises(Refused, match="same brand 小李"):
+        customers.add(services, actor("alice"), name="小李贸易有限公司", phone="010-65550011", fax="010-65550012",
+                      address=ADDRESS, region="北京")
     customers.add(services, actor("alice"), name="小李贸易有限公司", phone="010-65550011", fax="010-65550012",
-                  address=ADDRESS, region="北京")
+                  address=ADDRESS, region="北京", confirm_distinct=True)
 
 
 def test_a_name_that_is_another_customers_is_refused_and_both_holders_are_told(services: Services,

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import StatementLine
 from db.payment_repo import claim_line
-from domain.customers import name_key
 from domain.errors import InvalidInput, NotFound, NotPermitted, Refused
+from domain.names import name_key
 from domain.payments import LineStatus
 from domain.people import Actor
 from services import payment_views, payments, refunds

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from domain.collisions import Hit, Match, check_entry, decide_entry
-from domain.customers import name_key, parse_phone
 from domain.errors import InvalidInput, Refused
+from domain.names import name_key
 from domain.people import Actor, Role
 from domain.regions import known_region, region_key
 from domain.warehouse import PoolCustomer, StoredFacts, check_cap, check_confirmed_facts, check_transfer_in
@@ -49,40 +49,6 @@ def test_more_variants_share_a_key(left: str, right: str):
 ])
 def test_different_companies_keep_different_keys(left: str, right: str):
     assert name_key(left) != name_key(right)
-
-
-@pytest.mark.parametrize("spelling", ["010-12345678", "(010)12345678", "+86 10 1234 5678", "0086 10 12345678",
-                                      "8610-12345678", "010 1234 5678", "０１０－１２３４５６７８"])
-def test_every_way_of_writing_a_number_is_one_number(spelling: str):
-    assert parse_phone(spelling, "phone").e164 == "+861012345678"
-
-
-@pytest.mark.parametrize(("spelling", "ext"), [("010-12345678 转 123", "123"), ("010-12345678分机123", "123"),
-                                               ("010-12345678 ext 123", "123"), ("010-12345678 x12", "12")])
-def test_extensions_are_kept_apart(spelling: str, ext: str):
-    phone = parse_phone(spelling, "phone")
-    assert (phone.e164, phone.extension) == ("+861012345678", ext)
-
-
-@pytest.mark.parametrize(("spelling", "shown"), [
-    ("010-6234567O", '"O" (U+004F LATIN CAPITAL LETTER O)'),
-    ("O10-62345678", '"O" (U+004F LATIN CAPITAL LETTER O)'),  # phonenumbers dropped the O: +861062345678
-    ("010-CALLNOW1", '"C" (U+0043 LATIN CAPITAL LETTER C)'),  # phonenumbers read a keypad: +861022556691
-    ("０１０－６２３４５６７Ｏ", '"Ｏ" (U+FF2F FULLWIDTH LATIN CAPITAL LETTER O)'),
-    ("010-62345678 x", '"x" (U+0078 LATIN SMALL LETTER X)'),  # a marker without an extension is a typo
-    ("010-6234567l x12", '"l" (U+006C LATIN SMALL LETTER L)'),
-])
-def test_a_number_written_with_letters_is_refused_naming_the_letter(spelling: str, shown: str):
-    with pytest.raises(InvalidInput) as caught:
-        parse_phone(spelling, "fax")
-    assert caught.value.message.startswith(f"fax contains the letter {shown}; write the number in digits")
-
-
-@pytest.mark.parametrize("spelling", ["010-62345678 ext 12", "010-62345678转12", "010-62345678 EXT. 12",
-                                      "010-62345678分机 12", "010-62345678x12", "０１０－６２３４５６７８ｘ１２"])
-def test_extension_markers_are_the_letters_a_number_may_have(spelling: str):
-    phone = parse_phone(spelling, "phone")
-    assert (phone.e164, phone.extension) == ("+861062345678", "12")
 
 
 def test_entry_needs_four_valid_facts_each_named():

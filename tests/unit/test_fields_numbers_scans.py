@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from domain.customers import name_key
 from domain.errors import InvalidInput, ScanRejected
 from domain.fields import check_day, clean_text, parse_amount, parse_day
+from domain.names import name_key
 from domain.numbers import NumberRange, find_overlap, owning_range, parse_number
 from domain.scans import JPEG, PDF, PNG, TIFF, file_key, inspect_scan
 from tests.helpers import pdf_bytes

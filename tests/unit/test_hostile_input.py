@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.collisions import check_entry
-from domain.customers import name_key, parse_phone
 from domain.errors import DomainError
 from domain.fields import MAX_AMOUNT, check_day, clean_text, parse_amount, parse_day
+from domain.names import name_key
 from domain.numbers import parse_number
+from domain.phones import parse_phone
 from domain.rejections import parse_reasons
 from domain.scans import inspect_scan
 

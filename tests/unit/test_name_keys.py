@@ -1,0 +1,60 @@
+"""The name keys of #19: traditional characters fold to simplified, the brand is the name without its industry
+words, and the sound makes a one-character homophone typo meet the company it meant."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import opencc
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.names import INDUSTRY_WORDS, LEGAL_FORMS, MIN_BRAND, brand_of, name_key, name_keys, sound_of
+
+S2T = opencc.OpenCC("s2t")
+
+
+@pytest.mark.parametrize(("typed", "key"), [
+    ("華信電機有限公司", "华信电机"),
+    ("美來爾工程技術(北京)有限公司", "美来尔工程技术"),
+    ("臺灣國際貿易股份有限公司", "国际贸易"),  # 臺灣 folds to 台湾, a region in front: dropped like 北京
+    ("北京華信科技有限公司", "华信科技"),
+])
+def test_traditional_characters_fold_to_simplified(typed: str, key: str):
+    assert name_key(typed) == key
+
+
+@pytest.mark.parametrize(("key", "brand"), [
+    ("美来尔工程技术", "美来尔"), ("华信建筑工程技术", "华信"), ("华信", "华信"), ("科技", "科技"),
+    ("信息科技", "信息"),  # never shorter than two characters, even when all of it is industry words
+    ("abc科技", "abc"), ("宏达", "宏达"), ("恒通国际贸易", "恒通"),
+])
+def test_the_brand_is_the_key_without_its_industry_words(key: str, brand: str):
+    assert brand_of(key) == brand
+
+
+def test_homophones_sound_the_same_and_other_words_do_not():
+    assert sound_of("美莱尔工程技术") == sound_of("美来尔工程技术") == "meilaiergongchengjishu"
+    assert sound_of("骅信电机") == sound_of("华信电机")
+    assert sound_of("华通电机") != sound_of("华信电机")
+    assert sound_of("abc科技12") == "abckeji12"
+
+
+HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
+BRANDS = st.text(HAN, min_size=2, max_size=4)
+
+
+@given(brand=BRANDS, industry=st.lists(st.sampled_from(INDUSTRY_WORDS), max_size=2),
+       form=st.sampled_from(LEGAL_FORMS), region=st.sampled_from(["", "北京", "上海市", "广东省"]))
+def test_a_name_s_keys_are_stable_under_the_foldings(brand: str, industry: list[str], form: str, region: str):
+    """Full-width, spacing, a region in front or in brackets, and traditional characters never change a key."""
+    name = brand + "".join(industry) + form
+    keys = name_keys(name)
+    variants = [region + name, f"{brand}{''.join(industry)}({region or '北京'}){form}",
+                unicodedata.normalize("NFKC", name).replace("", " ").strip(), S2T.convert(name),
+                "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in name)]
+    for variant in variants:
+        assert name_keys(variant) == keys, variant
+    assert len(keys.brand) >= min(MIN_BRAND, len(keys.name))
+    assert keys.name.startswith(keys.brand)
