@@ -33,7 +33,8 @@ def test_customers_over_http(signed_in: SignedIn) -> None:
 
     check = {"name": "北京美来尔工程技术有限公司", "phone": "(010)62345678"}
     assert carol.post("/customers/check", json=check).json() == [
-        {"customer": None, "name": None, "match": "name", "score": 100, "why": "", "holder": HIDDEN_HOLDER, "region": None}]
+        {"customer": None, "name": None, "match": "name", "score": 100, "why": "", "holder": HIDDEN_HOLDER,
+         "region": None}]
     assert sam.post("/customers/check", json=check).json()[0]["holder"] == "alice (Alice Wang, partner BJ)"
     assert TestClient(alice.app).post("/customers/check", json=check).status_code == 401
     assert signed_in("olga").post("/customers/check", json=check).status_code == 403
