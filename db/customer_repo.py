@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from db.models import Customer, CustomerCorrection, CustomerKey, Ownership, User, UserPartner
 from domain.collisions import Entry, Hit, Match, decide_entry
 from domain.corrections import APPLIED, PENDING, Correction
-from domain.names import NO_NAME, NameKeys, keys_of, similar_brands
+from domain.names import NO_NAME, NameKeys, keys_of, same_brand_alert, similar_brands
 from domain.order import CustomerHolding
 from domain.people import Role
 from domain.permissions import Scope
@@ -20,6 +20,7 @@ from domain.warehouse import DEFAULT_CAPS, check_cap
 
 NAME, TEL = "name:", "tel:"
 MAX_ALERTS = 20  # a rep reads the alerts: the twenty closest say enough
+BRAND_ROWS = 2000  # the customers of one brand looked at for a dropped or added industry word
 
 
 def holder_labels(session: Session, owners: set[str | None]) -> dict[str | None, str]:
@@ -80,14 +81,15 @@ def find_hits(session: Session, keys: NameKeys, numbers: dict[Match, str], thres
 def _alerts(session: Session, keys: NameKeys, threshold: float, seen: set[int]) -> dict[int, tuple[float, str]]:
     """The customers an entry of `keys` should make the rep look at, best first, at most MAX_ALERTS."""
     scored: dict[int, tuple[float, str]] = {}
-    same = session.execute(
-        select(Customer.id, Customer.name_key, Customer.sound_key)
-        .where(or_(Customer.sound_key == keys.sound, Customer.brand_key == keys.brand)).limit(MAX_ALERTS * 5)
-    ).all()
-    for cid, key, sound in same:
-        if cid not in seen:
-            why = "sounds the same" if sound == keys.sound else f"same brand {keys.brand}"
-            scored[cid] = (fuzz.ratio(keys.name, key), why)
+    sounding = session.execute(select(Customer.id, Customer.name_key).where(Customer.sound_key == keys.sound)
+                               .limit(MAX_ALERTS * 5)).all()
+    scored.update({cid: (fuzz.ratio(keys.name, key), "sounds the same") for cid, key in sounding if cid not in seen})
+    # A common brand (华信) is many companies' at a million customers; only the same trade, a word dropped or added,
+    # alerts (same_brand_alert), so the rows are filtered here, a bounded number of them.
+    branded = session.execute(select(Customer.id, Customer.name_key).where(Customer.brand_key == keys.brand)
+                              .limit(BRAND_ROWS)).all()
+    scored.update({cid: (fuzz.ratio(keys.name, key), f"same brand {keys.brand}") for cid, key in branded
+                   if cid not in seen and cid not in scored and same_brand_alert(keys.name, key)})
     # ratio = 2·matches / (len a + len b) ≥ threshold bounds the other key's length: filter on it in SQL.
     share = threshold / 100
     shortest, longest = int(len(keys.name) * share / (2 - share)), int(len(keys.name) * (2 - share) / share) + 1

@@ -28,10 +28,15 @@ INDUSTRY_WORDS = sorted({
     "置业", "酒店", "旅游", "会展", "商务", "金融", "保险", "资产", "人力资源", "制造", "制品", "五金", "照明",
     "光电", "国际", "新材料", "新能源", "用品", "工业", "产业", "开发", "安装", "维修", "销售", "经营", "文具",
     "印务", "礼品", "日用品", "家居", "陶瓷", "玻璃", "石油", "矿业", "水务", "园林", "景观", "体育", "娱乐",
+    "航空", "航运", "银行", "证券", "铁路", "船舶", "港口", "机场", "电视", "广播", "出版", "药业", "电气", "化学",
 }, key=len, reverse=True)
+_INDUSTRY = frozenset(INDUSTRY_WORDS)
 MIN_BRAND = 2  # a brand keeps at least this many characters: 华信科技 has the brand 华信, never 华
 
-_T2S = opencc.OpenCC("t2s")  # traditional to simplified: 華信電機 is 华信电机
+# Traditional to simplified: 華信電機 is 华信电机. Then once more through traditional and back, so that a simplified
+# character with a variant (镟 and 旋 are both 鏇's) keys as the traditional one folds (s2t only ever reads
+# simplified text: on traditional text it would take 修 for 脩).
+_S2T, _T2S = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
 _BRACKETED = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _SPACE_AND_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 # One alternation, longest first, so 黑龙江省 is dropped whole rather than leaving 省 behind.
@@ -45,29 +50,56 @@ def name_key(name: str) -> str:
     NFKC folds full-width to half-width and traditional characters fold to simplified; a region in brackets, a
     leading province or city, spacing, punctuation, Latin case and the legal-form suffix don't make a new company.
     """
-    folded = _T2S.convert(unicodedata.normalize("NFKC", name))
+    simplified = _T2S.convert(unicodedata.normalize("NFKC", name))
+    folded = _T2S.convert(_S2T.convert(simplified))
     folded = _BRACKETED.sub(lambda m: "" if _SPACE_AND_PUNCT.sub("", m.group(1)) in REGION_NAMES else m.group(1),
                             folded)
     key = _SPACE_AND_PUNCT.sub("", folded).lower()
-    region = _LEADING_REGION.match(key)
-    if region and region.end() < len(key):
-        key = key[region.end():]
     for form in LEGAL_FORMS:
         if key.endswith(form) and len(key) > len(form):
             key = key[: -len(form)]
             break
+    # 北京美来尔工程技术 is 美来尔工程技术 (and so is 北京上海美来尔...); but 海南航空 keeps 海南: without it no
+    # brand is left to tell it from 四川航空, and 北京科技 is not 上海科技.
+    while (region := _LEADING_REGION.match(key)) and _has_brand(key[region.end():]):
+        key = key[region.end():]
     return key
+
+
+def _has_brand(rest: str) -> bool:
+    """What is left after a leading region still names a company: a brand of MIN_BRAND characters, not an industry
+    word."""
+    brand = brand_of(rest)
+    return len(brand) >= MIN_BRAND and brand not in _INDUSTRY
 
 
 def brand_of(key: str) -> str:
     """The distinctive part of a name key: what is left once the industry words are dropped from its end
     (美来尔工程技术 → 美来尔), never shorter than MIN_BRAND."""
-    brand = key
+    return key[: len(key) - sum(len(w) for w in _industry_words(key))]
+
+
+def industry_of(key: str) -> frozenset[str]:
+    """The industry words brand_of drops from the key's end (美来尔工程技术 → {工程, 技术})."""
+    return frozenset(_industry_words(key))
+
+
+def _industry_words(key: str) -> list[str]:
+    """Dropped from the end, longest first, repeatedly (工程技术 then 建筑), leaving at least MIN_BRAND characters."""
+    words, rest = [], key
     while True:
-        word = next((w for w in INDUSTRY_WORDS if brand.endswith(w) and len(brand) - len(w) >= MIN_BRAND), None)
+        word = next((w for w in INDUSTRY_WORDS if rest.endswith(w) and len(rest) - len(w) >= MIN_BRAND), None)
         if word is None:
-            return brand
-        brand = brand[: -len(word)]
+            return words
+        words.append(word)
+        rest = rest[: -len(word)]
+
+
+def same_brand_alert(a: str, b: str) -> bool:
+    """Two keys of one brand are an alert when one's industry words are among the other's: a rep dropped or added a
+    word (美来尔技术 for 美来尔工程技术). One brand in different trades (华信科技, 华信物流) is two companies."""
+    industry_a, industry_b = industry_of(a), industry_of(b)
+    return industry_a <= industry_b or industry_b <= industry_a
 
 
 def sound_of(key: str) -> str:
