@@ -55,10 +55,13 @@ def key_columns(key: str) -> dict[str, str]:
             "sound_key": keys.sound}
 
 
-def find_hits(session: Session, keys: NameKeys, numbers: dict[Match, str], threshold: float) -> list[Hit]:
-    """Search by name key, phone and fax in one query (exact: a collision), then for alerts the rep confirms: the
-    same sound (a homophone typo), the same brand with other industry words, or a similar name whose brand is similar
-    too (sharing 科技 with ten thousand companies is not similarity). Each hit names its holder."""
+def find_hits(session: Session, keys: NameKeys, numbers: dict[Match, str], threshold: float,
+              region: str | None = None) -> list[Hit]:
+    """Search by name key, phone and fax in one query (exact: a collision, in any region), then for alerts the rep
+    confirms: the same sound (a homophone typo), the same brand with a trade word dropped or added, or a similar name
+    whose brand is similar too (sharing 科技 with ten thousand companies is not similarity). With a `region` (an
+    entry's), alerts are about companies of that region: one brand in two cities is, as Chinese registers allow, two
+    companies, and an alert a rep sees on every entry is one the rep stops reading. Each hit names its holder."""
     found: list[tuple[Customer, Match, float, str]] = []
     seen: set[int] = set()
     wanted = {NAME + keys.name: Match.NAME, **{TEL + number: match for match, number in numbers.items()}}
@@ -68,7 +71,7 @@ def find_hits(session: Session, keys: NameKeys, numbers: dict[Match, str], thres
             seen.add(customer.id)
             found.append((customer, wanted[key], 100.0, ""))
     if len(keys.name) >= 2:
-        alerts = _alerts(session, keys, threshold, seen)
+        alerts = _alerts(session, keys, threshold, seen, region)
         if alerts:
             # Only keys come back for scoring; whole rows are loaded, in one query, for the few that alert.
             loaded = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(list(alerts))))}
@@ -78,15 +81,17 @@ def find_hits(session: Session, keys: NameKeys, numbers: dict[Match, str], thres
             for c, match, score, why in found]
 
 
-def _alerts(session: Session, keys: NameKeys, threshold: float, seen: set[int]) -> dict[int, tuple[float, str]]:
+def _alerts(session: Session, keys: NameKeys, threshold: float, seen: set[int],
+            region: str | None) -> dict[int, tuple[float, str]]:
     """The customers an entry of `keys` should make the rep look at, best first, at most MAX_ALERTS."""
     scored: dict[int, tuple[float, str]] = {}
-    sounding = session.execute(select(Customer.id, Customer.name_key).where(Customer.sound_key == keys.sound)
+    here = (Customer.region == region,) if region is not None else ()
+    sounding = session.execute(select(Customer.id, Customer.name_key).where(Customer.sound_key == keys.sound, *here)
                                .limit(MAX_ALERTS * 5)).all()
     scored.update({cid: (fuzz.ratio(keys.name, key), "sounds the same") for cid, key in sounding if cid not in seen})
     # A common brand (华信) is many companies' at a million customers; only the same trade, a word dropped or added,
     # alerts (same_brand_alert), so the rows are filtered here, a bounded number of them.
-    branded = session.execute(select(Customer.id, Customer.name_key).where(Customer.brand_key == keys.brand)
+    branded = session.execute(select(Customer.id, Customer.name_key).where(Customer.brand_key == keys.brand, *here)
                               .limit(BRAND_ROWS)).all()
     scored.update({cid: (fuzz.ratio(keys.name, key), f"same brand {keys.brand}") for cid, key in branded
                    if cid not in seen and cid not in scored and same_brand_alert(keys.name, key)})
@@ -96,7 +101,7 @@ def _alerts(session: Session, keys: NameKeys, threshold: float, seen: set[int]) 
     candidates = session.execute(
         select(Customer.id, Customer.name_key, Customer.brand_key)
         .where(or_(Customer.key_head == keys.name[:2], Customer.key_tail == keys.name[-2:]),
-               func.length(Customer.name_key).between(shortest, longest)).limit(2000)
+               func.length(Customer.name_key).between(shortest, longest), *here).limit(2000)
     ).all()
     for cid, key, brand in candidates:
         if cid in seen or cid in scored:
@@ -110,7 +115,7 @@ def _alerts(session: Session, keys: NameKeys, threshold: float, seen: set[int]) 
 
 def entry_hits(session: Session, entry: Entry, threshold: float) -> list[Hit]:
     return find_hits(session, keys_of(entry.name_key),
-                     {Match.PHONE: entry.phone_number.e164, Match.FAX: entry.fax_number.e164}, threshold)
+                     {Match.PHONE: entry.phone_number.e164, Match.FAX: entry.fax_number.e164}, threshold, entry.region)
 
 
 def held_by(session: Session, owner: str) -> int:

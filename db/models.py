@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from db.types import Money, UtcDateTime
@@ -75,6 +75,12 @@ class UserPartner(Base):
 
 class Customer(Base):
     __tablename__ = "customers"
+    # Alerts look for a company in the entering rep's region (db.customer_repo._alerts): each alert query is one
+    # index range, also at a million customers.
+    __table_args__ = (Index("ix_customers_region_brand", "region", "brand_key"),
+                      Index("ix_customers_region_sound", "region", "sound_key"),
+                      Index("ix_customers_region_head", "region", "key_head"),
+                      Index("ix_customers_region_tail", "region", "key_tail"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -109,7 +109,8 @@ def waiting(services: Services, actor: Actor, *, limit: int, offset: int = 0) ->
 
 
 def _name_hits(session: Session, customer: Customer, key: str, threshold: float) -> list[Hit]:
-    return [h for h in find_hits(session, keys_of(key), {}, threshold) if h.customer_id != customer.id]
+    return [h for h in find_hits(session, keys_of(key), {}, threshold, customer.region)
+            if h.customer_id != customer.id]
 
 
 def _view(row: CustomerCorrection) -> dict[str, Any]:

@@ -56,3 +56,25 @@ def test_an_entry_above_the_cap_is_refused(sessions: sessionmaker[Session]):
     _add(sessions, entry("二号科技有限公司", "010-63000033", "010-63000034"), caps={Role.SALES: 2})
     with pytest.raises(Refused, match="bob's warehouse holds 2 customers; the cap for a sales is 2"):
         _add(sessions, entry("三号物流有限公司", "010-63000035", "010-63000036"), caps={Role.SALES: 2})
+
+
+@pytest.mark.parametrize(("typed", "why"), [
+    ("美莱尔工程技术有限公司", "sounds the same"),  # 莱 for 来: a homophone typo on the phone
+    ("美来尔技术有限公司", "same brand 美来尔"),  # a trade word dropped
+    ("美来尔工程技术咨询有限公司", "same brand 美来尔"),  # one added
+])
+def test_alerts_say_why_and_are_about_the_entering_rep_s_region(sessions: sessionmaker[Session], typed: str,
+                                                                 why: str):
+    """Customer 1 (美来尔工程技术, the seed's) is in 北京: the same typo entered in 上海 alerts nothing, since one brand
+    in two cities is two companies; an exact key still refuses in every region."""
+    with pytest.raises(Refused, match=f"possible collision: customer 1 '美来尔工程技术有限公司' .{why}, "):
+        _add(sessions, entry(typed, "010-63000021", "010-63000022"))
+    _add(sessions, entry(typed, "021-63000021", "021-63000022", region="上海"))
+    with pytest.raises(Refused, match="customer 1 '美来尔工程技术有限公司' .same name."):
+        _add(sessions, entry("美来尔工程技术有限公司", "021-63000031", "021-63000032", region="上海"))
+
+
+def test_one_brand_in_another_trade_and_names_sharing_only_trade_words_alert_nothing(
+        sessions: sessionmaker[Session]):
+    for i, name in enumerate(["美来尔物流有限公司", "华通工程技术有限公司"]):
+        _add(sessions, entry(name, f"010-6300004{i}", f"010-6300005{i}"))

@@ -75,10 +75,14 @@ def upgrade() -> None:
                 bind.execute(sa.update(lines).where(lines.c.id == lid).values(payer_key=name_key(payer)))
     op.create_index(op.f('ix_customers_brand_key'), 'customers', ['brand_key'], unique=False)
     op.create_index(op.f('ix_customers_sound_key'), 'customers', ['sound_key'], unique=False)
+    for name, column in (("brand", "brand_key"), ("sound", "sound_key"), ("head", "key_head"), ("tail", "key_tail")):
+        op.create_index(f"ix_customers_region_{name}", "customers", ["region", column], unique=False)
 
 
 def downgrade() -> None:
     # The folded keys stay (a traditional-character name keeps its simplified key): only the new columns go.
+    for name in ("tail", "head", "sound", "brand"):
+        op.drop_index(f"ix_customers_region_{name}", table_name="customers")
     op.drop_index(op.f('ix_customers_sound_key'), table_name='customers')
     op.drop_index(op.f('ix_customers_brand_key'), table_name='customers')
     with op.batch_alter_table('customers', schema=None) as batch_op:
