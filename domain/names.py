@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import opencc
 from pypinyin import Style, lazy_pinyin
@@ -79,6 +80,7 @@ def brand_of(key: str) -> str:
     return key[: len(key) - sum(len(w) for w in _industry_words(key))]
 
 
+@lru_cache(maxsize=65536)  # one brand's customers are looked at again and again
 def industry_of(key: str) -> frozenset[str]:
     """The industry words brand_of drops from the key's end (美来尔工程技术 → {工程, 技术})."""
     return frozenset(_industry_words(key))
@@ -86,7 +88,8 @@ def industry_of(key: str) -> frozenset[str]:
 
 def _industry_words(key: str) -> list[str]:
     """Dropped from the end, longest first, repeatedly (工程技术 then 建筑), leaving at least MIN_BRAND characters."""
-    words, rest = [], key
+    words: list[str] = []
+    rest = key
     while True:
         word = next((w for w in INDUSTRY_WORDS if rest.endswith(w) and len(rest) - len(w) >= MIN_BRAND), None)
         if word is None:

@@ -17,6 +17,7 @@ from db.org_repo import scope_for
 from db.warehouse_repo import lock_customer, pool_view, transfer_applications
 from domain.collisions import Entry, check_entry
 from domain.errors import InvalidInput, NotFound, Refused
+from domain.names import name_key
 from domain.people import Actor, Role
 from domain.permissions import Perm, require
 from domain.text import TextKind, check_text
@@ -43,8 +44,10 @@ def _prepare(services: Services, actor: Actor, customer_id: int, reason: str, re
         if found.owner is not None and not visible(scope_for(session, actor), found.owner, found.partner_code):
             raise missing(customer_id)
         region = check_transfer_in(pool_view(session, found), actor, region)
+        # The stored name keyed by today's rule: a customer the name-key migration kept on an older key (flagged
+        # folds_to_customer) still matches the name the rep confirms.
         check_confirmed_facts(customer_id, facts,
-                              StoredFacts(found.name_key, found.phone_key, found.fax_key, found.address))
+                              StoredFacts(name_key(found.name), found.phone_key, found.fax_key, found.address))
         approvers = list(session.scalars(select(User.username).where(User.role == Role.APPROVAL_GROUP.value,
                                                                      User.active.is_(True))))
         return TransferInput(application_id=application_id(customer_id), customer_id=customer_id,

@@ -33,8 +33,10 @@ def test_the_name_key_migration_folds_traditional_names_and_keeps_uniqueness(db_
     engine = make_engine(db_url)
     now = "2026-11-01 00:00:00+00:00"
     with engine.begin() as conn:
+        # 4 held 电机 (北京 dropped by the old rule); it now keys 北京电机 and frees 电机 for 5's 電機, which comes first.
         for cid, name, key in [(1, "华信电机有限公司", "华信电机"), (2, "華信電機有限公司", "華信電機"),
-                               (3, "美來爾工程技術有限公司", "美來爾工程技術")]:
+                               (3, "美來爾工程技術有限公司", "美來爾工程技術"), (5, "電機有限公司", "電機"),
+                               (4, "北京电机有限公司", "电机")]:
             conn.execute(text(
                 "INSERT INTO customers (id, name, name_key, key_head, key_tail, phone, phone_key, fax, fax_key, "
                 "risk_flags, address, region, created_by, created_at, last_contact_at) VALUES (:id, :name, :key, "
@@ -57,6 +59,11 @@ def test_the_name_key_migration_folds_traditional_names_and_keeps_uniqueness(db_
     engine.dispose()
     assert found == [(1, "华信电机", "华信", "huaxindianji", []),
                      (2, "華信電機", "华信", "huaxindianji", ["folds_to_customer:1"]),
-                     (3, "美来尔工程技术", "美来尔", "meilaiergongchengjishu", [])]
-    assert names == {"name:华信电机": 1, "name:華信電機": 2, "name:美来尔工程技术": 3}
+                     (3, "美来尔工程技术", "美来尔", "meilaiergongchengjishu", []),
+                     (4, "北京电机", "北京", "beijingdianji", []),
+                     (5, "电机", "电机", "dianji", [])]
+    assert names == {"name:华信电机": 1, "name:華信電機": 2, "name:美来尔工程技术": 3, "name:北京电机": 4,
+                     "name:电机": 5}
     assert payer == "美来尔工程技术"
+    command.downgrade(alembic_config(db_url), "f793f5d1e3e7")  # with data, in place: no table copy
+    upgrade(db_url)

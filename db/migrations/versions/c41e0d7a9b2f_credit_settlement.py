@@ -17,16 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('credit_settled_as', sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column('credit_settled_by', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('credit_settled_at', db.types.UtcDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('credit_settled_note', sa.Text(), nullable=True))
+    op.add_column('orders', sa.Column('credit_settled_as', sa.String(length=16), nullable=True))
+    op.add_column('orders', sa.Column('credit_settled_by', sa.String(length=64), nullable=True))
+    op.add_column('orders', sa.Column('credit_settled_at', db.types.UtcDateTime(timezone=True), nullable=True))
+    op.add_column('orders', sa.Column('credit_settled_note', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_column('credit_settled_note')
-        batch_op.drop_column('credit_settled_at')
-        batch_op.drop_column('credit_settled_by')
-        batch_op.drop_column('credit_settled_as')
+    # In place (SQLite 3.35+): a batch copy of `orders` would trip over the foreign keys that point at its rows.
+    for column in ('credit_settled_note', 'credit_settled_at', 'credit_settled_by', 'credit_settled_as'):
+        op.drop_column('orders', column)
