@@ -33,7 +33,8 @@ def test_the_name_key_migration_folds_traditional_names_and_keeps_uniqueness(db_
     engine = make_engine(db_url)
     now = "2026-11-01 00:00:00+00:00"
     with engine.begin() as conn:
-        # 4 held 电机 (北京 dropped by the old rule); it now keys 北京电机 and frees 电机 for 5's 電機, which comes first.
+        # 4 held 电机 (北京 dropped by the old rule); it now keys 北京电机 and frees 电机 for 5's 電機, which comes
+        # first.
         for cid, name, key in [(1, "华信电机有限公司", "华信电机"), (2, "華信電機有限公司", "華信電機"),
                                (3, "美來爾工程技術有限公司", "美來爾工程技術"), (5, "電機有限公司", "電機"),
                                (4, "北京电机有限公司", "电机")]:
