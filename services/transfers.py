@@ -44,10 +44,12 @@ def _prepare(services: Services, actor: Actor, customer_id: int, reason: str, re
         if found.owner is not None and not visible(scope_for(session, actor), found.owner, found.partner_code):
             raise missing(customer_id)
         region = check_transfer_in(pool_view(session, found), actor, region)
-        # The stored name keyed by today's rule: a customer the name-key migration kept on an older key (flagged
-        # folds_to_customer) still matches the name the rep confirms.
+        # A customer the name-key migration kept on an older key (flagged folds_to_customer) is compared by its name
+        # keyed today, so the name the rep confirms still matches; every other by its stored key.
+        kept_apart = any(flag.startswith("folds_to_customer:") for flag in found.risk_flags or [])
+        stored_key = name_key(found.name) if kept_apart else found.name_key
         check_confirmed_facts(customer_id, facts,
-                              StoredFacts(name_key(found.name), found.phone_key, found.fax_key, found.address))
+                              StoredFacts(stored_key, found.phone_key, found.fax_key, found.address))
         approvers = list(session.scalars(select(User.username).where(User.role == Role.APPROVAL_GROUP.value,
                                                                      User.active.is_(True))))
         return TransferInput(application_id=application_id(customer_id), customer_id=customer_id,
