@@ -45,14 +45,19 @@ def _name(rng: random.Random) -> str:
     return "".join(rng.choice(CHARS) for _ in range(rng.randint(3, 6))) + rng.choice(FORMS)
 
 
-def seed(engine: Engine, size: int, rng: random.Random) -> list[str]:
-    """Bulk-insert `size` customers with unique keys; return some of their names to look up."""
+def bench_schema(engine: Engine) -> None:
+    """The schema, and the partner and sales rep that the loaded customers belong to."""
     create_schema(engine)
-    now = datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(insert(Partner), [{"code": "BJ", "name": "bench"}])
         conn.execute(insert(User), [{"username": "bench", "name": "bench", "role": "sales", "active": True,
                                      "regions": ["北京"], "reports_to": None}])
+
+
+def seed(engine: Engine, size: int, rng: random.Random) -> list[str]:
+    """Bulk-insert `size` customers with unique keys; return some of their names to look up."""
+    bench_schema(engine)
+    now = datetime.now(UTC)
     names: list[str] = []
     seen: set[str] = set()
     batch: list[dict[str, object]] = []

@@ -28,11 +28,12 @@ from pathlib import Path
 from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
+from bench.collision import bench_schema
 from bench.quality_corpus import NAME_KINDS, NUMBER_KINDS, Company, Generator, Numbers, name_variant, number_variant
 from bench.quality_table import FALSE_EXACT, NEW, Run, Tally, render
 from db.customer_repo import NAME, TEL, find_hits
-from db.engine import create_schema, make_engine, session_factory, unit_of_work
-from db.models import Customer, CustomerKey, Partner, User
+from db.engine import make_engine, session_factory, unit_of_work
+from db.models import Customer, CustomerKey
 from domain.collisions import Hit, Match
 from domain.errors import InvalidInput
 from domain.names import NameKeys, name_keys
@@ -76,12 +77,8 @@ def build(size: int, seed: int) -> Corpus:
 
 def load(engine: Engine, corpus: Corpus) -> None:
     """Bulk-insert the corpus, every column filled as add_customer fills it, in batches of BATCH."""
-    create_schema(engine)
+    bench_schema(engine)
     now = datetime.now(UTC)
-    with engine.begin() as conn:
-        conn.execute(insert(Partner), [{"code": "BJ", "name": "bench"}])
-        conn.execute(insert(User), [{"username": "bench", "name": "bench", "role": "sales", "active": True,
-                                     "regions": ["北京"], "reports_to": None}])
     for start in range(0, len(corpus.companies), BATCH):
         rows, keys = [], []
         for i in range(start, min(start + BATCH, len(corpus.companies))):
