@@ -44,14 +44,25 @@ def build_worker(client: Client, settings: Settings, sessions: sessionmaker[Sess
     sender = LogSender()
     notes = NotificationActivities(sessions, sender)
     customers = CustomerActivities(sessions, settings.caps(), sender)
+    # [delivery] setup
+    # [certification] setup
+    # [follow-up] setup
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[OrderWorkflow, TransferInWorkflow, RecycleWorkflow],
+        workflows=[OrderWorkflow, TransferInWorkflow, RecycleWorkflow,
+                   # [delivery] workflows
+                   # [certification] workflows
+                   # [follow-up] workflows
+                   ],
         workflow_runner=WORKFLOW_RUNNER,
         activities=[orders.record_step, orders.find_queued_line, scans.promote_scan, scans.promote_slip,
                     scans.hold_scans, notes.notify, customers.record_application, customers.transfer_in,
-                    customers.recycle],
+                    customers.recycle,
+                    # [delivery] activities
+                    # [certification] activities
+                    # [follow-up] activities
+                    ],
         activity_executor=executor,
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_cached_workflows=settings.worker_max_cached_workflows,

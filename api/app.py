@@ -73,8 +73,11 @@ def create_app(services: Services) -> FastAPI:
                               "`offset`; a `Link: <...>; rel=\"next\"` header names the next page.")
     app.state.services = services
     errors.install(app)
-    for module in (auth, orders, customers, payments, org):
-        app.include_router(module.router)
+    routers = [module.router for module in (auth, orders, customers, payments, org)]
+    # [certification] routers
+    # [follow-up] routers
+    for router in routers:
+        app.include_router(router)
     # Innermost first: the body limit, then CORS, then the log and headers around everything.
     app.add_middleware(BodyLimit, limit=lambda: settings.api_max_body_bytes)
     if settings.api_cors_origins:

@@ -40,6 +40,9 @@ app.command("logout")(auth.logout)
 app.command("whoami")(auth.whoami)
 app.command("setup")(auth.setup)
 app.add_typer(auth.tokens_app, name="tokens")
+# [delivery] commands
+# [certification] commands
+# [follow-up] commands
 
 
 @app.callback()

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import auth_models  # noqa: F401 - its tables belong to Base.metadata too
+# Imported so that their tables belong to Base.metadata too.
+from db import auth_models, certification_models, delivery_models, follow_up_models  # noqa: F401
 from db.models import Base
 
 

@@ -30,6 +30,8 @@ ALL: list[SearchAttributeKey] = [  # type: ignore[type-arg]
     REVIEW_ROUND,
     DUE_AT,
     STATUS_SINCE,
+    # [certification]
+    # [follow-up]
 ]
 
 _CLI_TYPES = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int", "DATETIME": "Datetime", "TEXT": "Text"}

@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     worker_max_concurrent_activities: int = Field(default=32, gt=0)
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     worker_heartbeat_file: Path | None = None  # touched while polling, for container health checks
+    # [delivery] settings
+    # [certification] settings
+    # [follow-up] settings
 
     def claim_rules(self) -> ClaimRules:
         return ClaimRules(self.claim_daily_limit, timedelta(days=self.claim_cooldown_days))

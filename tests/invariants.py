@@ -219,6 +219,9 @@ async def check(sessions: sessionmaker[Session], *, s3: Any = None, bucket: str 
     with unit_of_work(sessions) as session:
         bad = (_payments(session) + _money(session) + _customers(session, caps or {"sales": 400})
                + _events(session))
+        # [delivery] checks
+        # [certification] checks
+        # [follow-up] checks
         if s3 is not None:
             bad += _scans(session, s3, bucket)
         if client is not None:

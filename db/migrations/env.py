@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from db import auth_models  # noqa: F401 - its tables belong to Base.metadata too
+# Imported so that their tables belong to Base.metadata too.
+from db import auth_models, certification_models, delivery_models, follow_up_models  # noqa: F401
 from db.engine import make_engine
 from db.models import Base
 

@@ -32,6 +32,8 @@ def saved_queries(now: datetime, partner: str | None = None, user: str | None = 
         SavedQuery("escalated to a supervisor", 'OrderStatus="ESCALATED"'),
         SavedQuery("lost originals waiting for a reissue", 'OrderStatus="LOST"'),
         SavedQuery("every overdue step", f'DueAt < "{_at(now)}" AND ExecutionStatus="Running"'),
+        # [certification]
+        # [follow-up]
     ]
 
 

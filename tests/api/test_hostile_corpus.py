@@ -178,6 +178,8 @@ FIELDS = [
     Field("new user's name", "mike", "POST", "/users",
           lambda t, i: {"json": {"username": f"h{i}", "name": t, "partner": "BJ", "regions": ["北京"]}}),
     Field("org file display name", "dora", "PUT", "/org", _org),
+    # [certification] fields
+    # [follow-up] fields
 ]
 
 

@@ -151,6 +151,8 @@ CASES: dict[str, Case] = {
                                                              {"amount": "1000", "paid_on": TODAY,
                                                               "reason": "wrong order"},
                                                              order="AWAITING_PAYMENT"),
+    # [certification] cases
+    # [follow-up] cases
     "GET /team": Case(Perm.SEE_TEAM, "GET", "/team"),
     "POST /users": Case(Perm.OPEN_ACCOUNT, "POST", "/users", {"username": "dan", "name": "Dan", "partner": "BJ",
                                                               "regions": ["北京"]}),

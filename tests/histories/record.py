@@ -337,6 +337,8 @@ async def record() -> None:
                 (HERE / f"transfer-{name}.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
         if _wanted("recycle"):
             await _recycle(env)
+        # [certification] histories
+        # [follow-up] histories
     print(f"histories are in {HERE}")
 
 
