@@ -47,6 +47,8 @@ def inbox(ctx: typer.Context) -> None:
                 print(plain(f"no order waits for {me}"))
             if data["notifications"]:
                 notification_rows(data["notifications"], f"notifications for {me}")
+            # [certification] inbox
+            # [follow-up] inbox
 
         cli.emit(data, human)
 

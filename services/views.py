@@ -36,7 +36,10 @@ def inbox(services: Services, actor: Actor) -> dict[str, Any]:
         notes = [{"order": n.order_number, "kind": n.kind, "text": n.text, "at": n.created_at.isoformat(),
                   "due_at": n.due_at.isoformat() if n.due_at else None}
                  for n in _notifications(session, actor)]
-    return {"orders": rows, "notifications": notes}
+    found: dict[str, Any] = {"orders": rows, "notifications": notes}
+    # [certification] inbox
+    # [follow-up] inbox
+    return found
 
 
 def _notifications(session: Session, actor: Actor) -> list[Notification]:
