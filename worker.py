@@ -45,6 +45,7 @@ def build_worker(client: Client, settings: Settings, sessions: sessionmaker[Sess
     notes = NotificationActivities(sessions, sender)
     customers = CustomerActivities(sessions, settings.caps(), sender)
     # [delivery] setup
+    # [digest] setup
     # [certification] setup
     # [follow-up] setup
     return Worker(
@@ -52,6 +53,7 @@ def build_worker(client: Client, settings: Settings, sessions: sessionmaker[Sess
         task_queue=task_queue or settings.task_queue,
         workflows=[OrderWorkflow, TransferInWorkflow, RecycleWorkflow,
                    # [delivery] workflows
+                   # [digest] workflows
                    # [certification] workflows
                    # [follow-up] workflows
                    ],
@@ -60,6 +62,7 @@ def build_worker(client: Client, settings: Settings, sessions: sessionmaker[Sess
                     scans.hold_scans, notes.notify, customers.record_application, customers.transfer_in,
                     customers.recycle,
                     # [delivery] activities
+                    # [digest] activities
                     # [certification] activities
                     # [follow-up] activities
                     ],

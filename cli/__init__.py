@@ -40,7 +40,7 @@ app.command("logout")(auth.logout)
 app.command("whoami")(auth.whoami)
 app.command("setup")(auth.setup)
 app.add_typer(auth.tokens_app, name="tokens")
-# [delivery] commands
+# [digest] commands
 # [certification] commands
 # [follow-up] commands
 

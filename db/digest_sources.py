@@ -23,7 +23,7 @@ class DigestItem:
 Source = Callable[[Session, str, datetime], list[DigestItem]]
 
 SOURCES: list[Source] = [
-    # [delivery] sources
+    # [digest] sources
     # [certification] sources
     # [follow-up] sources
 ]

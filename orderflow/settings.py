@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     worker_heartbeat_file: Path | None = None  # touched while polling, for container health checks
     # [delivery] settings
+    # [digest] settings
     # [certification] settings
     # [follow-up] settings
 

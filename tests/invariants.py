@@ -220,6 +220,7 @@ async def check(sessions: sessionmaker[Session], *, s3: Any = None, bucket: str 
         bad = (_payments(session) + _money(session) + _customers(session, caps or {"sales": 400})
                + _events(session))
         # [delivery] checks
+        # [digest] checks
         # [certification] checks
         # [follow-up] checks
         if s3 is not None:
