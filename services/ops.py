@@ -57,6 +57,8 @@ def ops_report(services: Services, actor: Actor, partner: str | None = None, as_
         partner = _check_partner(session, scope, partner)
         result = load_report(session, moment, partner, None if scope.everything else set(scope.partners))
     data = report_json(result)
+    # [certification] report
+    # [follow-up] report
     if html:
         data["html"] = render_html(result, partner)
     return data
