@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
+from activities.notifications import Dispatch
 from db.customer_repo import held_by
+from db.delivery_repo import PENDING, plan_deliveries
 from db.engine import unit_of_work
 from db.models import Application, Notification
 from db.org_repo import load_actor
@@ -23,8 +25,9 @@ from orderflow.notify import Sender
 
 
 class CustomerActivities:
-    def __init__(self, sessions: sessionmaker[Session], caps: dict[Role, int], sender: Sender) -> None:
-        self._sessions, self._caps, self._sender = sessions, caps, sender
+    def __init__(self, sessions: sessionmaker[Session], caps: dict[Role, int], sender: Sender,
+                 dispatch: Dispatch | None = None) -> None:
+        self._sessions, self._caps, self._sender, self._dispatch = sessions, caps, sender, dispatch
 
     @activity.defn(name="record_application")
     def record_application(self, rec: ApplicationRecord) -> None:
@@ -63,7 +66,8 @@ class CustomerActivities:
         a customer being served (domain.warehouse) is neither. Each warning is keyed by customer and last
         contact, so a retry or a daily re-run writes it once."""
         warned, recycled = 0, 0
-        outbox: list[tuple[str, str, str]] = []
+        outbox: list[tuple[str, str, str, str | None]] = []
+        channels = self._dispatch.channels if self._dispatch else None
         with unit_of_work(self._sessions) as session:
             for customer in stale_customers(session, run.contact_before,
                                             protected_since(run.as_of, run.protect_days)):
@@ -76,23 +80,28 @@ class CustomerActivities:
                             f"{business_date(customer.last_contact_at):%Y-%m-%d} and goes back to the public pool "
                             f"on {on:%Y-%m-%d}; add a note before then to keep it.")
                     warned += self._notify(session, outbox, key, owner, customer.id, "recycle-warning",
-                                                  text, run.as_of)
+                                           text, run.as_of, channels)
                 else:
                     move(session, customer, None, reason="recycled: no follow-up", actor="system", at=run.as_of)
                     key = f"customer:{customer.id}:recycled:{run.as_of:%Y%m%d%H%M%S}"
                     self._notify(session, outbox, key, owner, customer.id, "recycled",
-                                 f"Customer {customer.id} '{customer.name}' went back to the public pool.", run.as_of)
+                                 f"Customer {customer.id} '{customer.name}' went back to the public pool.", run.as_of,
+                                 channels)
                     recycled += 1
-        for recipient, kind, text in outbox:  # sent after the commit, as order notifications are
+        for recipient, kind, text, pending_key in outbox:  # sent after the commit, as order notifications are
             self._sender.send_text(recipient, kind, text)
+            if pending_key is not None and self._dispatch is not None:
+                self._dispatch(pending_key)  # a crash before this: the delivery sweep starts it
         return RecycleResult(warned=warned, recycled=recycled)
 
     @staticmethod
-    def _notify(session: Session, outbox: list[tuple[str, str, str]], key: str, recipient: str, customer_id: int,
-                kind: str, text: str, at: datetime) -> int:
+    def _notify(session: Session, outbox: list[tuple[str, str, str, str | None]], key: str, recipient: str,
+                customer_id: int, kind: str, text: str, at: datetime, channels: frozenset[str] | None) -> int:
         if session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
             return 0
         session.add(Notification(key=key, recipient=recipient, order_number=f"customer:{customer_id}", kind=kind,
                                  due_at=None, text=text, created_at=at))
-        outbox.append((recipient, kind, text))
+        session.flush()
+        rows = plan_deliveries(session, key, recipient, at, channels)
+        outbox.append((recipient, kind, text, key if any(r.status == PENDING for r in rows) else None))
         return 1

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from db.auth_repo import end_sign_in
+from db.delivery_repo import save_channels
 from db.models import NumberRangeRow, OrgChange, Partner, User, UserPartner
 from domain.errors import NotFound
 from domain.numbers import NumberRange
@@ -27,6 +28,13 @@ class PartnerSpec:
 
 
 @dataclass(frozen=True)
+class ChatSpec:
+    kind: str  # domain.channels.ChatKind
+    url: str = field(repr=False)  # carries the robot's access token
+    secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class UserSpec:
     username: str
     name: str
@@ -35,6 +43,8 @@ class UserSpec:
     reports_to: str | None
     regions: Sequence[str] = ()
     grants: Sequence[str] = field(default_factory=list)
+    email: str | None = None
+    chat: ChatSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,10 @@ def load_org(session: Session, partners: Sequence[PartnerSpec], users: Sequence[
     changes = 0
     for person in users:
         changes += save_user(session, person, actor, at)
+    # channel changes are recorded by kind only (their values hold addresses and robot tokens)
+    for username, channel, before, after in save_channels(session, users, at):
+        session.add(OrgChange(username=username, field=channel, before=before, after=after, actor=actor, at=at))
+        changes += 1
     deactivated = []
     listed = {u.username for u in users}
     for user in session.scalars(select(User).where(User.active.is_(True))):

@@ -25,3 +25,13 @@ class LogSender:
 
     def send_text(self, recipient: str, kind: str, text: str) -> None:
         log.info("notify %s (%s): %r", recipient, kind, text)
+
+
+class SendFailed(Exception):
+    """A channel refused or could not take a message. `permanent`: sending it again cannot help (a refused
+    address, a revoked robot), so it is recorded as failed; otherwise the delivery is retried. The message never
+    carries the robot URL, a secret or the recipient's address: it reaches logs and the workflow's history."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.message, self.permanent = message, permanent

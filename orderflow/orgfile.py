@@ -8,7 +8,8 @@ from typing import Annotated
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from db.org_repo import PartnerSpec, UserSpec
+from db.org_repo import ChatSpec, PartnerSpec, UserSpec
+from domain.channels import ChatKind, check_email, check_robot_endpoint, check_robot_url
 from domain.errors import InvalidInput
 from domain.numbers import NumberRange, find_overlap
 from domain.people import PARTNER_CODE_PATTERN, PARTNER_SCOPED, USERNAME_PATTERN, Role
@@ -45,6 +46,23 @@ class PartnerEntry(BaseModel):
     regions: list[Region] = []
 
 
+class ChatEntry(BaseModel):
+    """A DingTalk or WeCom group robot. The URL carries its access token and `secret` signs DingTalk calls:
+    both are secrets (kept in the database for the delivery activity, never shown or logged)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: ChatKind
+    url: Annotated[str, AfterValidator(check_robot_url)] = Field(max_length=1000)
+    secret: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
+
+    @model_validator(mode="after")
+    def _signed_on_dingtalk_only(self) -> ChatEntry:
+        check_robot_endpoint(self.kind, self.url)
+        if self.secret is not None and self.kind is not ChatKind.DINGTALK:
+            raise ValueError("chat secret is for DingTalk robots; a WeCom robot's key is in its url")
+        return self
+
+
 class UserEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(pattern=USERNAME_PATTERN)
@@ -56,6 +74,8 @@ class UserEntry(BaseModel):
     regions: list[Region] = []  # where a rep may claim from the public pool; a manager's scope
     active: bool = True
     grants: list[Perm] = []  # extra scoped permissions, e.g. for finance or support (可增设范围内权限)
+    email: Annotated[str, AfterValidator(check_email)] | None = None  # where reminders are mailed
+    chat: ChatEntry | None = None  # a group robot that reminders are posted to
 
     @field_validator("partners")
     @classmethod
@@ -97,6 +117,15 @@ class OrgFile(BaseModel):
         return self
 
 
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """What is wrong and where, without PyYAML's snippet of the line: the file holds robot tokens and secrets."""
+    if isinstance(err, yaml.MarkedYAMLError):
+        mark = err.problem_mark or err.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        return f"{err.problem or err.context or 'syntax error'}{where}"
+    return "syntax error"
+
+
 def read_org_file(path: Path) -> tuple[list[PartnerSpec], list[UserSpec]]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -105,7 +134,7 @@ def read_org_file(path: Path) -> tuple[list[PartnerSpec], list[UserSpec]]:
     except UnicodeDecodeError:
         raise InvalidInput(f"org file {path} is not UTF-8 text") from None
     except yaml.YAMLError as err:
-        raise InvalidInput(f"org file {path} is not valid YAML: {err}") from None
+        raise InvalidInput(f"org file {path} is not valid YAML: {_yaml_problem(err)}") from None
     if not isinstance(raw, dict):
         raise InvalidInput(f"org file {path} must be a mapping with 'partners' and 'users'")
     try:
@@ -126,5 +155,9 @@ def read_org_file(path: Path) -> tuple[list[PartnerSpec], list[UserSpec]]:
             f"range {right.describe()} of partner {right.partner}"
         )
     users = [UserSpec(u.username, u.name, u.role, u.all_partners(), u.reports_to, u.regions,
-                      [g.value for g in u.grants]) for u in org.users if u.active]
+                      [g.value for g in u.grants], u.email, _chat(u.chat)) for u in org.users if u.active]
     return partners, users
+
+
+def _chat(entry: ChatEntry | None) -> ChatSpec | None:
+    return None if entry is None else ChatSpec(entry.kind.value, entry.url, entry.secret)

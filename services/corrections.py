@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from activities.deliveries import delivery_config
 from activities.notifications import NotificationActivities
 from db.customer_repo import number_hits, partners_of, replace_facts
 from db.models import Customer
@@ -79,7 +80,9 @@ def _correct(services: Services, actor: Actor, customer_id: int, check: Callable
 
 def tell(services: Services, notes: list[NotifyInput]) -> None:
     """Store and send notifications through the path the workflows use, each once by its key."""
-    notifier = NotificationActivities(services.sessions, LogSender())
+    # planned for the channels this deployment sends (as the worker would); the sweep starts them.
+    notifier = NotificationActivities(services.sessions, LogSender(),
+                                      channels=delivery_config(services.settings).channels)
     for note in notes:
         notifier.notify(note)
 
