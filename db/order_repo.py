@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from db.models import Credit, Customer, Notification, Order, OrderEvent, Payment, Scan, Slip, User, UserPartner
 from domain.errors import NotFound
-from domain.people import Role
+from domain.order import PENDING_ROLE
+from domain.people import Actor, Role
+from domain.permissions import Scope
 from domain.warehouse import FINAL_ORDER_STATUSES
 
 
@@ -166,6 +168,21 @@ def credits(session: Session, rep: str | None = None, month: tuple[int, int] | N
         stmt = stmt.where(Credit.effective_on >= first,
                           Credit.effective_on < date(year + number // 12, number % 12 + 1, 1))
     return list(session.scalars(stmt))
+
+
+def waiting_orders(session: Session, actor: Actor, scope: Scope, per_status: int = 500) -> list[Order]:
+    """What waits for the actor: orders in a status that waits for the actor's role, within the actor's scope,
+    pending for the actor by name or for the role with nobody named. The inbox's list and the daily digest's;
+    by status in the process's order, then newest first, at most `per_status` of each."""
+    partners = None if scope.own_only or scope.everything else set(scope.partners)
+    found: list[Order] = []
+    for status, role in PENDING_ROLE.items():
+        if role is not actor.role:
+            continue
+        rows = list_orders(session, status=status.value, pending_role=role.value, limit=per_status,
+                           rep=scope.own_only, partners=partners)
+        found += [o for o in rows if (o.pending_user or o.pending_role) in (actor.username, role.value)]
+    return found
 
 
 def orders_pending_for_deactivated_reports(session: Session, manager: str) -> list[Order]:
