@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from domain.numbers import owning_range, parse_number
 from domain.order import (
     Action,
     OrderParties,
+    OrderStatus,
     check_actor,
     check_issue,
     check_reassign,
@@ -36,7 +38,10 @@ SYSTEM = "system"
 
 
 class OrderActivities:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session],
+                 on_effective: Callable[[str], None] | None = None) -> None:
+        # Called after an order is written EFFECTIVE (activities/certification_start.py starts its certification).
+        self._on_effective = on_effective
         self._sessions = sessions
 
     @activity.defn(name="record_step")
@@ -77,7 +82,10 @@ class OrderActivities:
                 PaymentRow(rec.payment, rec.payment_on, rec.line_ref)
                 if rec.payment is not None and rec.payment_on is not None else None,
             )
-            return True
+        if self._on_effective is not None and rec.target is OrderStatus.EFFECTIVE \
+                and rec.source is not OrderStatus.EFFECTIVE:
+            self._on_effective(rec.order_number)  # after the commit: the certification reads the order
+        return True
 
     @activity.defn(name="find_queued_line")
     def find_queued_line(self, inp: QueuedLinesInput) -> PaidLine | None:

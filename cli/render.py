@@ -36,6 +36,8 @@ def order_view(view: dict[str, Any]) -> None:
         for n, p in enumerate(f["payments"], start=1):
             source = f"bank line {typed(p['ref'])}" if p["ref"] else "recorded by hand"
             out.print(f"  payment {n}: {typed(p['amount'])} on {typed(p['paid_on'])}, {source}")
+    if view.get("service_starts_on"):  # 认证: effective and certified
+        out.print(f"certified; the service starts on {typed(view['service_starts_on'])}")
     if _nonzero(f["credit_balance"]) and view.get("credit_settled"):
         out.print(f"overpaid: credit balance {typed(f['credit_balance'])} settled, {typed(view['credit_settled'])}")
     elif _nonzero(f["credit_balance"]):

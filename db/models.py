@@ -194,6 +194,8 @@ class Order(Base):
     credit_settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     credit_settled_note: Mapped[str | None] = mapped_column(Text)
     effective_on: Mapped[date | None] = mapped_column(Date)
+    # The membership's first day: set once its certification passed (domain.certification.service_start).
+    service_starts_on: Mapped[date | None] = mapped_column(Date)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -20,6 +20,7 @@ class Role(StrEnum):
     ORDER_GROUP = "order_group"  # 订单组
     APPROVAL_GROUP = "approval_group"  # 审批组
     FINANCE = "finance"  # 财务
+    AGENCY_CLERK = "agency_clerk"  # 认证机构: keys in the certification agency's answers
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -33,6 +34,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.ORDER_GROUP: "order group",
     Role.APPROVAL_GROUP: "approval group",
     Role.FINANCE: "finance",
+    Role.AGENCY_CLERK: "certification agency",
 }
 
 # A username: the key people sign in with and are named by in histories, search attributes and logs.

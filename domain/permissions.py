@@ -29,28 +29,43 @@ class Perm(StrEnum):
     RELOAD_ORG = "reload_org"  # replace the org from its file (the first load is the server host's admin)
     CORRECT_CUSTOMER = "correct_customer"  # phone, fax, address; the relation is domain.corrections's rule
     DECIDE_CORRECTION = "decide_correction"  # approve or reject a corrected licensed name (the order group)
+    # 认证 (certification): see them; hand in documents (the rep); check and submit (the assistant); key in the
+    # agency's answer (the agency's clerk); decide an escalated one (the supervisor); start one (the order group)
+    SEE_CERTIFICATIONS = "see_certifications"
+    CERTIFY_DOCUMENTS = "certify_documents"
+    CHECK_CERTIFICATION = "check_certification"
+    ANSWER_CERTIFICATION = "answer_certification"
+    DECIDE_CERTIFICATION = "decide_certification"
+    START_CERTIFICATION = "start_certification"
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.SALES: frozenset({Perm.ENTER_CUSTOMER, Perm.CLAIM, Perm.NOTE, Perm.TRANSFER_IN, Perm.SEE_ORDERS,
-                          Perm.SEE_CUSTOMERS, Perm.SEE_CREDITS, Perm.CORRECT_CUSTOMER}),
+                          Perm.SEE_CUSTOMERS, Perm.SEE_CREDITS, Perm.CORRECT_CUSTOMER, Perm.SEE_CERTIFICATIONS,
+                          Perm.CERTIFY_DOCUMENTS}),
     Role.SUPERVISOR: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS,
-                               Perm.CORRECT_CUSTOMER}),
+                               Perm.CORRECT_CUSTOMER, Perm.SEE_CERTIFICATIONS, Perm.DECIDE_CERTIFICATION}),
     Role.PARTNER: frozenset({Perm.HAND_OVER, Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS,
-                            Perm.CORRECT_CUSTOMER}),
+                            Perm.CORRECT_CUSTOMER, Perm.SEE_CERTIFICATIONS}),
     Role.MANAGER: frozenset({Perm.OPEN_ACCOUNT, Perm.CLOSE_ACCOUNT, Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS,
-                             Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT}),
-    Role.HQ_REP: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT}),
+                             Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT, Perm.SEE_CERTIFICATIONS}),
+    Role.HQ_REP: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT,
+                            Perm.SEE_CERTIFICATIONS}),
     Role.DIRECTOR: frozenset({Perm.OPEN_ACCOUNT, Perm.CLOSE_ACCOUNT, Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS,
-                              Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT, Perm.RELOAD_ORG}),
-    Role.ASSISTANT: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS}),
-    Role.ORDER_GROUP: frozenset({Perm.SEE_ORDERS, Perm.OPS_REPORT, Perm.CORRECT_CUSTOMER, Perm.DECIDE_CORRECTION}),
+                              Perm.SEE_TEAM, Perm.SEE_CREDITS, Perm.OPS_REPORT, Perm.RELOAD_ORG,
+                              Perm.SEE_CERTIFICATIONS}),
+    Role.ASSISTANT: frozenset({Perm.SEE_ORDERS, Perm.SEE_CUSTOMERS, Perm.SEE_CERTIFICATIONS,
+                               Perm.CHECK_CERTIFICATION}),
+    Role.ORDER_GROUP: frozenset({Perm.SEE_ORDERS, Perm.OPS_REPORT, Perm.CORRECT_CUSTOMER, Perm.DECIDE_CORRECTION,
+                                 Perm.SEE_CERTIFICATIONS, Perm.START_CERTIFICATION}),
     Role.APPROVAL_GROUP: frozenset({Perm.DECIDE_APPLICATION, Perm.SEE_CUSTOMERS}),
     Role.FINANCE: frozenset({Perm.SEE_ORDERS, Perm.SEE_CREDITS, Perm.PAYMENTS}),
+    # The agency sees the certifications of every partner, and nothing else.
+    Role.AGENCY_CLERK: frozenset({Perm.SEE_CERTIFICATIONS, Perm.ANSWER_CERTIFICATION}),
 }
 
 # Roles that see every partner; the others see their scope (own, own partner, subordinates, regions).
-EVERYWHERE = frozenset({Role.ORDER_GROUP, Role.APPROVAL_GROUP, Role.FINANCE})
+EVERYWHERE = frozenset({Role.ORDER_GROUP, Role.APPROVAL_GROUP, Role.FINANCE, Role.AGENCY_CLERK})
 
 
 def allowed(actor: Actor, perm: Perm) -> bool:

@@ -256,6 +256,8 @@ class OrderView(Model):
     slips: list[SlipVersion] = []
     # How finance settled the credit balance ("refunded by fay on 2026-12-01: …"); from the read model only.
     credit_settled: str | None = None
+    # 认证: the membership's first day once the order is effective and certified; from the read model only.
+    service_starts_on: date | None = None
 
     def parties(self) -> OrderParties:
         return OrderParties(self.number, self.partner, self.rep, self.fields.first_reviewer, self.supervisor)

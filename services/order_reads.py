@@ -51,7 +51,12 @@ def show_order(services: Services, actor: Actor, number: str) -> OrderView:
 
     require(actor, Perm.SEE_ORDERS, "see orders")
     with services.transaction() as session:
-        return order_view(session, visible_number(session, actor, number))
+        number = visible_number(session, actor, number)
+        view = order_view(session, number)
+        row = session.get(Order, number)
+        if row is not None and row.service_starts_on is not None:  # 认证: set once the certification passed
+            view = view.model_copy(update={"service_starts_on": row.service_starts_on})
+        return view
 
 
 def list_orders(services: Services, actor: Actor, status: str | None = None, pending_role: str | None = None,

@@ -15,18 +15,23 @@ MANAGERS = {"mike": "dora", "mary": "dora", "max": None}
 # What the roles table of DOMAIN.md says each role may do, beyond the order steps.
 EXPECTED = {
     Role.SALES: {"enter_customer", "claim", "note", "transfer_in", "see_orders", "see_customers", "see_credits",
-                 "correct_customer"},
-    Role.SUPERVISOR: {"see_orders", "see_customers", "see_team", "see_credits", "correct_customer"},
-    Role.PARTNER: {"hand_over", "see_orders", "see_customers", "see_team", "see_credits", "correct_customer"},
+                 "correct_customer", "see_certifications", "certify_documents"},
+    Role.SUPERVISOR: {"see_orders", "see_customers", "see_team", "see_credits", "correct_customer",
+                      "see_certifications", "decide_certification"},
+    Role.PARTNER: {"hand_over", "see_orders", "see_customers", "see_team", "see_credits", "correct_customer",
+                   "see_certifications"},
     Role.MANAGER: {"open_account", "close_account", "see_orders", "see_customers", "see_team", "see_credits",
-                   "ops_report"},
-    Role.HQ_REP: {"see_orders", "see_customers", "see_team", "see_credits", "ops_report"},
+                   "ops_report", "see_certifications"},
+    Role.HQ_REP: {"see_orders", "see_customers", "see_team", "see_credits", "ops_report", "see_certifications"},
     Role.DIRECTOR: {"open_account", "close_account", "see_orders", "see_customers", "see_team", "see_credits",
-                    "ops_report", "reload_org"},
-    Role.ASSISTANT: {"see_orders", "see_customers"},
-    Role.ORDER_GROUP: {"see_orders", "ops_report", "correct_customer", "decide_correction"},
+                    "ops_report", "reload_org", "see_certifications"},
+    Role.ASSISTANT: {"see_orders", "see_customers", "see_certifications", "check_certification"},
+    Role.ORDER_GROUP: {"see_orders", "ops_report", "correct_customer", "decide_correction", "see_certifications",
+                       "start_certification"},
     Role.APPROVAL_GROUP: {"decide_application", "see_customers"},
     Role.FINANCE: {"see_orders", "see_credits", "payments"},
+    # 认证机构: the certification agency's clerks key in its answers and see the certifications, nothing else.
+    Role.AGENCY_CLERK: {"see_certifications", "answer_certification"},
 }
 
 
