@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from activities.certification_start import CertificationStart
+from activities.certifications import CertificationActivities
 from activities.customers import CustomerActivities
+from activities.deliveries import DeliveryActivities, TemporalDispatch, delivery_config
+from activities.digest import DigestActivities
+from activities.follow_ups import FollowUpActivities
 from activities.notifications import NotificationActivities
 from activities.orders import OrderActivities
 from activities.scans import ScanActivities
@@ -25,7 +30,12 @@ from orderflow.process import exit_now
 from orderflow.s3 import make_client, sse_args
 from orderflow.settings import Settings
 from orderflow.temporal import connect
+from workflows.certification import CertificationWorkflow
+from workflows.certification_sweep import CertificationSweepWorkflow
 from workflows.customers import RecycleWorkflow, TransferInWorkflow
+from workflows.delivery import DeliverySweepWorkflow, DeliveryWorkflow
+from workflows.digest import DigestWorkflow
+from workflows.follow_up import FollowUpWorkflow
 from workflows.order import OrderWorkflow
 
 log = logging.getLogger("orderflow.worker")
@@ -39,33 +49,36 @@ WORKFLOW_RUNNER = UnsandboxedWorkflowRunner()
 
 def build_worker(client: Client, settings: Settings, sessions: sessionmaker[Session], s3: Any,
                  executor: ThreadPoolExecutor, task_queue: str | None = None) -> Worker:
-    orders = OrderActivities(sessions)
+    on_effective = CertificationStart(client, task_queue or settings.task_queue) \
+        if settings.certification_start_when_effective else None
+    orders = OrderActivities(sessions, on_effective)
     scans = ScanActivities(s3, settings.s3_bucket, sessions, settings.scan_max_bytes, sse_args(settings))
     sender = LogSender()
-    notes = NotificationActivities(sessions, sender)
-    customers = CustomerActivities(sessions, settings.caps(), sender)
-    # [delivery] setup
-    # [digest] setup
-    # [certification] setup
-    # [follow-up] setup
+    # notify (and the recycle warnings) start each notification's DeliveryWorkflow; mail and chat go
+    # out from its `deliver` activity. The log line stays (LogSender).
+    delivery = delivery_config(settings)
+    dispatch = TemporalDispatch(client, task_queue or settings.task_queue, delivery.channels)
+    notes = NotificationActivities(sessions, sender, dispatch)
+    customers = CustomerActivities(sessions, settings.caps(), sender, dispatch)
+    deliveries = DeliveryActivities(sessions, delivery)
+    digest = DigestActivities(sessions, settings.desk_url)
+    certs = CertificationActivities(s3, settings.s3_bucket, sessions, settings.scan_max_bytes, sse_args(settings),
+                                    max_rounds=settings.certification_max_rounds)
+    follow_ups = FollowUpActivities(s3, settings.s3_bucket, sessions, settings.scan_max_bytes, sse_args(settings))
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[OrderWorkflow, TransferInWorkflow, RecycleWorkflow,
-                   # [delivery] workflows
-                   # [digest] workflows
-                   # [certification] workflows
-                   # [follow-up] workflows
-                   ],
+        workflows=[OrderWorkflow, TransferInWorkflow, RecycleWorkflow, DeliveryWorkflow, DeliverySweepWorkflow,
+                   DigestWorkflow, CertificationWorkflow, CertificationSweepWorkflow, FollowUpWorkflow],
         workflow_runner=WORKFLOW_RUNNER,
         activities=[orders.record_step, orders.find_queued_line, scans.promote_scan, scans.promote_slip,
                     scans.hold_scans, notes.notify, customers.record_application, customers.transfer_in,
                     customers.recycle,
-                    # [delivery] activities
-                    # [digest] activities
-                    # [certification] activities
-                    # [follow-up] activities
-                    ],
+                    deliveries.delivery_plan, deliveries.deliver, deliveries.give_up, deliveries.sweep,
+                    digest.digest_people, digest.digest_note,
+                    certs.open_certification, certs.record_certification, certs.promote_document,
+                    certs.uncertified_orders,
+                    follow_ups.record_follow_up, follow_ups.promote_follow_up_file, follow_ups.follow_up_recipient],
         activity_executor=executor,
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_cached_workflows=settings.worker_max_cached_workflows,

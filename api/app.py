@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import auth, customers, errors, orders, org, payments
+from api import auth, certifications, customers, errors, follow_ups, orders, org, payments
 from domain.errors import ErrorKind
 from domain.printable import printable
 from services.context import Services
@@ -73,11 +73,8 @@ def create_app(services: Services) -> FastAPI:
                               "`offset`; a `Link: <...>; rel=\"next\"` header names the next page.")
     app.state.services = services
     errors.install(app)
-    routers = [module.router for module in (auth, orders, customers, payments, org)]
-    # [certification] routers
-    # [follow-up] routers
-    for router in routers:
-        app.include_router(router)
+    for module in (auth, orders, customers, payments, org, certifications, follow_ups):
+        app.include_router(module.router)
     # Innermost first: the body limit, then CORS, then the log and headers around everything.
     app.add_middleware(BodyLimit, limit=lambda: settings.api_max_body_bytes)
     if settings.api_cors_origins:

@@ -8,7 +8,10 @@ import typer
 from cli import (
     accounts,
     auth,
+    certifications,
     customers,
+    follow_ups,
+    mail,
     ops,
     order_loops,
     orders,
@@ -40,9 +43,9 @@ app.command("logout")(auth.logout)
 app.command("whoami")(auth.whoami)
 app.command("setup")(auth.setup)
 app.add_typer(auth.tokens_app, name="tokens")
-# [digest] commands
-# [certification] commands
-# [follow-up] commands
+app.add_typer(certifications.app, name="cert")
+app.add_typer(follow_ups.app, name="follow-up")
+app.add_typer(mail.app, name="mail")
 
 
 @app.callback()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -29,6 +30,45 @@ def queries(ctx: typer.Context, partner: str | None = typer.Option(None),
         cli.emit(found, human)
 
     run(cli, work)
+
+
+def _cases(out: Any, result: dict[str, Any]) -> None:
+    """The certifications, the special follow-ups and (for headquarters) the deliveries beside the orders: the state
+    now, so a report --as-of a past day has none of them."""
+    from rich.table import Table
+
+    certs = result.get("certifications")
+    if certs is not None:
+        table = Table("status", "certifications", title="certifications by status")
+        for status, count in sorted(certs["by_status"].items()):
+            table.add_row(typed(status), typed(count))
+        out.print(table)
+        waiting = Table("order", "partner", "at the agency since", "days", title="waiting for the agency")
+        for c in certs["waiting_at_agency"]:
+            waiting.add_row(*map(typed, (c["order"], c["partner"], c["since"][:10], c["days"])))
+        out.print(waiting)
+        started = Table("order", "partner", "effective", "service starts", title="services started (30 days)")
+        for o in certs.get("service_started", []):
+            started.add_row(*map(typed, (o["order"], o["partner"], o["effective_on"] or "", o["service_starts_on"])))
+        out.print(started)
+        missing = certs.get("without_certification")
+        if missing and missing["count"]:
+            out.print(f"{typed(missing['count'])} effective order(s) have no certification; latest: " + ", ".join(
+                typed(o["order"]) for o in missing["latest"][:10]) + " (`orderflow cert start NUMBER`)")
+    cases = result.get("follow_ups")
+    if cases is not None:
+        table = Table("type", "open", title="open follow-ups")
+        for kind, count in cases["open_by_type"].items():
+            table.add_row(typed(kind), typed(count))
+        table.add_row("of which overdue", typed(cases["overdue"]))
+        out.print(table)
+    deliveries = result.get("deliveries")
+    if deliveries is not None:
+        table = Table("channel", "failed", "open over an hour", title="mail and chat deliveries")
+        for channel in sorted({*deliveries["failed"], *deliveries["open_too_long"]}):
+            table.add_row(typed(channel), typed(deliveries["failed"].get(channel, 0)),
+                          typed(deliveries["open_too_long"].get(channel, 0)))
+        out.print(table)
 
 
 @app.command("report")
@@ -67,6 +107,7 @@ def report(
                 breaches.add_row(*map(typed, (o["number"], o["partner"], o["rep"], o["status"],
                                               o["due_at"][:16].replace("T", " ") if o["due_at"] else "")))
             out.print(breaches)
+            _cases(out, result)
             if html is not None:
                 out.print(f"HTML report written to {typed(html)}")
 

@@ -47,8 +47,17 @@ def inbox(ctx: typer.Context) -> None:
                 print(plain(f"no order waits for {me}"))
             if data["notifications"]:
                 notification_rows(data["notifications"], f"notifications for {me}")
-            # [certification] inbox
-            # [follow-up] inbox
+            if data.get("certifications"):
+                from rich.table import Table
+
+                table = Table("order", "certification", "since", "round", title=f"certifications waiting for {me}")
+                for c in data["certifications"]:
+                    table.add_row(*map(typed, (c["order"], c["status"], c["since"][:16], str(c["rounds"]))))
+                console().print(table)
+            if data.get("follow_ups"):
+                from cli.follow_ups import follow_up_rows
+
+                follow_up_rows(data["follow_ups"], f"follow-ups waiting for {me} or your desk")
 
         cli.emit(data, human)
 

@@ -38,6 +38,7 @@ MIN_BRAND = 2  # a brand keeps at least this many characters: 华信科技 has t
 # character with a variant (镟 and 旋 are both 鏇's) keys as the traditional one folds (s2t only ever reads
 # simplified text: on traditional text it would take 修 for 脩).
 _S2T, _T2S = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _BRACKETED = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _SPACE_AND_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 # One alternation, longest first, so 黑龙江省 is dropped whole rather than leaving 省 behind.
@@ -51,7 +52,8 @@ def name_key(name: str) -> str:
     NFKC folds full-width to half-width and traditional characters fold to simplified; a region in brackets, a
     leading province or city, spacing, punctuation, Latin case and the legal-form suffix don't make a new company.
     """
-    simplified = _T2S.convert(unicodedata.normalize("NFKC", name))
+    # A lone surrogate is no character (OpenCC cannot encode it): such a name keys as if it were not there.
+    simplified = _T2S.convert(_SURROGATES.sub("", unicodedata.normalize("NFKC", name)))
     folded = _T2S.convert(_S2T.convert(simplified))
     folded = _BRACKETED.sub(lambda m: "" if _SPACE_AND_PUNCT.sub("", m.group(1)) in REGION_NAMES else m.group(1),
                             folded)

@@ -16,6 +16,10 @@ SIGNED_AT = SearchAttributeKey.for_datetime("SignedAt")
 REVIEW_ROUND = SearchAttributeKey.for_int("ReviewRound")
 DUE_AT = SearchAttributeKey.for_datetime("DueAt")  # the deadline of the current step
 STATUS_SINCE = SearchAttributeKey.for_datetime("StatusSince")  # when the order entered its status
+# A certification's status (认证); its other attributes reuse the order's (OrderNumber, PendingUser, DueAt...).
+CERTIFICATION_STATUS = SearchAttributeKey.for_keyword("CertificationStatus")
+# A follow-up case's state (OPEN, OVERDUE, CLOSED); its other attributes reuse the orders' (issue #17).
+FOLLOW_UP_STATUS = SearchAttributeKey.for_keyword("FollowUpStatus")
 
 ALL: list[SearchAttributeKey] = [  # type: ignore[type-arg]
     ORDER_NUMBER,
@@ -30,8 +34,8 @@ ALL: list[SearchAttributeKey] = [  # type: ignore[type-arg]
     REVIEW_ROUND,
     DUE_AT,
     STATUS_SINCE,
-    # [certification]
-    # [follow-up]
+    CERTIFICATION_STATUS,
+    FOLLOW_UP_STATUS,
 ]
 
 _CLI_TYPES = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int", "DATETIME": "Datetime", "TEXT": "Text"}

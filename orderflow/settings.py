@@ -3,13 +3,15 @@ ORDERFLOW_* environment variables override them for any other deployment."""
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.channels import CHAT_STEPS, OFFICIAL_ROBOT_HOSTS, SEND_TIMEOUT_SECONDS, SMTP_STEPS
 from domain.people import Role
 from domain.timers import Policy
 from domain.warehouse import ClaimRules
@@ -19,6 +21,15 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
 # Made by `make up` under the data directory when no key or token is configured; read from there by default.
 CODEC_KEY_FILE = "codec.keys"
 CODEC_TOKEN_FILE = "codec.token"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -95,10 +106,49 @@ class Settings(BaseSettings):
     worker_max_concurrent_activities: int = Field(default=32, gt=0)
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     worker_heartbeat_file: Path | None = None  # touched while polling, for container health checks
-    # [delivery] settings
-    # [digest] settings
-    # [certification] settings
-    # [follow-up] settings
+    # Reminders by mail and chat (issue #17). No SMTP host: mail is off, its deliveries are recorded as skipped.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False  # implicit TLS from the first byte (port 465), instead of STARTTLS
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # Per socket operation; bounded so that a whole conversation ends within the send timeout (domain/channels.py).
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=SEND_TIMEOUT_SECONDS / SMTP_STEPS)
+    smtp_ca_file: Path | None = None  # a private CA that signed the relay's certificate, for STARTTLS
+    mail_from: str = "orderflow <orderflow@localhost>"
+    # Links in mail and chat point under it: {desk_url}/orders/<number>.
+    desk_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+    chat_enabled: bool = True  # posts to the group robots named in the org file
+    chat_timeout_seconds: float = Field(default=10.0, gt=0, le=SEND_TIMEOUT_SECONDS / CHAT_STEPS)
+    # Hosts robot URLs may point at; DingTalk's and WeCom's only at their robot endpoints. Another host (a company
+    # proxy, a test's local robot) is taken as the operator's choice.
+    chat_allowed_hosts: list[str] = Field(default_factory=lambda: sorted(OFFICIAL_ROBOT_HOSTS))
+    # `make up`'s local SMTP sink (orderflow/mailsink.py): its loopback port; mail is kept under data_dir/mail.
+    mail_sink_port: int = Field(default=8025, gt=0, lt=65536)
+    # 认证 (issue #17): failures and returns allowed before the supervisor decides; the agency's callback secret
+    # (empty: the callback is refused as not configured); how old a signed callback may be; the sweep's look-back.
+    certification_max_rounds: int = Field(default=3, gt=0, le=20)
+    certification_webhook_secret: SecretStr = SecretStr("")
+    certification_webhook_window_seconds: int = Field(default=300, gt=0, le=3600)
+    certification_sweep_lookback_days: int = Field(default=2, gt=0, le=60)
+    # Off, an order's certification waits for the sweep or the order group's start (tests of those use it).
+    certification_start_when_effective: bool = True
+
+    # A field validator, not a model one: pydantic's error would show every input, secrets included.
+    @field_validator("smtp_username")
+    @classmethod
+    def _smtp_login_only_over_tls(cls, username: str | None, info: ValidationInfo) -> str | None:
+        """A login sends the password; in the clear only to a relay on this machine."""
+        host, starttls, implicit = (info.data.get(k) for k in ("smtp_host", "smtp_starttls", "smtp_ssl"))
+        if starttls and implicit:
+            raise ValueError("smtp_starttls and smtp_ssl exclude each other: pick the one the relay speaks")
+        if username and host and not (starttls or implicit) and not _loopback(host):
+            raise ValueError("smtp_username needs smtp_starttls or smtp_ssl: the password would cross the network "
+                             "in the clear")
+        if username and not username.isascii():
+            raise ValueError("smtp_username must be ASCII (SMTP logins are)")
+        return username
 
     def claim_rules(self) -> ClaimRules:
         return ClaimRules(self.claim_daily_limit, timedelta(days=self.claim_cooldown_days))

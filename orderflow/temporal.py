@@ -109,3 +109,4 @@ async def init_namespace(client: Client, retention_days: int = 30) -> str:
 def workflow_id(number: str) -> str:
     return f"order-{number}"
 
+

@@ -18,7 +18,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
                   help="orderflow on the server host: these commands use the server's own credentials.")
 admin_app = typer.Typer(no_args_is_help=True, help="Bootstrap and repair: passwords, setup codes, the first org.")
 db_app = typer.Typer(no_args_is_help=True, help="The application database.")
-schedules_app = typer.Typer(no_args_is_help=True, help="Temporal Schedules: the daily recycling of customers.")
+schedules_app = typer.Typer(no_args_is_help=True, help="Temporal Schedules: recycling, the daily digest, and "
+                                                   "the sweeps of deliveries and certifications.")
 temporal_app = typer.Typer(no_args_is_help=True, help="Set up a Temporal namespace for orderflow.")
 app.add_typer(admin_app, name="admin")
 app.add_typer(db_app, name="db")
@@ -152,17 +153,18 @@ def upgrade() -> None:
 
 @schedules_app.command("ensure")
 def ensure() -> None:
-    """Create the daily recycling schedule, or update it to the current settings."""
+    """Create the Temporal Schedules (recycling, the daily digest, the delivery and certification sweeps), or
+    update them to the current settings."""
     from orderflow.settings import Settings
     from orderflow.temporal import connect
-    from services.schedules import RECYCLE_SCHEDULE, ensure_schedules
+    from services.schedules import ensure_schedules
 
-    async def work() -> str:
+    async def work() -> dict[str, str]:
         settings = Settings()
         return await ensure_schedules(await connect(settings), settings)
 
     done = _run(work)
-    _emit({"schedule": RECYCLE_SCHEDULE, "result": done}, f"schedule {RECYCLE_SCHEDULE} {done}")
+    _emit({"schedules": done}, "\n".join(f"schedule {name} {result}" for name, result in done.items()))
 
 
 @temporal_app.command("init")

@@ -20,6 +20,7 @@ from orderflow.process import exit_now
 from orderflow.settings import PROJECT_ROOT, Settings
 
 DEMO_PASSWORDS = "demo-passwords"
+AGENCY_SECRET = "agency-webhook-secret"
 
 
 class StackError(Exception):
@@ -83,6 +84,8 @@ class Stack:
         self.logs = self.data / "logs"
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.passwords: dict[str, str] = {}
+        self.child_env: dict[str, str] = {}  # what the worker and the API get besides the environment
+        self.mail_sink: str | None = None
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None,
                to_console: bool = False) -> subprocess.Popen[bytes]:
@@ -96,8 +99,9 @@ class Stack:
         s = self.settings
         s3_port = int((s.s3_endpoint_url or "http://127.0.0.1:9000").rsplit(":", 1)[1].split("/")[0])
         temporal_port = _port_of(s.temporal_address)
+        sink_port = [(s.mail_sink_port, "the mail sink")] if s.smtp_host is None else []
         for port, what in ((temporal_port, "Temporal"), (s.temporal_ui_port, "the Web UI"), (s3_port, "S3"),
-                           (s.api_port, "the API")):
+                           (s.api_port, "the API"), *sink_port):
             if _port_busy(port):
                 raise StackError(f"127.0.0.1:{port} ({what}) is already in use: is another `make up` running?")
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -121,9 +125,10 @@ class Stack:
         _wait_port(s.temporal_ui_port, "the Temporal Web UI", temporal)
 
         self._prepare_data()
-        self._spawn("worker", [sys.executable, "-m", "worker"], to_console=True)
+        self._start_mail_sink()
+        self._spawn("worker", [sys.executable, "-m", "worker"], env=self.child_env, to_console=True)
         self._ensure_schedules()
-        api = self._spawn("api", [_tool("orderflow"), "serve"])
+        api = self._spawn("api", [_tool("orderflow"), "serve"], env={**self.child_env, **self._agency_secret()})
         _wait_port(s.api_port, "the API", api)
         self.passwords = self._demo_passwords()
 
@@ -146,16 +151,45 @@ class Stack:
         _wait_port(s.codec_server_port, "the codec server", proc)
         return f"http://127.0.0.1:{s.codec_server_port}"
 
+    def _start_mail_sink(self) -> None:
+        """With no SMTP server configured, mail goes to a local sink that keeps every message under .data/mail/
+        (`orderflow mail list`); a configured one (ORDERFLOW_SMTP_HOST) is used as it is."""
+        s = self.settings
+        if "desk_url" not in s.model_fields_set:  # links in mail point at this stack's API, whatever its port
+            self.child_env["ORDERFLOW_DESK_URL"] = f"http://{s.api_host}:{s.api_port}"
+        if s.smtp_host is not None:
+            self.mail_sink = None
+            return
+        proc = self._spawn("mailsink", [sys.executable, "-m", "orderflow.mailsink", "--dir", str(self.data / "mail"),
+                                        "--port", str(s.mail_sink_port)])
+        _wait_port(s.mail_sink_port, "the mail sink", proc)
+        self.child_env.update({"ORDERFLOW_SMTP_HOST": "127.0.0.1", "ORDERFLOW_SMTP_PORT": str(s.mail_sink_port),
+                               "ORDERFLOW_SMTP_STARTTLS": "false"})
+        self.mail_sink = f"smtp://127.0.0.1:{s.mail_sink_port}"
+
+    def _agency_secret(self) -> dict[str, str]:
+        """The certification agency's callback is signed with a shared secret: made on the first start under
+        .data/ (mode 0600) unless ORDERFLOW_CERTIFICATION_WEBHOOK_SECRET is set, so the walkthrough can sign one.
+        Only the API, which checks callbacks, gets it."""
+        if self.settings.certification_webhook_secret.get_secret_value():
+            return {}
+        path = self.data / AGENCY_SECRET
+        if path.exists() and not path.read_text(encoding="utf-8").strip():
+            path.unlink()  # a first start that died between creating and writing it
+        _private_file(path, lambda: secrets.token_urlsafe(32))
+        path.chmod(0o600)
+        return {"ORDERFLOW_CERTIFICATION_WEBHOOK_SECRET": path.read_text(encoding="utf-8").strip()}
+
     def _ensure_schedules(self) -> None:
         import asyncio
 
         from orderflow.temporal import connect
         from services.schedules import ensure_schedules
 
-        async def ensure() -> str:
+        async def ensure() -> dict[str, str]:
             return await ensure_schedules(await connect(self.settings), self.settings)
 
-        print(f"recycling schedule {asyncio.run(ensure())}")
+        print(", ".join(f"schedule {name} {result}" for name, result in asyncio.run(ensure()).items()))
 
     def _prepare_data(self) -> None:
         from db.engine import make_engine, session_factory, unit_of_work
@@ -224,6 +258,9 @@ orderflow is up.
   API              {api}   (OpenAPI: {api}/docs)
   Temporal Web UI  http://127.0.0.1:{ui}/namespaces/{ns}/workflows
   Temporal         {address}      S3  {s3}      database  {db}
+  Mail             {mail}
+  Agency callback  {api}/certifications/agency-callback, signed with the secret in .data/agency-webhook-secret
+                   (or ORDERFLOW_CERTIFICATION_WEBHOOK_SECRET when set)
   Payloads are encrypted (key in .data/codec.keys). To read them in the Web UI, open once
     http://127.0.0.1:{codec_port}/login?token=<the token in .data/codec.token>
   then in the UI's Codec Server settings turn on "Include cross-origin credentials".
@@ -260,6 +297,9 @@ def main() -> None:
                             address=settings.temporal_address, s3=settings.s3_endpoint_url,
                             db=settings.db_url.split("@")[-1], codec_port=settings.codec_server_port,
                             api=f"http://{settings.api_host}:{settings.api_port}", amy=stack.passwords.get("amy", ""),
+                            mail=(f"{stack.mail_sink}   (a local sink: messages kept in {settings.data_dir / 'mail'}; "
+                                  "read them with `orderflow mail list`)" if stack.mail_sink else
+                                  f"SMTP {settings.smtp_host}:{settings.smtp_port} (ORDERFLOW_SMTP_HOST)"),
                             passwords="\n".join(f"  {u:<10} {p}" for u, p in stack.passwords.items())), flush=True)
         stack.wait()
     except KeyboardInterrupt:

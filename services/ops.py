@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from db.delivery_repo import delivery_counts
 from db.org_repo import partner_codes, scope_for
 from domain.errors import NotFound
 from domain.fields import BUSINESS_TZ
@@ -14,7 +15,9 @@ from orderflow.ops.html import render_html
 from orderflow.ops.queries import saved_queries as queries_for
 from orderflow.ops.queries import ui_url
 from orderflow.ops.report import load_report, report_json
+from services.certification_report import report as certification_report
 from services.context import Services
+from services.follow_up_reads import report_section as follow_up_report
 
 
 def _check_partner(session: Any, scope: Scope, partner: str | None) -> str | None:
@@ -56,9 +59,15 @@ def ops_report(services: Services, actor: Actor, partner: str | None = None, as_
         scope = scope_for(session, actor)
         partner = _check_partner(session, scope, partner)
         result = load_report(session, moment, partner, None if scope.everything else set(scope.partners))
+        # Deliveries are not per partner: headquarters' whole-report view only.
+        deliveries = delivery_counts(session, moment - timedelta(hours=1)) \
+            if scope.everything and partner is None and as_of is None else None
     data = report_json(result)
-    # [certification] report
-    # [follow-up] report
+    if as_of is None:  # these sections tell the state now: a report as of a past day leaves them out
+        data["certifications"] = certification_report(services, actor, moment, partner)
+        data["follow_ups"] = follow_up_report(services, actor, moment, partner)
+    if deliveries is not None:
+        data["deliveries"] = deliveries
     if html:
         data["html"] = render_html(result, partner)
     return data

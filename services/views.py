@@ -10,14 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Credit, Notification
-from db.order_repo import notifications_for, orders_pending_for_deactivated_reports
+from db.order_repo import notifications_for, orders_pending_for_deactivated_reports, waiting_orders
 from db.org_repo import scope_for
 from domain.errors import InvalidInput
 from domain.order import PENDING_ROLE
 from domain.people import Actor, desk_address
 from domain.permissions import EVERYWHERE, Perm, require
 from services.context import Services
-from services.order_reads import list_orders, order_row
+from services.order_reads import order_row
 
 INBOX_ROWS = 500  # per waiting status: an inbox that long is a backlog for the ops report, not a to-do list
 
@@ -25,11 +25,10 @@ INBOX_ROWS = 500  # per waiting status: an inbox that long is a backlog for the 
 def inbox(services: Services, actor: Actor) -> dict[str, Any]:
     """Orders waiting for the actor (by name, or by role within the actor's scope), the open tasks of the actor's
     deactivated reports, and the actor's latest notifications."""
-    statuses = [s.value for s, role in PENDING_ROLE.items() if role is actor.role]
-    rows = [r for s in statuses
-            for r in list_orders(services, actor, status=s, pending_role=actor.role.value, limit=INBOX_ROWS)
-            if r["pending"] in (actor.username, actor.role.value)]
+    if actor.role in PENDING_ROLE.values():
+        require(actor, Perm.SEE_ORDERS, "see orders")
     with services.transaction() as session:
+        rows = [order_row(o) for o in waiting_orders(session, actor, scope_for(session, actor), INBOX_ROWS)]
         # A deactivated user's open tasks move to their manager.
         for order in orders_pending_for_deactivated_reports(session, actor.username):
             rows.append({**order_row(order), "pending": f"{order.pending_user} (deactivated)"})
@@ -37,8 +36,12 @@ def inbox(services: Services, actor: Actor) -> dict[str, Any]:
                   "due_at": n.due_at.isoformat() if n.due_at else None}
                  for n in _notifications(session, actor)]
     found: dict[str, Any] = {"orders": rows, "notifications": notes}
-    # [certification] inbox
-    # [follow-up] inbox
+    from services.certifications import inbox as certifications_waiting
+
+    found["certifications"] = certifications_waiting(services, actor)
+    from services.follow_up_reads import inbox_section
+
+    found["follow_ups"] = inbox_section(services, actor)
     return found
 
 

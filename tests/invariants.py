@@ -213,16 +213,66 @@ async def _workflows(session: Session, client: Client) -> list[str]:
     return [f for f in found if f is not None]
 
 
+
+def _deliveries(session: Session) -> list[str]:
+    """Every notification is delivered at most once per channel and person: each delivery row belongs to a stored
+    notification, no (key, channel, person) has two sent rows, and a sent row says when."""
+    from db.delivery_models import Delivery
+    from db.models import Notification
+
+    bad = []
+    keys = set(session.scalars(select(Notification.key)))
+    rows = session.execute(select(Delivery.id, Delivery.notification_key, Delivery.channel, Delivery.person,
+                                  Delivery.status, Delivery.sent_at)).all()
+    bad += [f"delivery {i} belongs to no notification ({k})" for i, k, *_ in rows if k not in keys]
+    sent = Counter((k, c, p) for _, k, c, p, status, _ in rows if status == "sent")
+    bad += [f"notification {k} sent {n} times by {c} to {p}" for (k, c, p), n in sent.items() if n > 1]
+    bad += [f"delivery {i} is sent without sent_at"
+            for i, _, _, _, status, at in rows if status == "sent" and at is None]
+    return bad
+
+def _digests(session: Session) -> list[str]:
+    """The daily digest reaches a person at most once a business day, under the key of that day and person."""
+    from db.models import Notification
+
+    rows = session.execute(select(Notification.key, Notification.recipient, Notification.order_number)
+                           .where(Notification.kind == "digest")).all()
+    bad = [f"digest {k} is not keyed by its day and person" for k, who, ref in rows
+           if not ref.startswith("digest:") or k != f"{ref}:{who}"]
+    twice = Counter((who, ref) for _, who, ref in rows)
+    return bad + [f"{who} got {n} digests for {ref}" for (who, ref), n in twice.items() if n > 1]
+
+
+def _certifications(session: Session) -> list[str]:
+    """认证: a service start only for an effective order whose certification passed or was not needed; then always
+    one, on the later of the day it took effect and the day it was certified (Beijing days, as written)."""
+    from db.certification_repo import service_starts
+
+    bad = []
+    for n, status, effective_on, d, cert, certified_on in service_starts(session):
+        if d is not None and (status != "EFFECTIVE" or cert not in ("PASSED", "NOT_NEEDED")):
+            bad.append(f"order {n} has a service start ({d}) but is {status} with certification {cert}")
+        elif cert in ("PASSED", "NOT_NEEDED") and d is None:
+            bad.append(f"order {n}'s certification is {cert} but it has no service start")
+        elif cert == "PASSED" and (certified_on is None or d != max(effective_on, certified_on)):
+            bad.append(f"order {n} starts on {d}, not the later of {effective_on} and {certified_on}")
+        elif cert == "NOT_NEEDED" and d != effective_on:
+            bad.append(f"order {n} needs no certification but starts on {d}, not {effective_on}")
+    return bad
+
+
 async def check(sessions: sessionmaker[Session], *, s3: Any = None, bucket: str = "", client: Client | None = None,
                 caps: dict[str, int] | None = None) -> list[str]:
     """Every invariant; pass what the test has (S3, the Temporal client) to check those too."""
     with unit_of_work(sessions) as session:
         bad = (_payments(session) + _money(session) + _customers(session, caps or {"sales": 400})
                + _events(session))
-        # [delivery] checks
-        # [digest] checks
-        # [certification] checks
-        # [follow-up] checks
+        bad += _deliveries(session)
+        bad += _digests(session)
+        bad += _certifications(session)
+        from tests.follow_up_invariants import follow_up_violations
+
+        bad += follow_up_violations(session)
         if s3 is not None:
             bad += _scans(session, s3, bucket)
         if client is not None:

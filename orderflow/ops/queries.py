@@ -32,8 +32,10 @@ def saved_queries(now: datetime, partner: str | None = None, user: str | None = 
         SavedQuery("escalated to a supervisor", 'OrderStatus="ESCALATED"'),
         SavedQuery("lost originals waiting for a reissue", 'OrderStatus="LOST"'),
         SavedQuery("every overdue step", f'DueAt < "{_at(now)}" AND ExecutionStatus="Running"'),
-        # [certification]
-        # [follow-up]
+        SavedQuery("certifications waiting for the agency longer than 5 days",
+                   f'CertificationStatus="AT_AGENCY" AND StatusSince < "{_at(now - timedelta(days=5))}"'),
+        SavedQuery("follow-ups overdue",
+                   f'FollowUpStatus IN ("OPEN", "OVERDUE") AND DueAt < "{_at(now)}" AND ExecutionStatus="Running"'),
     ]
 
 

@@ -178,8 +178,34 @@ FIELDS = [
     Field("new user's name", "mike", "POST", "/users",
           lambda t, i: {"json": {"username": f"h{i}", "name": t, "partner": "BJ", "regions": ["北京"]}}),
     Field("org file display name", "dora", "PUT", "/org", _org),
-    # [certification] fields
-    # [follow-up] fields
+    # Order BJ109998 has no certification: a text that passes its rule is answered 404 (the text is checked first).
+    Field("certification position", "alice", "POST", "/certifications/BJ109998/hand-in",
+          lambda t, i: {"json": {"position": t}}, 200),
+    Field("certification submit note", "amy", "POST", "/certifications/BJ109998/submit", lambda t, i: {"json": {
+        "name": "美来尔工程技术有限公司", "address": "北京市海淀区中关村大街1号", "phone": "010-62345678",
+        "note": t}}, 1000),
+    Field("certification return note", "amy", "POST", "/certifications/BJ109998/return",
+          lambda t, i: {"json": {"reasons": ["illegible"], "note": t}}, 1000),
+    Field("certification answer note", "vera", "POST", "/certifications/BJ109998/answer",
+          lambda t, i: {"json": {"passed": False, "reasons": ["illegible"], "note": t}}, 1000),
+    Field("certification escalation note", "sam", "POST", "/certifications/BJ109998/escalation",
+          lambda t, i: {"json": {"decision": "close", "note": t}}, 1000),
+    Field("certification licensed name", "amy", "POST", "/certifications/BJ109998/submit", lambda t, i: {"json": {
+        "name": t, "address": "北京市海淀区中关村大街1号", "phone": "010-62345678"}}),
+    # Customer 999 does not exist, nor case 261130-000000: a text that passes its rule is answered 404 (the text is
+    # checked first). An attachment's file name is the scans' rule (api/uploads.py safe_filename), tested above.
+    Field("follow-up description", "alice", "POST", "/follow-ups", lambda t, i: {"json": {
+        "type": "other", "customer": 999, "assignee": "amy", "description": t, "due_on": today().isoformat()}}, 4000),
+    Field("follow-up new name", "alice", "POST", "/follow-ups", lambda t, i: {"json": {
+        "type": "name_change", "customer": 999, "description": "x", "new_name": t, "due_on": today().isoformat()}}),
+    Field("follow-up comment", "alice", "POST", "/follow-ups/261130-000000/comments",
+          lambda t, i: {"json": {"text": t}}, 4000),
+    Field("follow-up reassign reason", "alice", "POST", "/follow-ups/261130-000000/assign",
+          lambda t, i: {"json": {"assignee": "amy", "reason": t}}, 1000),
+    Field("follow-up resolution", "alice", "POST", "/follow-ups/261130-000000/close",
+          lambda t, i: {"json": {"outcome": "declined", "resolution": t}}, 4000),
+    Field("follow-up refund reference", "alice", "POST", "/follow-ups/261130-000000/close",
+          lambda t, i: {"json": {"outcome": "resolved", "resolution": "x", "reference": t}}),
 ]
 
 

@@ -45,7 +45,7 @@ def test_the_org_file_is_a_yaml_body_for_a_director(signed_in: SignedIn) -> None
     assert (refused.status_code, refused.json()["error"]) == (403, "forbidden")
     loaded = dora.put("/org", content=body, params={"filename": "../../etc/org.yaml"},
                       headers={"Content-Type": "application/yaml"})
-    assert loaded.json() == {"partners": 2, "users": 16, "deactivated": [], "open_orders": {}}
+    assert loaded.json() == {"partners": 2, "users": 17, "deactivated": [], "open_orders": {}}
     bad = dora.put("/org", content=b"partners: [", params={"filename": "mine.yaml"},
                    headers={"Content-Type": "text/yaml"})
     assert bad.status_code == 422 and bad.json()["message"].startswith("org file mine.yaml is not valid YAML")

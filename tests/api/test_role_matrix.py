@@ -29,7 +29,7 @@ from tests.helpers import entry, eventually, pdf_bytes
 
 USERS = {Role.SALES: "alice", Role.SUPERVISOR: "sam", Role.PARTNER: "bjpartner", Role.MANAGER: "mike",
          Role.HQ_REP: "hank", Role.DIRECTOR: "dora", Role.ASSISTANT: "amy", Role.ORDER_GROUP: "olga",
-         Role.APPROVAL_GROUP: "gao", Role.FINANCE: "fay"}
+         Role.APPROVAL_GROUP: "gao", Role.FINANCE: "fay", Role.AGENCY_CLERK: "vera"}
 # In a case's body, params or content: the day it is sent (Beijing), put in by `_send` like {n}, the order.
 TODAY = "{today}"
 SIGNED_IN = "any signed-in user"
@@ -151,8 +151,41 @@ CASES: dict[str, Case] = {
                                                              {"amount": "1000", "paid_on": TODAY,
                                                               "reason": "wrong order"},
                                                              order="AWAITING_PAYMENT"),
-    # [certification] cases
-    # [follow-up] cases
+    # Past the door, an order without a certification answers 404; the order group starts the effective one's.
+    "GET /certifications": Case(Perm.SEE_CERTIFICATIONS, "GET", "/certifications"),
+    "GET /certifications/{number}": Case(Perm.SEE_CERTIFICATIONS, "GET", "/certifications/BJ100001"),
+    "POST /certifications/{number}/start": Case(Perm.START_CERTIFICATION, "POST", "/certifications/{n}/start",
+                                                order="EFFECTIVE"),
+    "PUT /certifications/{number}/documents/{kind}": Case(Perm.CERTIFY_DOCUMENTS, "PUT",
+                                                          "/certifications/BJ100001/documents/licence",
+                                                          params={"filename": "l.pdf"}, **PDF),
+    "POST /certifications/{number}/hand-in": Case(Perm.CERTIFY_DOCUMENTS, "POST", "/certifications/BJ100001/hand-in",
+                                                  {"position": "总经理"}),
+    "POST /certifications/{number}/submit": Case(Perm.CHECK_CERTIFICATION, "POST", "/certifications/BJ100001/submit",
+                                                 {"name": "美来尔工程技术有限公司",
+                                                  "address": "北京市海淀区中关村大街1号", "phone": "010-62345678"}),
+    "POST /certifications/{number}/return": Case(Perm.CHECK_CERTIFICATION, "POST", "/certifications/BJ100001/return",
+                                                 {"reasons": ["illegible"]}),
+    "POST /certifications/{number}/answer": Case(Perm.ANSWER_CERTIFICATION, "POST", "/certifications/BJ100001/answer",
+                                                 {"passed": True}),
+    "POST /certifications/{number}/escalation": Case(Perm.DECIDE_CERTIFICATION, "POST",
+                                                     "/certifications/BJ100001/escalation",
+                                                     {"decision": "allow", "note": "one more"}),
+    # Opened on alice's customer 1 by every role that may see customers; the case endpoints are for whoever the
+    # case concerns (not a role), so every role gets past the door, to a case that does not exist (404).
+    "POST /follow-ups": Case(Perm.SEE_CUSTOMERS, "POST", "/follow-ups", {
+        "type": "dispute", "customer": 1, "assignee": "amy", "description": "fee", "due_on": TODAY}),
+    "GET /follow-ups": Case(SIGNED_IN, "GET", "/follow-ups"),
+    "GET /follow-ups/{case_id}": Case(SIGNED_IN, "GET", "/follow-ups/261130-000000"),
+    "POST /follow-ups/{case_id}/comments": Case(SIGNED_IN, "POST", "/follow-ups/261130-000000/comments",
+                                                {"text": "x"}),
+    "PUT /follow-ups/{case_id}/attachments": Case(SIGNED_IN, "PUT", "/follow-ups/261130-000000/attachments",
+                                                  params={"filename": "a.pdf"}, **PDF),
+    "POST /follow-ups/{case_id}/assign": Case(SIGNED_IN, "POST", "/follow-ups/261130-000000/assign", {
+        "assignee": "amy", "reason": "x"}),
+    "POST /follow-ups/{case_id}/due": Case(SIGNED_IN, "POST", "/follow-ups/261130-000000/due", {"due_on": TODAY}),
+    "POST /follow-ups/{case_id}/close": Case(SIGNED_IN, "POST", "/follow-ups/261130-000000/close", {
+        "outcome": "declined", "resolution": "x"}),
     "GET /team": Case(Perm.SEE_TEAM, "GET", "/team"),
     "POST /users": Case(Perm.OPEN_ACCOUNT, "POST", "/users", {"username": "dan", "name": "Dan", "partner": "BJ",
                                                               "regions": ["北京"]}),
@@ -168,13 +201,18 @@ CASES: dict[str, Case] = {
     "DELETE /auth/tokens/{token_id}": Case(SIGNED_IN, "DELETE", "/auth/tokens/{own_token}"),
 }
 # Open to everyone by design: signing in needs no token.
-PUBLIC = {"POST /auth/login", "POST /auth/setup"}
+PUBLIC = {"POST /auth/login", "POST /auth/setup",
+          # The agency's signed callback: an HMAC signature instead of a token (tests/api/test_certifications_api.py).
+          "POST /certifications/agency-callback"}
 
 
 @pytest.fixture(scope="module")
 async def matrix(dev_env: WorkflowEnvironment, s3_endpoint: str,
                  tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[ApiHarness, dict[str, str]]]:
-    async with harness(dev_env, s3_endpoint, tmp_path_factory.mktemp("matrix")) as api:
+    # Certifications wait for the order group's start (an endpoint here) instead of starting as an order takes
+    # effect, which would write in the background during a before/after comparison.
+    async with harness(dev_env, s3_endpoint, tmp_path_factory.mktemp("matrix"),
+                       certification_start_when_effective=False) as api:
         for user in USERS.values():  # every token made now, so none is written inside a before/after comparison
             api.token(user)
         _customers(api)
@@ -239,6 +277,8 @@ async def _orders(api: ApiHarness) -> dict[str, str]:
         if state == "SECOND_REVIEW":
             continue
         await ok(olga.post(f"{path}/approve", json={"location": "Cabinet 1"}))
+        if state == "EFFECTIVE":  # paid in full
+            await ok(api.client("fay").post(f"{path}/pay", json={"amount": "1000", "paid_on": today().isoformat()}))
     api.services.settings.policy = Policy()
     return numbers
 
@@ -268,10 +308,12 @@ async def _statement(api: ApiHarness) -> None:
 
 def _fingerprint(api: ApiHarness) -> tuple[Any, ...]:
     """Every table's row count, and the states a refused request could have moved. Not counted: the sign-in
-    audit, and notifications, which workflows of earlier steps write in the background at their own pace."""
+    audit, and notifications with their deliveries, which workflows of earlier steps write in the background at
+    their own pace."""
     with api.services.transaction() as session:
         counts = tuple((t.name, session.scalar(select(func.count()).select_from(t)))
-                       for t in Base.metadata.sorted_tables if t.name not in ("auth_events", "notifications"))
+                       for t in Base.metadata.sorted_tables
+                       if t.name not in ("auth_events", "notifications", "deliveries"))
         return (counts,
                 tuple(session.execute(select(Order.number, Order.status, Order.amount)).all()),
                 tuple(session.execute(select(Customer.id, Customer.owner)).all()),

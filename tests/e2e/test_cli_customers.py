@@ -59,5 +59,6 @@ def test_customer_commands(stack: Stack):
     assert stack.json("customer", "applications", user="gao") == []
     stack.run("customer", "applications", expect=4)
     stack.run("customer", "applications", user="fay", expect=4)
-    assert stack.json("schedules", "ensure")["schedule"] == "recycle-customers"
+    assert set(stack.json("schedules", "ensure")["schedules"]) == {
+        "recycle-customers", "daily-digest", "delivery-sweep", "certification-sweep"}
     assert stack.json("temporal", "init")["namespace_status"] == "exists"

@@ -52,6 +52,8 @@ async def test_an_order_goes_from_issue_to_effective_through_the_cli(stack: Stac
     assert {"status": "EFFECTIVE", "partner": "BJ", "count": 1} in report["counts"]
     assert "Status funnel" in (stack.tmp / "report.html").read_text(encoding="utf-8")
     assert stack.json("ops", "report", "--as-of", "2020-01-01", user="olga")["counts"] == []
+    shown = stack.run("ops", "report", "--partner", "BJ", user="olga").stdout
+    assert "certifications by status" in shown and "open follow-ups" in shown
     queries = {q["name"]: q["query"] for q in stack.json("ops", "queries", "--partner", "BJ", user="olga")}
     assert queries["waiting for second review"] == 'OrderStatus="SECOND_REVIEW"'
     # The Web UI's list filter finds it by our search attributes.

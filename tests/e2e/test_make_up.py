@@ -20,6 +20,25 @@ from tests.helpers import free_port
 BIN = Path(sys.executable).parent
 
 
+def stack_env(tmp_path: Path, **extra: str) -> tuple[dict[str, str], dict[str, int]]:
+    """The environment of a `make up` of a test's own: free loopback ports, its data folder, nothing inherited that
+    would point it elsewhere (a configured SMTP server, a database, a user or a token)."""
+    ports = {name: free_port() for name in ("temporal", "ui", "s3", "codec", "api", "mail")}
+    env = {**os.environ, "ORDERFLOW_DATA_DIR": str(tmp_path / "data"),
+           "ORDERFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
+           "ORDERFLOW_TEMPORAL_UI_PORT": str(ports["ui"]),
+           "ORDERFLOW_S3_ENDPOINT_URL": f"http://127.0.0.1:{ports['s3']}",
+           "ORDERFLOW_CODEC_SERVER_PORT": str(ports["codec"]), "ORDERFLOW_API_PORT": str(ports["api"]),
+           "ORDERFLOW_MAIL_SINK_PORT": str(ports["mail"]),
+           "ORDERFLOW_API_URL": f"http://127.0.0.1:{ports['api']}", "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "COLUMNS": "200", **extra}
+    for name in ("ORDERFLOW_USER", "ORDERFLOW_CODEC_KEYS", "ORDERFLOW_CODEC_KEY_FILE", "ORDERFLOW_DATABASE_URL",
+                 "ORDERFLOW_TOKEN", "ORDERFLOW_SMTP_HOST", "ORDERFLOW_SMTP_PORT", "ORDERFLOW_MAIL_DIR",
+                 "ORDERFLOW_CERTIFICATION_WEBHOOK_SECRET", "ORDERFLOW_DESK_URL"):
+        env.pop(name, None)
+    return env, ports
+
+
 def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     out = log.open("ab")
     proc = subprocess.Popen([str(BIN / "orderflow-stack")], env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -46,17 +65,7 @@ def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> dict[str,
 
 
 async def test_make_up_starts_encrypted_restarts_with_its_state_and_stops_cleanly(tmp_path: Path):
-    ports = {name: free_port() for name in ("temporal", "ui", "s3", "codec", "api")}
-    env = {**os.environ, "ORDERFLOW_DATA_DIR": str(tmp_path / "data"),
-           "ORDERFLOW_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
-           "ORDERFLOW_TEMPORAL_UI_PORT": str(ports["ui"]),
-           "ORDERFLOW_S3_ENDPOINT_URL": f"http://127.0.0.1:{ports['s3']}",
-           "ORDERFLOW_CODEC_SERVER_PORT": str(ports["codec"]), "ORDERFLOW_API_PORT": str(ports["api"]),
-           "ORDERFLOW_API_URL": f"http://127.0.0.1:{ports['api']}", "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "COLUMNS": "200"}
-    for name in ("ORDERFLOW_USER", "ORDERFLOW_CODEC_KEYS", "ORDERFLOW_CODEC_KEY_FILE", "ORDERFLOW_DATABASE_URL",
-                 "ORDERFLOW_TOKEN"):
-        env.pop(name, None)
+    env, ports = stack_env(tmp_path)
     log = tmp_path / "stack.log"
     proc = _start(env, log)
     try:

@@ -26,6 +26,7 @@ from domain.payments import MatchKind
 from domain.people import Role
 from domain.rejections import Reason
 from orderflow import search_attributes
+from orderflow.certification_contracts import AnswerInput, CertificationInput, EscalationInput, SubmitInput
 from orderflow.contracts import (
     ActorRef,
     ChangeInput,
@@ -46,7 +47,9 @@ from orderflow.customer_contracts import DecideInput, TransferInput
 from tests.helpers import ASSISTANT, FINANCE, ORDER_GROUP, OTHER_REP, REP, eventually, issue, pay
 from tests.workflow.drive import drive
 from tests.workflow.standins import StandIns
+from tests.workflow.test_certification_workflow import CLERK, CertStandIns
 from tests.workflow.test_customer_workflows import TransferStandIns
+from workflows.certification import CertificationWorkflow
 from workflows.customers import TransferInWorkflow
 from workflows.order import OrderWorkflow
 
@@ -337,9 +340,71 @@ async def record() -> None:
                 (HERE / f"transfer-{name}.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
         if _wanted("recycle"):
             await _recycle(env)
-        # [certification] histories
-        # [follow-up] histories
+        from tests.histories.delivery_record import record_deliveries
+
+        await record_deliveries(env, _wanted, HERE)
+        from tests.histories.digest_record import record_digest  # the daily digest
+
+        await record_digest(env, _wanted, HERE)
+        for name in ("passed", "escalated", "unattended"):
+            if _wanted(f"certification-{name}"):
+                await _certification(env, name)
+        if _wanted("certification-sweep"):
+            await _certification_sweep(env)
+        from tests.histories.follow_up_record import record_follow_ups
+
+        await record_follow_ups(env, _wanted, HERE)
     print(f"histories are in {HERE}")
+
+
+async def _certification(env: WorkflowEnvironment, name: str) -> None:
+    """认证: documents, a failure, documents again and a pass; or rounds used up, then closed by the supervisor; or
+    no documents at all, escalated by its timers and closed."""
+    from tests.workflow.test_certification_workflow import _fail, _hand_in
+
+    certs, queue = CertStandIns(max_rounds=1 if name == "escalated" else 3), f"rec-{uuid.uuid4().hex}"
+    async with Worker(env.client, task_queue=queue, workflows=[CertificationWorkflow],
+                      activities=[certs.open_certification, certs.record_certification, certs.promote_document,
+                                  certs.notify]):
+        h = await env.client.start_workflow(CertificationWorkflow.run, CertificationInput(order_number="BJ999999"),
+                                            id=f"rec-{uuid.uuid4().hex}", task_queue=queue)
+        if name == "unattended":  # no documents: reminded, escalated, the supervisor reminded, then closes it
+            await env.sleep(timedelta(days=11))
+            await h.execute_update(CertificationWorkflow.decide_escalation,
+                                   EscalationInput(actor=SUPERVISOR, allow=False, note="no documents"))
+            await h.result()
+            (HERE / f"certification-{name}.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
+            return
+        await env.sleep(timedelta(days=4))  # the rep is reminded
+        await _hand_in(h, 1)
+        await _fail(h)
+        if name == "escalated":
+            await h.execute_update(CertificationWorkflow.decide_escalation,
+                                   EscalationInput(actor=SUPERVISOR, allow=False, note="give up"))
+        else:
+            await _hand_in(h, 2)
+            await h.execute_update(CertificationWorkflow.submit, SubmitInput(actor=ASSISTANT))
+            await env.sleep(timedelta(days=6))  # the agency's desk is reminded
+            await h.execute_update(CertificationWorkflow.answer, AnswerInput(actor=CLERK, passed=True))
+        await h.result()
+        (HERE / f"certification-{name}.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
+
+
+async def _certification_sweep(env: WorkflowEnvironment) -> None:
+    """The schedule's sweep starting one certification (ended at once: its own life is recorded above)."""
+    from orderflow.certification_contracts import SweepInput
+    from workflows.certification_sweep import CertificationSweepWorkflow
+
+    certs, queue = CertStandIns(), f"rec-{uuid.uuid4().hex}"
+    certs.uncertified = ["BJ999990"]
+    async with Worker(env.client, task_queue=queue, workflows=[CertificationSweepWorkflow, CertificationWorkflow],
+                      activities=[certs.uncertified_orders, certs.open_certification, certs.record_certification,
+                                  certs.notify]):
+        h = await env.client.start_workflow(CertificationSweepWorkflow.run, SweepInput(),
+                                            id=f"rec-{uuid.uuid4().hex}", task_queue=queue)
+        await h.result()
+        await env.client.get_workflow_handle("cert-BJ999990").terminate("recorded")
+        (HERE / "certification-sweep.json").write_text((await h.fetch_history()).to_json(), encoding="utf-8")
 
 
 async def _recycle(env: WorkflowEnvironment) -> None:

@@ -198,7 +198,8 @@ def test_an_accounts_regions_are_the_orgs_in_its_spelling(services: Services, ac
 
 
 ORG_FILE = Path(__file__).resolve().parents[2] / "examples" / "org.yaml"
-ALICE = "  - {username: alice, name: Alice Wang, role: sales, partner: BJ, reports_to: sam, regions: [北京]}\n"
+ALICE = ("  - {username: alice, name: Alice Wang, role: sales, partner: BJ, reports_to: sam, regions: [北京],\n"
+         "     email: alice@bj.example.com}\n")
 
 
 def _alices_warehouse(sessions: sessionmaker[Session]) -> dict[str, int]:
