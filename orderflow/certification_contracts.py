@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from temporalio.common import WorkflowIDReusePolicy
 
-from domain.certification import CertStatus, DocumentKind, FailReason
+from domain.certification import CertPolicy, CertStatus, DocumentKind, FailReason
 from domain.order import OrderKind
 from orderflow.contracts import ActorRef, Model
 
@@ -23,12 +23,12 @@ def cert_id(number: str) -> str:
 class CertPolicyModel(Model):
     """domain.certification.CertPolicy as the workflow carries it (its max_rounds comes from the settings)."""
 
-    max_rounds: int = 3
-    documents_reminder: timedelta = timedelta(days=3)
-    documents_escalation: timedelta = timedelta(days=7)
-    submission_reminder: timedelta = timedelta(days=2)
-    agency_reminder: timedelta = timedelta(days=5)
-    escalation_reminder: timedelta = timedelta(days=3)
+    max_rounds: int = CertPolicy.max_rounds
+    documents_reminder: timedelta = CertPolicy.documents_reminder
+    documents_escalation: timedelta = CertPolicy.documents_escalation
+    submission_reminder: timedelta = CertPolicy.submission_reminder
+    agency_reminder: timedelta = CertPolicy.agency_reminder
+    escalation_reminder: timedelta = CertPolicy.escalation_reminder
 
 
 class CertificationInput(Model):
@@ -57,13 +57,18 @@ class OpenInput(Model):
     at: datetime
 
 
-class CertDocument(Model):
+class ShownDocument(Model):
+    """A document as a response shows it: its kind, version and hash; never where it is stored."""
+
     kind: DocumentKind
     version: int
-    key: str
     sha256: str
     size: int
     content_type: str
+
+
+class CertDocument(ShownDocument):
+    key: str  # where it is stored (S3): the workflow's and the reads', never a response's
 
 
 class CertificationContext(Model):
@@ -162,7 +167,7 @@ class CertRecord(Model):
     service_starts_on: date | None = None
 
 
-class CertificationView(Model):
+class _CertificationFields(Model):
     order_number: str
     status: CertStatus | None  # None until the workflow has read the order
     partner: str | None = None
@@ -171,7 +176,6 @@ class CertificationView(Model):
     since: datetime | None = None
     rounds: int = 0
     allowed_rounds: int = 0
-    documents: list[CertDocument] = []
     position: str | None = None
     reasons: list[FailReason] = []
     note: str | None = None
@@ -180,34 +184,14 @@ class CertificationView(Model):
     why: str | None = None
 
 
-class ShownDocument(Model):
-    """A document as a response shows it: its kind, version and hash; never where it is stored."""
-
-    kind: DocumentKind
-    version: int
-    sha256: str
-    size: int
-    content_type: str
+class CertificationView(_CertificationFields):
+    documents: list[CertDocument] = []
 
 
-class ShownCertification(Model):
+class ShownCertification(_CertificationFields):
     """CertificationView as the API answers a step with it: documents without their storage keys."""
 
-    order_number: str
-    status: CertStatus | None
-    partner: str | None = None
-    rep: str | None = None
-    supervisor: str | None = None
-    since: datetime | None = None
-    rounds: int = 0
-    allowed_rounds: int = 0
     documents: list[ShownDocument] = []
-    position: str | None = None
-    reasons: list[FailReason] = []
-    note: str | None = None
-    certified_on: date | None = None
-    service_starts_on: date | None = None
-    why: str | None = None
 
     @classmethod
     def of(cls, view: CertificationView) -> ShownCertification:
