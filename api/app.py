@@ -75,6 +75,9 @@ def create_app(services: Services) -> FastAPI:
     errors.install(app)
     for module in (auth, orders, customers, payments, org, certifications, follow_ups):
         app.include_router(module.router)
+    from web.app import install as install_desk  # the web desk: pages on the same services (web/)
+
+    install_desk(app)
     # Innermost first: the body limit, then CORS, then the log and headers around everything.
     app.add_middleware(BodyLimit, limit=lambda: settings.api_max_body_bytes)
     if settings.api_cors_origins:
@@ -94,7 +97,7 @@ def create_app(services: Services) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.url.path not in _DOC_PAGES:
+        if request.url.path not in _DOC_PAGES:  # a desk page sets its own (web/render.py)
             response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         return response
 

@@ -94,11 +94,14 @@ def idempotency_key(actor: CurrentActor,
     """The key as the Temporal update id, in the signed-in user's own namespace: one user's key can never
     answer another's request with the first one's result, nor take an id the server sends its own steps under
     (`pay-line-...`), which would make a later payment a silent no-op."""
-    if key is None:
-        return None
+    return None if key is None else scoped_key(actor.username, key)
+
+
+def scoped_key(username: str, key: str) -> str:
+    """A client's idempotency key as the update id (the API's header, the desk's hidden field)."""
     if not _KEY.fullmatch(key):
         raise InvalidInput("Idempotency-Key must be 1-64 letters, digits, '.', '_', ':' or '-'")
-    return f"key/{actor.username}/{key}"
+    return f"key/{username}/{key}"
 
 
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]

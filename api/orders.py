@@ -94,6 +94,7 @@ class OrderRow(BaseModel):
     customer: str | None
     amount: str | None
     updated_at: str
+    due_at: str | None = Field(default=None, description="When the step it waits for is due, if it waits.")
 
 
 class FileLink(BaseModel):

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     signin_lock_seconds: int = Field(default=60, gt=0)
     signin_lock_max_seconds: int = Field(default=3600, gt=0)
     setup_code_days: int = Field(default=7, gt=0)
+    # The web desk's session (an API token kept in an HttpOnly cookie): it ends this long after sign-in, or after
+    # this long without a request, whichever comes first.
+    desk_session_hours: int = Field(default=12, gt=0, le=24 * 7)
+    desk_idle_minutes: int = Field(default=60, gt=0, le=24 * 60)
     worker_max_concurrent_activities: int = Field(default=32, gt=0)
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     worker_heartbeat_file: Path | None = None  # touched while polling, for container health checks
@@ -117,8 +121,8 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=SEND_TIMEOUT_SECONDS / SMTP_STEPS)
     smtp_ca_file: Path | None = None  # a private CA that signed the relay's certificate, for STARTTLS
     mail_from: str = "orderflow <orderflow@localhost>"
-    # Links in mail and chat point under it: {desk_url}/orders/<number>.
-    desk_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+    # Links in mail and chat point under it: {desk_url}/orders/<number>, the web desk's order page.
+    desk_url: str = Field(default="http://127.0.0.1:8000/desk", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     chat_enabled: bool = True  # posts to the group robots named in the org file
     chat_timeout_seconds: float = Field(default=10.0, gt=0, le=SEND_TIMEOUT_SECONDS / CHAT_STEPS)
     # Hosts robot URLs may point at; DingTalk's and WeCom's only at their robot endpoints. Another host (a company

@@ -156,7 +156,7 @@ class Stack:
         (`orderflow mail list`); a configured one (ORDERFLOW_SMTP_HOST) is used as it is."""
         s = self.settings
         if "desk_url" not in s.model_fields_set:  # links in mail point at this stack's API, whatever its port
-            self.child_env["ORDERFLOW_DESK_URL"] = f"http://{s.api_host}:{s.api_port}"
+            self.child_env["ORDERFLOW_DESK_URL"] = f"http://{s.api_host}:{s.api_port}/desk"
         if s.smtp_host is not None:
             self.mail_sink = None
             return

@@ -170,9 +170,11 @@ def _verify(stored: str | None, password: str) -> bool:
     return right and stored is not None
 
 
-def login(services: Services, username: str, password: str, address: str | None, label: str) -> dict[str, Any]:
-    """A password for a new API token. The attempt is counted before the password is looked at, and a locked
-    account or address is refused without looking at it."""
+def login(services: Services, username: str, password: str, address: str | None, label: str,
+          lifetime: timedelta | None = None) -> dict[str, Any]:
+    """A password for a new API token (by default valid `token_days`; the web desk's session asks for less). The
+    attempt is counted before the password is looked at, and a locked account or address is refused without
+    looking at it."""
     label = check_text(label or "orderflow CLI", TextKind.FREE_TEXT, "token label", max_len=100)
     typed = _as_typed(username)  # a name of no username's form is answered as an unknown user, after the same work
     keys = _keys(typed, address)
@@ -190,7 +192,7 @@ def login(services: Services, username: str, password: str, address: str | None,
     with services.transaction() as session:
         lifted = _succeeded(session, services, keys, locked)
         row = ApiToken(token_hash=token_hash(token), hint=token[:8], username=username, label=label,
-                       created_at=now, expires_at=now + timedelta(days=services.settings.token_days))
+                       created_at=now, expires_at=now + (lifetime or timedelta(days=services.settings.token_days)))
         session.add(row)
         if rehashed is not None and (credential := session.get(Credential, username)) is not None:
             credential.password_hash = rehashed
@@ -200,14 +202,17 @@ def login(services: Services, username: str, password: str, address: str | None,
                 "expires_at": row.expires_at.isoformat()}
 
 
-def authenticate(services: Services, token: str) -> Authenticated:
-    """The actor a token belongs to, read fresh each time: a revoked token or a deactivated user stops at once."""
+def authenticate(services: Services, token: str, idle: timedelta | None = None) -> Authenticated:
+    """The actor a token belongs to, read fresh each time: a revoked token or a deactivated user stops at once.
+    With `idle` (the web desk's sessions), a token unused for that long has ended too."""
     if not well_formed(token):
         raise NotAuthenticated(BAD_TOKEN)
     now = _now()
     with services.transaction() as session:
         row = auth_repo.token_by_hash(session, token_hash(token))
         if row is None or row.revoked_at is not None or row.expires_at <= now:
+            raise NotAuthenticated(BAD_TOKEN)
+        if idle is not None and (row.last_used_at or row.created_at) + idle <= now:
             raise NotAuthenticated(BAD_TOKEN)
         try:
             actor = load_actor(session, row.username)

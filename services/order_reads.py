@@ -83,7 +83,8 @@ def list_orders(services: Services, actor: Actor, status: str | None = None, pen
 def order_row(o: Order) -> dict[str, Any]:
     return {"number": o.number, "partner": o.partner_code, "rep": o.rep, "status": o.status,
             "pending": o.pending_user or o.pending_role, "customer": o.customer_name,
-            "amount": str(o.amount) if o.amount is not None else None, "updated_at": o.updated_at.isoformat()}
+            "amount": str(o.amount) if o.amount is not None else None, "updated_at": o.updated_at.isoformat(),
+            "due_at": o.due_at.isoformat() if o.due_at is not None else None}
 
 
 def file_link(services: Services, actor: Actor, number: str, slip: bool = False,

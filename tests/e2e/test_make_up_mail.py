@@ -67,7 +67,8 @@ async def test_a_notification_reaches_the_mail_sink_and_orderflow_mail_shows_it(
         assert "alice@bj.example.com" in row["to"] and "每日" in row["subject"] and row["malformed"] is None
         shown = _cli(env, "mail", "show", str(row["number"]))
         body = str(shown["body"])
-        assert "等待您处理" in body and f"http://127.0.0.1:{ports['api']}/orders/BJ100001" in body  # this stack's link
+        # the link is this stack's own desk page
+        assert "等待您处理" in body and f"http://127.0.0.1:{ports['api']}/desk/orders/BJ100001" in body
         human = subprocess.run([str(BIN / "orderflow"), "mail", "list"], env=env, capture_output=True, text=True,
                                timeout=60)
         assert human.returncode == 0 and "每日" in human.stdout, human.stderr

@@ -1,0 +1,140 @@
+"""The desk's doors: sign-in, sign-out, the language switch, and how a missing session or a forged form is
+answered. The pages themselves are in web/inbox.py and web/orders.py."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Svc
+from domain.errors import DomainError, ErrorKind
+from services import auth
+from web import inbox, orders
+from web.i18n import LANGUAGES
+from web.render import page
+from web.session import (
+    CSRF_FIELD,
+    LANG_COOKIE,
+    PREFIX,
+    SESSION_COOKIE,
+    SESSION_LABEL,
+    SIGNIN_COOKIE,
+    Forged,
+    Session,
+    SignInNeeded,
+    check_csrf,
+    check_signin_csrf,
+    forget_cookie,
+    lang_of,
+    new_signin_value,
+    safe_next,
+    set_cookie,
+    signin_url,
+)
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+STATIC = Path(__file__).parent / "static"
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _signin_page(request: Request, back_to: str, status_code: int = 200, error: DomainError | None = None,
+                 username: str = "") -> HTMLResponse:
+    value = new_signin_value()
+    response = page(request, lang_of(request), "login.html", status_code, csrf=value, next=safe_next(back_to),
+                    error=error, username=username, user=None)
+    set_cookie(request, response, SIGNIN_COOKIE, value)
+    return response
+
+
+@router.get("")
+def home() -> RedirectResponse:
+    return RedirectResponse(f"{PREFIX}/inbox", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "") -> HTMLResponse:  # noqa: A002 - the query's own name
+    return _signin_page(request, next)
+
+
+@router.post("/login")
+async def login(request: Request, services: Svc) -> Response:
+    form = await request.form()
+    back_to = str(form.get("next", ""))
+    username = str(form.get("username", ""))[:200]
+    check_signin_csrf(request, _text(form.get(CSRF_FIELD)))
+    hours = services.settings.desk_session_hours
+    try:
+        issued = await run_in_threadpool(auth.login, services, username, str(form.get("password", ""))[:1024],
+                                         _address(request), SESSION_LABEL, timedelta(hours=hours))
+    except DomainError as err:
+        status = 429 if err.kind is ErrorKind.THROTTLED else 401
+        return _signin_page(request, back_to, status, err, username if len(username) <= 64 else "")
+    response = RedirectResponse(safe_next(back_to), status_code=303)
+    set_cookie(request, response, SESSION_COOKIE, issued["token"], max_age=hours * 3600)
+    forget_cookie(request, response, SIGNIN_COOKIE)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, session: Session, services: Svc) -> Response:
+    form = await request.form()
+    check_csrf(request, session, _text(form.get(CSRF_FIELD)))
+    await run_in_threadpool(auth.logout, services, session.auth, _address(request))
+    response = RedirectResponse(f"{PREFIX}/login", status_code=303)
+    forget_cookie(request, response, SESSION_COOKIE)
+    return response
+
+
+@router.get("/lang/{code}")
+def switch_language(code: str, request: Request, next: str = "") -> RedirectResponse:  # noqa: A002
+    """Only a cookie changes, and only to a known language; it goes back to a page of the desk, never elsewhere."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, path=PREFIX, httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https")
+    return response
+
+
+def _page_of(path: str, method: str) -> str:
+    """The page a form was sent from: an order's step (/desk/orders/N/step) comes back to the order."""
+    parts = path.split("?")[0].split("/")
+    if method == "POST" and len(parts) == 5 and parts[2] == "orders":
+        return "/".join(parts[:4])
+    return path if method == "GET" else f"{PREFIX}/inbox"
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def install(app: FastAPI) -> None:
+    """The desk's routes and static files on the API's app, and its two answers of its own."""
+    app.include_router(router)
+    app.include_router(inbox.router)
+    app.include_router(orders.router)
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="desk-static")
+
+    @app.exception_handler(SignInNeeded)
+    async def sign_in_first(request: Request, err: SignInNeeded) -> Response:
+        if request.method == "PUT":  # the page's upload script: it shows the message
+            response: Response = JSONResponse({"error": ErrorKind.UNAUTHENTICATED.value,
+                                               "message": "the session has ended: sign in again"}, status_code=401)
+        else:  # a page, or a form sent after the session ended: sign in, then back to the page
+            response = RedirectResponse(signin_url(_page_of(err.back_to, request.method)), status_code=303)
+        forget_cookie(request, response, SESSION_COOKIE)
+        return response
+
+    @app.exception_handler(Forged)
+    async def forged(request: Request, _: Forged) -> Response:
+        return page(request, lang_of(request), "refused.html", 403, user=None,
+                    title="This form has expired or did not come from this desk",
+                    detail="Nothing was changed. Go back, reload the page and try again.")

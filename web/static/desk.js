@@ -1,0 +1,35 @@
+// The desk's only script: a scan dropped on an order's page goes up as the request body (streamed by the
+// browser, never read whole into a page), with the session's CSRF token in a header and progress shown.
+"use strict";
+(function () {
+  function upload(zone, file) {
+    var bar = zone.querySelector("progress"), outcome = zone.querySelector(".outcome");
+    var url = zone.dataset.upload + "?filename=" + encodeURIComponent(file.name) +
+      "&key=" + encodeURIComponent(zone.dataset.key);
+    var xhr = new XMLHttpRequest();
+    xhr.open("PUT", url);
+    xhr.setRequestHeader("X-CSRF-Token", zone.dataset.csrf);
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    bar.hidden = false; bar.value = 0; outcome.textContent = ""; outcome.classList.remove("bad");
+    xhr.upload.onprogress = function (e) { if (e.lengthComputable) { bar.value = 100 * e.loaded / e.total; } };
+    xhr.onload = function () {
+      if (xhr.status === 200) { bar.value = 100; window.location.assign(window.location.pathname + "?done=scan"); return; }
+      var message = xhr.statusText;
+      try { message = JSON.parse(xhr.responseText).message; } catch (ignored) { /* not JSON: the status says it */ }
+      outcome.textContent = message; outcome.classList.add("bad"); bar.hidden = true;
+    };
+    xhr.onerror = function () { outcome.textContent = "network error"; outcome.classList.add("bad"); };
+    xhr.send(file);
+  }
+  document.querySelectorAll(".drop").forEach(function (zone) {
+    zone.addEventListener("dragover", function (e) { e.preventDefault(); zone.classList.add("over"); });
+    zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault(); zone.classList.remove("over");
+      if (e.dataTransfer.files.length) { upload(zone, e.dataTransfer.files[0]); }
+    });
+    zone.querySelector("input[type=file]").addEventListener("change", function (e) {
+      if (e.target.files.length) { upload(zone, e.target.files[0]); }
+    });
+  });
+})();
