@@ -15,8 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Svc
 from domain.errors import DomainError, ErrorKind
 from services import auth
-from web import inbox, orders
+from web import customers, finance, inbox, orders, scans, team
 from web.i18n import LANGUAGES
+from web.labels import N_
 from web.render import page
 from web.session import (
     CSRF_FIELD,
@@ -116,11 +117,15 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def routers() -> list[APIRouter]:
+    """Every router of the desk (tests/desk/test_desk_doors.py holds each of their routes to its doors)."""
+    return [*(module.router for module in (inbox, orders, scans, customers, finance, team)), router]
+
+
 def install(app: FastAPI) -> None:
     """The desk's routes and static files on the API's app, and its two answers of its own."""
-    app.include_router(router)
-    app.include_router(inbox.router)
-    app.include_router(orders.router)
+    for each in routers():
+        app.include_router(each)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="desk-static")
 
     @app.exception_handler(SignInNeeded)
@@ -135,6 +140,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Forged)
     async def forged(request: Request, _: Forged) -> Response:
-        return page(request, lang_of(request), "refused.html", 403, user=None,
-                    title="This form has expired or did not come from this desk",
-                    detail="Nothing was changed. Go back, reload the page and try again.")
+        return page(request, lang_of(request), "refused.html", 403, user=None, error=None,
+                    title=N_("This form has expired or did not come from this desk"),
+                    detail=N_("Nothing was changed. Go back, reload the page and try again."))

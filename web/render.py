@@ -21,6 +21,7 @@ from domain.people import ROLE_LABELS
 from domain.rejections import LABELS as REASONS
 from web import labels
 from web.i18n import LANGUAGES, translations
+from web.nav import links
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -40,8 +41,8 @@ def environment(lang: str) -> Environment:
                       lstrip_blocks=True)
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(lang=lang, languages=LANGUAGES, local_time=local_time, STATUS=labels.STATUS,
-                       DID=labels.DID, BUTTON=labels.BUTTON, REFUSAL=labels.REFUSAL, ROLES=ROLE_LABELS,
-                       WAITING_FOR=WAITING_FOR, REASONS=REASONS)
+                       DID=labels.DID, KIND=labels.KIND, BUTTON=labels.BUTTON, REFUSAL=labels.REFUSAL,
+                       ROLES=ROLE_LABELS, WAITING_FOR=WAITING_FOR, REASONS=REASONS, nav_links=links)
     return env
 
 
