@@ -59,10 +59,8 @@ async def _review(s: Services, a: Actor, n: str, f: Form, key: str | None) -> Or
 
 
 async def _reject(s: Services, a: Actor, n: str, f: Form, key: str | None) -> OrderView:
-    reasons = f.every("reasons")
-    if not reasons:
-        raise InvalidInput("tick at least one reason for returning the order")
-    return await orders.reject(s, a, n, reasons, f.text("note", LONG), key)
+    # No reason ticked is the service's refusal, after its role and scope checks (as for the API).
+    return await orders.reject(s, a, n, f.every("reasons"), f.text("note", LONG), key)
 
 
 async def _decide(s: Services, a: Actor, n: str, f: Form, key: str | None, allow: bool) -> OrderView:
