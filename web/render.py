@@ -64,4 +64,7 @@ def page(request: Request, lang: str, template: str, status_code: int = 200, fil
     html = environment(lang).get_template(template).render(request_path=request.url.path, **context)
     response = HTMLResponse(html, status_code=status_code)
     response.headers["Content-Security-Policy"] = policy(file_origins)
+    # Not the API's no-referrer: under it a browser sends "Origin: null" with a page's forms, and the desk checks
+    # that a form comes from its own origin (web/session.py). Other sites still learn nothing of the desk's URLs.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response

@@ -24,6 +24,7 @@ def desk_browser(size: tuple[int, int] = (1280, 900)) -> Iterator[Any]:
 
 def sign_in(driver: Any, stack: Stack, user: str) -> None:
     """As the person does: the sign-in page, their name and password (set as `orderflow admin set-password`)."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -34,7 +35,10 @@ def sign_in(driver: Any, stack: Stack, user: str) -> None:
     driver.find_element(By.NAME, "username").send_keys(user)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form[action='/desk/login'] button[type=submit]").click()
-    WebDriverWait(driver, 20).until(lambda d: "/desk/login" not in d.current_url)
+    try:
+        WebDriverWait(driver, 20).until(lambda d: "/desk/login" not in d.current_url)
+    except TimeoutException:
+        raise AssertionError(f"{user} could not sign in: {text_of(driver)}") from None
 
 
 def shot(driver: Any, name: str) -> None:
