@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # Each benchmark writes its table into BENCHMARKS.md (between its markers), with the machine and the date.
-BENCHES := throughput api_latency upload idle cli_startup collision collision_quality
+BENCHES := throughput api_latency upload idle cli_startup collision collision_quality desk_pages
 bench: $(STAMP)
 	@for b in $(BENCHES); do \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench.$$b | tee .bench-$$b.md && \

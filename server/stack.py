@@ -255,6 +255,7 @@ class Stack:
 
 BANNER = """
 orderflow is up.
+  Web desk         {api}/desk   (sign in with a demo user below; 中文, English at the top right)
   API              {api}   (OpenAPI: {api}/docs)
   Temporal Web UI  http://127.0.0.1:{ui}/namespaces/{ns}/workflows
   Temporal         {address}      S3  {s3}      database  {db}

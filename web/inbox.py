@@ -5,9 +5,9 @@ The same service as `GET /inbox` (services.views.inbox)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +19,7 @@ from web.render import page
 from web.session import PREFIX, Session
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+PER_PAGE = 50  # tasks a page shows: the overdue ones come first, so the first page is the day's work
 FAR = datetime.max.replace(tzinfo=UTC)
 
 
@@ -32,13 +33,18 @@ def ordered(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
 
 
 @router.get("/inbox")
-async def inbox(request: Request, session: Session, services: Svc) -> HTMLResponse:
+async def inbox(request: Request, session: Session, services: Svc,
+                page_no: Annotated[int, Query(alias="page", ge=1, le=1000)] = 1) -> HTMLResponse:
     actor = session.auth.actor
     try:
         found = await run_in_threadpool(views.inbox, services, actor)
     except DomainError as err:
         return page(request, session.lang, "refused.html", 403, user=session, title=None, error=err)
     now = datetime.now(UTC)
-    return page(request, session.lang, "inbox.html", user=session, orders=ordered(found["orders"], now),
+    tasks = ordered(found["orders"], now)
+    shown = tasks[(page_no - 1) * PER_PAGE:page_no * PER_PAGE]
+    return page(request, session.lang, "inbox.html", user=session, orders=shown, total=len(tasks),
+                overdue=sum(1 for t in tasks if t["overdue"]), page_no=page_no,
+                more=len(tasks) > page_no * PER_PAGE,
                 certifications=found.get("certifications", []), follow_ups=found.get("follow_ups", []),
                 notifications=found["notifications"][:20])

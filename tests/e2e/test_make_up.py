@@ -57,6 +57,21 @@ def _stop(proc: subprocess.Popen[bytes], log: Path) -> None:
     assert "stopped." in log.read_text(errors="replace")
 
 
+def _desk_sign_in(desk: str, user: str, password: str, expect: str) -> None:
+    import re
+
+    import httpx
+
+    with httpx.Client(base_url=desk, headers={"Origin": desk.removesuffix("/desk")}, timeout=30) as http:
+        page = http.get("/login")
+        assert page.status_code == 200 and "登录" in page.text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None
+        signed = http.post("/login", data={"csrf": csrf.group(1), "username": user, "password": password},
+                           follow_redirects=True)
+        assert signed.status_code == 200 and "我的待办" in signed.text and expect in signed.text, signed.text
+
+
 def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> dict[str, object]:
     done = subprocess.run([str(BIN / "orderflow"), "--json", *args], env=env, capture_output=True, text=True,
                           timeout=60, input=stdin)
@@ -79,6 +94,10 @@ async def test_make_up_starts_encrypted_restarts_with_its_state_and_stops_cleanl
         token_file = tmp_path / "config" / "orderflow" / "token.json"
         assert oct(token_file.stat().st_mode & 0o777) == "0o600"
         assert _cli(env, "order", "issue", "BJ100001", "--to", "alice")["status"] == "ISSUED"
+        # The web desk is served at the address the banner prints, in Chinese, to the same accounts.
+        desk = f"http://127.0.0.1:{ports['api']}/desk"
+        assert f"Web desk         {desk}" in log.read_text()
+        _desk_sign_in(desk, "alice", passwords["alice"], expect="BJ100001")
         keys, token = tmp_path / "data" / "codec.keys", tmp_path / "data" / "codec.token"
         assert oct(keys.stat().st_mode & 0o777) == "0o600" and oct(token.stat().st_mode & 0o777) == "0o600"
         assert token.read_text().strip() not in log.read_text()
