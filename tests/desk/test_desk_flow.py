@@ -47,3 +47,16 @@ async def test_an_order_from_issue_to_effective_through_the_pages(desk: Desk) ->
     with desk.api.services.transaction() as session:
         row = session.get(Order, number)
         assert row is not None and row.status == "EFFECTIVE"
+
+
+async def test_the_desk_speaks_chinese_by_default_and_english_on_request(desk: Desk) -> None:
+    alice = await desk.person("alice")
+    assert "我的待办" in (await alice.get("/desk/inbox")).text
+    switched = await alice.http.get("/desk/lang/en", params={"next": "/desk/orders"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/desk/orders"
+    page = (await alice.get("/desk/orders")).text
+    assert '<html lang="en">' in page and "My tasks" in page and "我的待办" not in page and "中文" in page
+    assert (await alice.http.get("/desk/lang/xx")).status_code == 303  # an unknown language changes nothing
+    assert "My tasks" in (await alice.get("/desk/inbox")).text
+    await alice.http.get("/desk/lang/zh")
+    assert "我的待办" in (await alice.get("/desk/inbox")).text
