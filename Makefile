@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test fast lint bench reliability clean
+.PHONY: up test fast lint bench reliability screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ fast: $(STAMP)
 # The fault-injection tests alone, rewriting RELIABILITY.md from their results (make test runs them too).
 reliability: $(STAMP)
 	ORDERFLOW_WRITE_RELIABILITY=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/reliability
+
+# The README's pictures of the web desk: the desk's browser tests take them into test-artifacts/, kept in docs/desk/.
+screenshots: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q tests/e2e/test_desk_browser.py tests/e2e/test_desk_browser_*.py
+	mkdir -p docs/desk && cp test-artifacts/desk-*.png docs/desk/
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
