@@ -9,6 +9,7 @@ COPY workflows workflows
 COPY orderflow orderflow
 COPY services services
 COPY api api
+COPY web web
 COPY cli cli
 COPY server server
 COPY bench bench
