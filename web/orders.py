@@ -70,7 +70,8 @@ async def _order_page(request: Request, session: DeskSession, services: Svc, num
         warehouse = await run_in_threadpool(lambda: customers.list_customers(services, actor, limit=500))
     return page(request, session.lang, "order.html", status_code, file_origins=file_origins(services.settings),
                 user=session, view=view, steps=steps, error=error, failed=failed, sent=sent or {},
-                warehouse=warehouse, step_key=_key(), reasons=list(Reason), kinds=list(OrderKind),
+                warehouse=warehouse, step_key=(sent or {}).get("step_key") or _key(), reasons=list(Reason),
+                kinds=list(OrderKind),
                 done=_done(request.query_params.get("done")), Action=Action, Role=Role)
 
 

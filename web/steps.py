@@ -96,4 +96,8 @@ def parse_action(name: str) -> Action | None:
 
 def sent_values(data: FormData) -> dict[str, Any]:
     """What the person typed, to fill the form again after a refusal (never the CSRF token or the key)."""
-    return {k: v for k, v in data.items() if isinstance(v, str) and k not in ("csrf", "step_key")}
+    found: dict[str, Any] = {k: v for k, v in data.items() if isinstance(v, str) and k != "csrf"}
+    found["reasons"] = [v for v in data.getlist("reasons") if isinstance(v, str)]
+    # The step's key is kept: a step refused as unavailable may still be applied, and its retry under the same
+    # key is answered by the first attempt, never applied twice (a payment recorded twice).
+    return found

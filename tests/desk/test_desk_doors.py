@@ -28,10 +28,27 @@ ROUTES: dict[str, str] = {
     "POST /desk/orders/{number}/{step}": "/desk/orders/BJ100001/receive",
     "PUT /desk/orders/{number}/scan": "/desk/orders/BJ100001/scan?filename=a.pdf&key=k1",
     # >>> scans and team (helper C)
+    "GET /desk/scans": "/desk/scans",
+    "GET /desk/scans/check": "/desk/scans/check?number=BJ100001",
+    "GET /desk/team": "/desk/team",
     # <<< scans and team
     # >>> customers (helper A)
+    "GET /desk/customers": "/desk/customers",
+    "POST /desk/customers": "/desk/customers",
+    "POST /desk/customers/check": "/desk/customers/check",
+    "POST /desk/customers/claim": "/desk/customers/claim",
+    "POST /desk/customers/transfer-in": "/desk/customers/transfer-in",
+    "GET /desk/customers/{customer_id}": "/desk/customers/1",
+    "POST /desk/customers/{customer_id}/notes": "/desk/customers/1/notes",
+    "POST /desk/customers/{customer_id}/hand-over": "/desk/customers/1/hand-over",
     # <<< customers
     # >>> finance (helper B)
+    "GET /desk/finance": "/desk/finance",
+    "PUT /desk/finance/statements": "/desk/finance/statements?filename=s.csv",
+    "GET /desk/finance/statements/{upload_id}": "/desk/finance/statements/AAAAAAAAAAAAAAAAAAAAAA",
+    "POST /desk/finance/statements/{upload_id}": "/desk/finance/statements/AAAAAAAAAAAAAAAAAAAAAA",
+    "POST /desk/finance/match": "/desk/finance/match",
+    "POST /desk/finance/unmatch": "/desk/finance/unmatch",
     # <<< finance
 }
 # Open to anyone: the sign-in page and its form (CSRF-checked by its own cookie), the language switch.
