@@ -223,8 +223,9 @@ async def test_lists_are_scoped_filtered_and_paged(services: Services):
     assert numbers("amy", status="EFFECTIVE") == []
     row = orders.list_orders(services, who(services, "bob"))[0]
     assert row == {"number": "BJ100202", "partner": "BJ", "rep": "bob", "status": "ISSUED", "pending": "bob",
-                   "customer": None, "amount": None, "updated_at": row["updated_at"]}
+                   "customer": None, "amount": None, "updated_at": row["updated_at"], "due_at": row["due_at"]}
     datetime.fromisoformat(row["updated_at"])
+    assert datetime.fromisoformat(row["due_at"]) > datetime.fromisoformat(row["updated_at"])  # an issued form waits
     with pytest.raises(InvalidInput, match="status 'done' is not one of: ISSUED"):
         orders.list_orders(services, who(services, "olga"), status="done")
     with pytest.raises(NotPermitted, match="lacks the 'see_orders' permission"):
