@@ -221,9 +221,11 @@ def _deliveries(session: Session) -> list[str]:
     from db.models import Notification
 
     bad = []
-    keys = set(session.scalars(select(Notification.key)))
+    # The rows first, the keys after: a notification and its rows commit together, so a key read later covers
+    # every row read before, even while workflows still running (a certification's notices) add more.
     rows = session.execute(select(Delivery.id, Delivery.notification_key, Delivery.channel, Delivery.person,
                                   Delivery.status, Delivery.sent_at)).all()
+    keys = set(session.scalars(select(Notification.key)))
     bad += [f"delivery {i} belongs to no notification ({k})" for i, k, *_ in rows if k not in keys]
     sent = Counter((k, c, p) for _, k, c, p, status, _ in rows if status == "sent")
     bad += [f"notification {k} sent {n} times by {c} to {p}" for (k, c, p), n in sent.items() if n > 1]
