@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import subprocess
 import tempfile
 import time
@@ -77,8 +78,6 @@ def fill(settings: Any, count: int) -> list[str]:
 
 
 def signed_in(url: str, person: str) -> Any:
-    import re
-
     import httpx
 
     http = httpx.Client(base_url=url, headers={"Origin": url}, timeout=60)
@@ -122,12 +121,13 @@ def run(count: int, requests: int, database_url: str) -> str:
             for person in PEOPLE:
                 http = signed_in(url, person)
                 inbox = http.get("/desk/inbox").text
-                tasks = inbox.count('<li class="task')
+                total = re.search(r'id="order-tasks" data-total="(\d+)"', inbox)
+                tasks = int(total.group(1)) if total else 0
                 visible = [n for i, n in enumerate(numbers) if SEES[person](i)]
                 inbox_ms = percentiles(measure(http, ["/desk/inbox"] * requests))
                 order_ms = percentiles(measure(http, [f"/desk/orders/{rng.choice(visible)}"
                                                       for _ in range(requests)]))
-                rows.append(f"| {person} | {tasks} | " + " / ".join(f"{v:.1f}" for v in inbox_ms) + " | "
+                rows.append(f"| {person} | {tasks:,} | " + " / ".join(f"{v:.1f}" for v in inbox_ms) + " | "
                             + " / ".join(f"{v:.1f}" for v in order_ms) + " |")
                 http.close()
         finally:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Credit, Customer, Notification, Order, OrderEvent, Payment, Scan, Slip, User, UserPartner
@@ -185,9 +185,45 @@ def waiting_orders(session: Session, actor: Actor, scope: Scope, per_status: int
     return found
 
 
+def waiting_page(session: Session, actor: Actor, scope: Scope, now: datetime, limit: int,
+                 offset: int) -> tuple[list[Order], int, int]:
+    """One page of what waits for the actor, the open tasks of their deactivated reports included, ordered in the
+    database by deadline (so the longest overdue come first, those with no deadline last): the page, how many wait
+    in all and how many of them are overdue. The desk's 我的待办, which must stay fast however long the list."""
+    where = _waiting(actor, scope)
+    total, overdue = session.execute(select(func.count(), func.count(case((Order.due_at < now, 1))))
+                                     .select_from(Order).where(where)).one()
+    rows = session.scalars(select(Order).where(where)
+                           .order_by(Order.due_at.is_(None), Order.due_at, Order.updated_at, Order.number)
+                           .offset(offset).limit(limit))
+    return list(rows), int(total), int(overdue)
+
+
+def _waiting(actor: Actor, scope: Scope) -> ColumnElement[bool]:
+    """waiting_orders' rule as one condition, or a deactivated report's open task."""
+    statuses = [status.value for status, role in PENDING_ROLE.items() if role is actor.role]
+    mine: ColumnElement[bool] = false()
+    if statuses:
+        mine = and_(Order.status.in_(statuses), Order.pending_role == actor.role.value,
+                    or_(Order.pending_user.is_(None), Order.pending_user == actor.username))
+        if scope.own_only:
+            mine = and_(mine, Order.rep == scope.own_only)
+        elif not scope.everything:
+            mine = and_(mine, Order.partner_code.in_(scope.partners))
+    return or_(mine, Order.pending_user.in_(_gone(actor.username)))
+
+
+def _gone(manager: str) -> Select[str]:
+    return select(User.username).where(User.reports_to == manager, User.active.is_(False))
+
+
+def deactivated_reports(session: Session, manager: str) -> set[str]:
+    return set(session.scalars(_gone(manager)))
+
+
 def orders_pending_for_deactivated_reports(session: Session, manager: str) -> list[Order]:
-    gone = select(User.username).where(User.reports_to == manager, User.active.is_(False))
-    return list(session.scalars(select(Order).where(Order.pending_user.in_(gone)).order_by(Order.updated_at)))
+    return list(session.scalars(select(Order).where(Order.pending_user.in_(_gone(manager)))
+                                .order_by(Order.updated_at)))
 
 
 def issued_numbers(session: Session, prefix: str) -> set[int]:

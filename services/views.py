@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Credit, Notification
-from db.order_repo import notifications_for, orders_pending_for_deactivated_reports, waiting_orders
+from db.order_repo import (
+    deactivated_reports,
+    notifications_for,
+    orders_pending_for_deactivated_reports,
+    waiting_orders,
+    waiting_page,
+)
 from db.org_repo import scope_for
 from domain.errors import InvalidInput
 from domain.order import PENDING_ROLE
@@ -25,24 +31,47 @@ INBOX_ROWS = 500  # per waiting status: an inbox that long is a backlog for the 
 def inbox(services: Services, actor: Actor) -> dict[str, Any]:
     """Orders waiting for the actor (by name, or by role within the actor's scope), the open tasks of the actor's
     deactivated reports, and the actor's latest notifications."""
-    if actor.role in PENDING_ROLE.values():
-        require(actor, Perm.SEE_ORDERS, "see orders")
+    _may_see(actor)
     with services.transaction() as session:
         rows = [order_row(o) for o in waiting_orders(session, actor, scope_for(session, actor), INBOX_ROWS)]
         # A deactivated user's open tasks move to their manager.
         for order in orders_pending_for_deactivated_reports(session, actor.username):
             rows.append({**order_row(order), "pending": f"{order.pending_user} (deactivated)"})
-        notes = [{"order": n.order_number, "kind": n.kind, "text": n.text, "at": n.created_at.isoformat(),
-                  "due_at": n.due_at.isoformat() if n.due_at else None}
-                 for n in _notifications(session, actor)]
-    found: dict[str, Any] = {"orders": rows, "notifications": notes}
-    from services.certifications import inbox as certifications_waiting
+        notes = _notes(session, actor)
+    return {"orders": rows, "notifications": notes, **_other_tasks(services, actor)}
 
-    found["certifications"] = certifications_waiting(services, actor)
+
+def inbox_page(services: Services, actor: Actor, now: datetime, limit: int, offset: int) -> dict[str, Any]:
+    """The same inbox a page at a time, every waiting order counted and sorted in the database by deadline (the
+    longest overdue first, those with no deadline last): the desk's 我的待办, with no cap on what waits."""
+    _may_see(actor)
+    with services.transaction() as session:
+        found, total, overdue = waiting_page(session, actor, scope_for(session, actor), now, limit, offset)
+        gone = deactivated_reports(session, actor.username)
+        rows = [{**order_row(o), "overdue": o.due_at is not None and o.due_at < now,
+                 **({"pending": f"{o.pending_user} (deactivated)"} if o.pending_user in gone else {})}
+                for o in found]
+        notes = _notes(session, actor)
+    return {"orders": rows, "total": total, "overdue": overdue, "notifications": notes,
+            **_other_tasks(services, actor)}
+
+
+def _may_see(actor: Actor) -> None:
+    if actor.role in PENDING_ROLE.values():
+        require(actor, Perm.SEE_ORDERS, "see orders")
+
+
+def _notes(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    return [{"order": n.order_number, "kind": n.kind, "text": n.text, "at": n.created_at.isoformat(),
+             "due_at": n.due_at.isoformat() if n.due_at else None} for n in _notifications(session, actor)]
+
+
+def _other_tasks(services: Services, actor: Actor) -> dict[str, Any]:
+    """The certifications and follow-ups waiting for the actor (their own services, each its own transaction)."""
+    from services.certifications import inbox as certifications_waiting
     from services.follow_up_reads import inbox_section
 
-    found["follow_ups"] = inbox_section(services, actor)
-    return found
+    return {"certifications": certifications_waiting(services, actor), "follow_ups": inbox_section(services, actor)}
 
 
 def _notifications(session: Session, actor: Actor) -> list[Notification]:
