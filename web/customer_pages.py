@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Svc
-from api.errors import STATUS
 from domain.errors import DomainError
 from domain.permissions import Perm, allowed
 from domain.warehouse import cap_of
 from services import customers, views, warehouse
+from web.forms import refused_page
 from web.labels import N_
 from web.render import page
 from web.session import DeskSession
@@ -39,11 +39,6 @@ def forms_of(session: DeskSession) -> dict[str, bool]:
     return {"enter": allowed(actor, Perm.ENTER_CUSTOMER), "claim": allowed(actor, Perm.CLAIM),
             "transfer_in": allowed(actor, Perm.TRANSFER_IN), "note": allowed(actor, Perm.NOTE),
             "hand_over": allowed(actor, Perm.HAND_OVER)}
-
-
-def refused(request: Request, session: DeskSession, err: DomainError) -> HTMLResponse:
-    return page(request, session.lang, "refused.html", STATUS.get(err.kind, 400), user=session, title=None,
-                error=err)
 
 
 def _counts(services: Any, session: DeskSession) -> dict[str, int] | None:
@@ -77,7 +72,7 @@ async def warehouse_page(request: Request, session: DeskSession, services: Svc, 
             rows = await run_in_threadpool(lambda: customers.list_customers(services, actor, limit=PAGE + 1,
                                                                             offset=offset))
         except DomainError as err:
-            return refused(request, session, err)
+            return refused_page(request, session, err)
     counts = await run_in_threadpool(_counts, services, session)
     warnings = await run_in_threadpool(_warnings, services, session)
     done = DONE.get(request.query_params.get("done", ""))
@@ -93,7 +88,7 @@ async def customer_page(request: Request, session: DeskSession, services: Svc, c
     try:
         story = await run_in_threadpool(lambda: warehouse.history(services, actor, customer_id))
     except DomainError as err:
-        return refused(request, session, err)
+        return refused_page(request, session, err)
     owner = story[-1]["to"] if story else None
     # The name, from the list of the caller's scope (history checked the scope): no service reads one customer
     # (a read of one customer in services.customers would replace this).

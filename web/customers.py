@@ -16,9 +16,9 @@ from api.errors import STATUS
 from domain.errors import DomainError
 from services import customers, transfers, warehouse
 from web.customer_pages import HIDDEN, MATCH, customer_page, warehouse_page
-from web.orders import _field, _known
+from web.forms import Posted, refusal
 from web.render import page
-from web.session import CSRF_FIELD, CSRF_HEADER, PREFIX, Session, check_csrf
+from web.session import PREFIX, Session
 from web.steps import LONG, Form, sent_values
 
 router = APIRouter(prefix=f"{PREFIX}/customers", include_in_schema=False)
@@ -37,10 +37,8 @@ async def warehouse_list(request: Request, session: Session, services: Svc,
 
 
 @router.post("")
-async def enter(request: Request, session: Session, services: Svc) -> Response:
+async def enter(request: Request, session: Session, data: Posted, services: Svc) -> Response:
     """录入: the four facts and the region, as POST /customers takes them."""
-    data = await request.form()
-    check_csrf(request, session, _field(data.get(CSRF_FIELD)))
     form = Form(data)
     try:
         added = await run_in_threadpool(lambda: customers.add(
@@ -54,11 +52,9 @@ async def enter(request: Request, session: Session, services: Svc) -> Response:
 
 
 @router.post("/check")
-async def check(request: Request, session: Session, services: Svc) -> HTMLResponse:
+async def check(request: Request, session: Session, data: Posted, services: Svc) -> HTMLResponse:
     """The entry form's live check: the script sends what is typed so far (with the CSRF token in a header) and
     shows the fragment answered: the service's hits, masked by the service where it must be."""
-    data = await request.form()
-    check_csrf(request, session, request.headers.get(CSRF_HEADER) or _field(data.get(CSRF_FIELD)))
     form = Form(data)
     try:
         name = form.text("name", 400).strip()
@@ -73,10 +69,8 @@ async def check(request: Request, session: Session, services: Svc) -> HTMLRespon
 
 
 @router.post("/claim")
-async def claim(request: Request, session: Session, services: Svc) -> Response:
+async def claim(request: Request, session: Session, data: Posted, services: Svc) -> Response:
     """挑入: a customer of the public pool, by the id the check or a pool list shows."""
-    data = await request.form()
-    check_csrf(request, session, _field(data.get(CSRF_FIELD)))
     try:
         customer_id = Form(data).number("customer", "the customer's number")
         await run_in_threadpool(warehouse.claim, services, session.auth.actor, customer_id)
@@ -87,10 +81,8 @@ async def claim(request: Request, session: Session, services: Svc) -> Response:
 
 
 @router.post("/transfer-in")
-async def transfer_in(request: Request, session: Session, services: Svc) -> Response:
+async def transfer_in(request: Request, session: Session, data: Posted, services: Svc) -> Response:
     """调入申请: a pool customer of another region, with the four facts confirmed with the customer."""
-    data = await request.form()
-    check_csrf(request, session, _field(data.get(CSRF_FIELD)))
     form = Form(data)
     try:
         customer_id = form.number("customer", "the customer's number")
@@ -99,9 +91,9 @@ async def transfer_in(request: Request, session: Session, services: Svc) -> Resp
                              phone=form.text("phone", 64), fax=form.text("fax", 64),
                              address=form.text("address", 800))
     except Exception as err:  # noqa: BLE001 - every refusal is shown in words; a bug is raised again
-        known = _known(services, err)
+        known, status = refusal(services, err)
         return await warehouse_page(request, session, services, error=known, failed="transfer_in",
-                                    sent=sent_values(data), status_code=STATUS.get(known.kind, 400))
+                                    sent=sent_values(data), status_code=status)
     return RedirectResponse(f"{HOME}?done=applied", status_code=303)
 
 
@@ -111,9 +103,8 @@ async def one_customer(customer_id: CustomerId, request: Request, session: Sessi
 
 
 @router.post("/{customer_id}/notes")
-async def note(customer_id: CustomerId, request: Request, session: Session, services: Svc) -> Response:
-    data = await request.form()
-    check_csrf(request, session, _field(data.get(CSRF_FIELD)))
+async def note(customer_id: CustomerId, request: Request, session: Session, data: Posted,
+               services: Svc) -> Response:
     try:
         await run_in_threadpool(warehouse.note, services, session.auth.actor, customer_id,
                                 Form(data).text("text", LONG))
@@ -124,9 +115,8 @@ async def note(customer_id: CustomerId, request: Request, session: Session, serv
 
 
 @router.post("/{customer_id}/hand-over")
-async def hand_over(customer_id: CustomerId, request: Request, session: Session, services: Svc) -> Response:
-    data = await request.form()
-    check_csrf(request, session, _field(data.get(CSRF_FIELD)))
+async def hand_over(customer_id: CustomerId, request: Request, session: Session, data: Posted,
+                    services: Svc) -> Response:
     try:
         await run_in_threadpool(warehouse.hand_over, services, session.auth.actor, customer_id,
                                 Form(data).text("to", 64).strip())

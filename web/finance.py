@@ -24,10 +24,10 @@ from services import payment_views, payments
 from services.payment_views import OpenLine
 from services.payments import ImportReport
 from web import finance_uploads as kept
+from web.forms import Posted, checked_header, refusal, refused_json, refused_page
 from web.labels import N_
-from web.orders import _field, _known
 from web.render import page
-from web.session import CSRF_FIELD, CSRF_HEADER, PREFIX, DeskSession, Session, check_csrf
+from web.session import PREFIX, DeskSession, Session
 from web.steps import Form, sent_values
 
 router = APIRouter(prefix=f"{PREFIX}/finance", include_in_schema=False)
@@ -50,11 +50,6 @@ def _allowed(session: DeskSession) -> None:
     require(session.auth.actor, Perm.PAYMENTS, "see the payments queue")
 
 
-def _refused(request: Request, session: DeskSession, err: DomainError) -> HTMLResponse:
-    return page(request, session.lang, "refused.html", STATUS.get(err.kind, 400), user=session, title=None,
-                error=err)
-
-
 async def _queue_page(request: Request, session: DeskSession, services: Svc, *, offset: int = 0,
                       line: str = "", error: DomainError | None = None, failed: str | None = None,
                       sent: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
@@ -62,7 +57,7 @@ async def _queue_page(request: Request, session: DeskSession, services: Svc, *, 
     try:
         rows = await run_in_threadpool(payment_views.unmatched_lines, services, actor, PAGE_SIZE + 1, offset)
     except DomainError as err:
-        return _refused(request, session, err)
+        return refused_page(request, session, err)
     found, missing = None, None
     if line:
         try:
@@ -88,14 +83,14 @@ async def upload(request: Request, session: Session, services: Svc,
                  filename: Annotated[str, Query(min_length=1, max_length=200)] = "statement.csv") -> JSONResponse:
     """The page's script sends the file as the body (the session's CSRF token in a header); it is kept for its
     preview, and the answer names the preview's address."""
-    check_csrf(request, session, request.headers.get(CSRF_HEADER))
+    checked_header(request, session)
     try:
         require(session.auth.actor, Perm.PAYMENTS, "import bank statements")  # before a byte is received
         check_content_type(request, STATEMENT_TYPES, "statement", "application/octet-stream")
         name = safe_filename(filename, "statement.csv")
         upload_id = await kept.keep(request, services.settings.data_dir, session.auth.actor.username, name)
     except DomainError as err:
-        return JSONResponse({"error": err.kind.value, "message": err.message}, status_code=STATUS.get(err.kind, 400))
+        return refused_json(err)
     return JSONResponse({"preview": f"{HOME}/statements/{upload_id}"})
 
 
@@ -106,7 +101,7 @@ async def preview(upload_id: UploadId, request: Request, session: Session, servi
         _allowed(session)
         path = kept.kept_file(services.settings.data_dir, session.auth.actor.username, upload_id)
     except DomainError as err:
-        return _refused(request, session, err)
+        return refused_page(request, session, err)
     try:
         statement = await run_in_threadpool(kept.preview, path)
     except DomainError as err:  # not a statement at all: nothing of it could be imported
@@ -121,17 +116,16 @@ async def preview(upload_id: UploadId, request: Request, session: Session, servi
 
 
 @router.post("/statements/{upload_id}")
-async def import_kept(upload_id: UploadId, request: Request, session: Session, services: Svc) -> Response:
+async def import_kept(upload_id: UploadId, request: Request, session: Session, _: Posted,
+                      services: Svc) -> Response:
     """Imports exactly the previewed file, once, through the import service; then it is removed."""
-    data = await request.form()
-    check_csrf(request, session, _field(data.get(CSRF_FIELD)))
     actor = session.auth.actor
     try:
         _allowed(session)
         path = kept.kept_file(services.settings.data_dir, actor.username, upload_id)
         report = await payments.import_statement(services, actor, lambda: kept.claimed(path))
     except Exception as err:  # noqa: BLE001 - every refusal is shown in words; a bug is raised again
-        return _refused(request, session, _known(services, err))
+        return refused_page(request, session, refusal(services, err)[0])
     rows = await run_in_threadpool(payment_views.unmatched_lines, services, actor, PAGE_SIZE, 0)
     return _report_page(request, session, report, rows)
 
@@ -145,10 +139,8 @@ def _report_page(request: Request, session: DeskSession, report: ImportReport,
 
 
 @router.post("/match")
-async def match(request: Request, session: Session, services: Svc) -> Response:
+async def match(request: Request, session: Session, data: Posted, services: Svc) -> Response:
     """A queued line to an order by hand, with a reason when the payer is not the order's customer."""
-    data = await request.form()
-    check_csrf(request, session, _field(data.get(CSRF_FIELD)))
     form = Form(data)
     bank_ref = ""
     try:
@@ -156,25 +148,23 @@ async def match(request: Request, session: Session, services: Svc) -> Response:
         done = await payments.match_line(services, session.auth.actor, bank_ref, form.text("order", 32).strip(),
                                          form.optional("reason"))
     except Exception as err:  # noqa: BLE001 - every refusal is shown in words; a bug is raised again
-        known = _known(services, err)
+        known, status = refusal(services, err)
         return await _queue_page(request, session, services, error=known, failed=f"match:{bank_ref}",
-                                 sent=sent_values(data), status_code=STATUS.get(known.kind, 400))
+                                 sent=sent_values(data), status_code=status)
     return RedirectResponse(f"{HOME}?line={quote(done.bank_ref, safe='')}&done=match", status_code=303)
 
 
 @router.post("/unmatch")
-async def unmatch(request: Request, session: Session, services: Svc) -> Response:
+async def unmatch(request: Request, session: Session, data: Posted, services: Svc) -> Response:
     """Undo a wrong match before its order takes effect, with the reason; the line goes back to the queue."""
-    data = await request.form()
-    check_csrf(request, session, _field(data.get(CSRF_FIELD)))
     form = Form(data)
     bank_ref = ""
     try:
         bank_ref = form.text("bank_ref", 64).strip()
         await payments.unmatch_line(services, session.auth.actor, bank_ref, form.text("reason"))
     except Exception as err:  # noqa: BLE001 - every refusal is shown in words; a bug is raised again
-        known = _known(services, err)
+        known, status = refusal(services, err)
         return await _queue_page(request, session, services, line=bank_ref, error=known,
                                  failed=f"unmatch:{bank_ref}", sent=sent_values(data),
-                                 status_code=STATUS.get(known.kind, 400))
+                                 status_code=status)
     return RedirectResponse(f"{HOME}?line={quote(bank_ref, safe='')}&done=unmatch", status_code=303)

@@ -15,6 +15,7 @@ from api.deps import Svc
 from domain.errors import DomainError
 from domain.order import OrderStatus
 from services import views
+from web.forms import refused_page
 from web.render import page
 from web.session import PREFIX, Session
 
@@ -29,7 +30,7 @@ async def inbox(request: Request, session: Session, services: Svc,
         found = await run_in_threadpool(views.inbox_page, services, session.auth.actor, datetime.now(UTC),
                                         PER_PAGE, (page_no - 1) * PER_PAGE)
     except DomainError as err:
-        return page(request, session.lang, "refused.html", 403, user=session, title=None, error=err)
+        return refused_page(request, session, err)
     orders = [{**row, "status": OrderStatus(row["status"])} for row in found["orders"]]
     return page(request, session.lang, "inbox.html", user=session, orders=orders, total=found["total"],
                 overdue=found["overdue"], page_no=page_no, more=found["total"] > page_no * PER_PAGE,

@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Svc, scoped_key
-from api.errors import STATUS
 from api.uploads import FILE_TYPES, check_content_type, received_file, safe_filename
 from domain.errors import DomainError, InvalidInput
 from domain.next_steps import open_steps
@@ -21,24 +20,14 @@ from domain.people import Role
 from domain.rejections import Reason
 from orderflow.contracts import OrderView
 from services import customers, orders
-from services.failures import as_domain_error
+from web.forms import Posted, checked_header, field, refusal, refused_json, refused_page
 from web.labels import BUTTON, DID
 from web.render import page
-from web.session import CSRF_FIELD, CSRF_HEADER, PREFIX, DeskSession, Session, check_csrf
+from web.session import PREFIX, DeskSession, Session
 from web.steps import STEPS, Form, parse_action, sent_values
 
 router = APIRouter(prefix=f"{PREFIX}/orders", include_in_schema=False)
 Number = Annotated[str, Path(min_length=1, max_length=32)]
-
-
-def _known(services: Any, err: Exception) -> DomainError:
-    """A refusal in words: the services' own errors, and a validator's or Temporal's as the API maps them."""
-    if isinstance(err, DomainError):
-        return err
-    known = as_domain_error(services.settings, err)
-    if known is None:
-        raise err
-    return known
 
 
 def _escalated(view: OrderView) -> bool:
@@ -62,8 +51,7 @@ async def _order_page(request: Request, session: DeskSession, services: Svc, num
     try:
         view = await run_in_threadpool(orders.show_order, services, actor, number)
     except DomainError as err:
-        return page(request, session.lang, "refused.html", STATUS.get(err.kind, 400), user=session,
-                    title=None, error=err)
+        return refused_page(request, session, err)
     steps = open_steps(view.status, actor, view.parties(), escalated=_escalated(view))
     warehouse: list[dict[str, Any]] = []
     if Action.SIGN in steps:
@@ -103,8 +91,7 @@ async def order_list(request: Request, session: Session, services: Svc,
         rows = await run_in_threadpool(lambda: orders.list_orders(services, session.auth.actor, status=wanted,
                                                                   limit=51, offset=offset))
     except DomainError as err:
-        return page(request, session.lang, "refused.html", STATUS.get(err.kind, 400), user=session,
-                    title=None, error=err)
+        return refused_page(request, session, err)
     return page(request, session.lang, "orders.html", user=session, rows=rows[:50], more=len(rows) > 50,
                 offset=offset, status=wanted or "", statuses=list(OrderStatus))
 
@@ -115,16 +102,14 @@ def issue_page(request: Request, session: Session) -> HTMLResponse:
 
 
 @router.post("/new")
-async def issue(request: Request, session: Session, services: Svc) -> Response:
-    data = await request.form()
-    check_csrf(request, session, _field(data.get(CSRF_FIELD)))
+async def issue(request: Request, session: Session, data: Posted, services: Svc) -> Response:
     form = Form(data)
     try:
         view = await orders.issue(services, session.auth.actor, form.text("rep", 64).strip(),
                                   form.optional("number", 32))
     except Exception as err:  # noqa: BLE001 - every refusal is shown in words; a bug is raised again
-        known = _known(services, err)
-        return page(request, session.lang, "issue.html", STATUS.get(known.kind, 400), user=session,
+        known, status = refusal(services, err)
+        return page(request, session.lang, "issue.html", status, user=session,
                     error=known, sent=sent_values(data))
     return RedirectResponse(f"{PREFIX}/orders/{view.number}?done=issue", status_code=303)
 
@@ -142,27 +127,25 @@ async def open_file(number: Number, request: Request, session: Session, services
         link = await run_in_threadpool(lambda: orders.file_link(services, session.auth.actor, number, slip=slip,
                                                                 version=version))
     except DomainError as err:
-        return page(request, session.lang, "refused.html", STATUS.get(err.kind, 400), user=session,
-                    title=None, error=err)
+        return refused_page(request, session, err)
     return RedirectResponse(link["url"], status_code=303)
 
 
 @router.post("/{number}/{step}")
-async def take_step(number: Number, step: str, request: Request, session: Session, services: Svc) -> Response:
-    data = await request.form()
-    check_csrf(request, session, _field(data.get(CSRF_FIELD)))
+async def take_step(number: Number, step: str, request: Request, session: Session, data: Posted,
+                    services: Svc) -> Response:
     action = parse_action(step)
     if action is None:
         return await _order_page(request, session, services, number, status_code=404,
                                  error=InvalidInput(f"there is no step '{step[:40]}' on an order's page"))
     actor = session.auth.actor
     try:
-        key = scoped_key(actor.username, _field(data.get("step_key")) or _key())
+        key = scoped_key(actor.username, field(data.get("step_key")) or _key())
         view = await STEPS[action](services, actor, number, Form(data), key)
     except Exception as err:  # noqa: BLE001 - every refusal is shown in words; a bug is raised again
-        known = _known(services, err)
+        known, status = refusal(services, err)
         return await _order_page(request, session, services, number, error=known, sent=sent_values(data),
-                                 failed=action.value, status_code=STATUS.get(known.kind, 400))
+                                 failed=action.value, status_code=status)
     return RedirectResponse(f"{PREFIX}/orders/{view.number}?done={action.value}", status_code=303)
 
 
@@ -172,7 +155,7 @@ async def upload_scan(number: Number, request: Request, session: Session, servic
                       key: Annotated[str, Query(min_length=1, max_length=64)]) -> JSONResponse:
     """The page's drop zone sends the file as the body, streamed to a temporary file and on to S3 (never held in
     memory whole), with the session's CSRF token in a header."""
-    check_csrf(request, session, request.headers.get(CSRF_HEADER))
+    checked_header(request, session)
     actor = session.auth.actor
     try:
         check_content_type(request, FILE_TYPES, "scan", "application/octet-stream")
@@ -181,12 +164,7 @@ async def upload_scan(number: Number, request: Request, session: Session, servic
         view = await orders.scan(services, actor, number, lambda: received_file(request, name, limit, "scan"),
                                  scoped_key(actor.username, key))
     except Exception as err:  # noqa: BLE001 - the page shows the refusal in words
-        known = _known(services, err)
-        return JSONResponse({"error": known.kind.value, "message": known.message},
-                            status_code=STATUS.get(known.kind, 400))
+        return refused_json(refusal(services, err)[0])
     return JSONResponse({"number": view.number, "status": view.status.value,
                          "scans": len(view.scans)})
 
-
-def _field(value: Any) -> str | None:
-    return value if isinstance(value, str) else None

@@ -17,6 +17,7 @@ from api.errors import STATUS
 from domain.errors import DomainError, NotPermitted
 from domain.order import STEPS, Action, OrderStatus
 from services import orders
+from web.forms import refused_page
 from web.i18n import translations
 from web.labels import N_, REFUSAL
 from web.labels import STATUS as STATUS_WORDS
@@ -38,14 +39,12 @@ def _may_scan(session: DeskSession) -> DomainError | None:
 async def scans_page(request: Request, session: Session, services: Svc) -> HTMLResponse:
     refused = _may_scan(session)
     if refused is not None:
-        return page(request, session.lang, "refused.html", STATUS.get(refused.kind, 403), user=session,
-                    title=None, error=refused)
+        return refused_page(request, session, refused)
     try:
         rows = await run_in_threadpool(lambda: orders.list_orders(services, session.auth.actor,
                                                                   status=OrderStatus.AWAITING_SCAN.value, limit=500))
     except DomainError as err:
-        return page(request, session.lang, "refused.html", STATUS.get(err.kind, 400), user=session,
-                    title=None, error=err)
+        return refused_page(request, session, err)
     return page(request, session.lang, "scans.html", user=session, rows=rows,
                 max_bytes=services.settings.scan_max_bytes, max_mb=_megabytes(services.settings.scan_max_bytes))
 

@@ -13,13 +13,13 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Svc
-from api.errors import STATUS
 from domain.ageing import LABELS as AGES
 from domain.errors import DomainError, NotPermitted
 from domain.order import OrderStatus
 from domain.permissions import Perm, allowed
 from orderflow.ops.html import FUNNEL, SIDE
 from services import accounts, ops
+from web.forms import refused_page
 from web.render import page
 from web.session import PREFIX, Session
 
@@ -47,14 +47,12 @@ async def team_page(request: Request, session: Session, services: Svc) -> HTMLRe
     sees_team, sees_ops = allowed(actor, Perm.SEE_TEAM), allowed(actor, Perm.OPS_REPORT)
     if not (sees_team or sees_ops):
         err: DomainError = NotPermitted("only managers and operations staff may see the team and the reports")
-        return page(request, session.lang, "refused.html", STATUS.get(err.kind, 403), user=session, title=None,
-                    error=err)
+        return refused_page(request, session, err)
     try:
         team = await run_in_threadpool(accounts.team, services, actor) if sees_team else None
         report = _report(await run_in_threadpool(ops.ops_report, services, actor)) if sees_ops else None
         queries = await run_in_threadpool(ops.saved_queries, services, actor) if sees_ops else None
     except DomainError as err:
-        return page(request, session.lang, "refused.html", STATUS.get(err.kind, 400), user=session, title=None,
-                    error=err)
+        return refused_page(request, session, err)
     return page(request, session.lang, "team.html", user=session, team=team, report=report, queries=queries,
                 STATUS_OF=OrderStatus)
