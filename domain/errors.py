@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TypeVar
 
@@ -30,11 +30,17 @@ EXIT_CODES: dict[ErrorKind, int] = {
 
 
 class DomainError(Exception):
-    kind: ErrorKind = ErrorKind.REFUSED
+    """A broken rule, in words. A refusal people often meet also names its `code` and the facts of the case
+    (`params`, all text), so that a client can say it in the reader's language (the desk says it in Chinese);
+    the message stays the English words for logs, scripts and the CLI."""
 
-    def __init__(self, message: str) -> None:
+    kind: ErrorKind = ErrorKind.REFUSED
+    code: str | None = None
+
+    def __init__(self, message: str, params: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.params = params or {}
 
 
 class InvalidInput(DomainError):
@@ -74,19 +80,27 @@ class TooLarge(DomainError):
 
 
 class WrongState(Refused):
-    def __init__(self, order_number: str, status: str, action: str, expected: str) -> None:
+    """`status` is the order's status ("" before it is issued); `expected`, the statuses the step needs (none:
+    only an order not yet issued)."""
+
+    code = "wrong_state"
+
+    def __init__(self, order_number: str, status: str, action: str, expected: Sequence[str]) -> None:
         super().__init__(
-            f"Order {order_number} is {status}; '{action}' needs it to be {expected}"
-        )
+            f"Order {order_number} is {status or 'not issued'}; '{action}' needs it to be "
+            f"{' or '.join(expected) or 'not yet issued'}",
+            {"order": order_number, "status": status, "action": action, "expected": ",".join(expected)})
 
 
 class CustomerNotOwned(Refused):
+    code = "customer_not_owned"
+
     def __init__(self, customer_id: int, customer_name: str, holder: str, rep: str) -> None:
         super().__init__(
             f"Customer {customer_id} ({customer_name}) is not in {rep}'s warehouse: it is held by "
             f"{holder}. Sign for it once it is yours: claim it from the pool, or ask the holder's channel partner "
-            f"account, the only one who can move a rep's customer, for a hand-over (转移)."
-        )
+            f"account, the only one who can move a rep's customer, for a hand-over (转移).",
+            {"customer": str(customer_id), "name": customer_name, "holder": holder, "rep": rep})
 
 
 class ScanRejected(Refused):

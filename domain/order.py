@@ -183,8 +183,8 @@ def check_step(action: Action, status: OrderStatus | None, actor: Actor, parties
     step = STEPS[action]
     issuing = status is None and not step.sources
     if status not in step.sources and not issuing:
-        expected = " or ".join(sorted(s.value for s in step.sources)) or "not yet issued"
-        raise WrongState(parties.number, status.value if status else "not issued", action.value, expected)
+        raise WrongState(parties.number, status.value if status else "", action.value,
+                         sorted(s.value for s in step.sources))
     check_actor(action, actor, parties, status)
     return step
 

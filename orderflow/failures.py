@@ -15,7 +15,22 @@ R = TypeVar("R")
 
 
 def to_application_error(err: DomainError) -> ApplicationError:
-    return ApplicationError(err.message, err.kind.value, type=type(err).__name__, non_retryable=True)
+    """The kind first (business_cause finds it there), then the code and facts a client words the refusal by."""
+    said = [{"code": err.code, "params": err.params}] if err.code else []
+    return ApplicationError(err.message, err.kind.value, *said, type=type(err).__name__, non_retryable=True)
+
+
+def from_application_error(cause: ApplicationError) -> DomainError:
+    """The domain error an ApplicationError of to_application_error's carries: its kind, and its code and facts
+    when they are there and well-formed (a failure is read back from the server: nothing in it is trusted)."""
+    found = DomainError(cause.message)
+    found.kind = ErrorKind(cause.details[0])
+    said = cause.details[1] if len(cause.details) > 1 else None
+    if isinstance(said, dict) and isinstance(said.get("code"), str) and isinstance(said.get("params"), dict):
+        params = said["params"]
+        if all(isinstance(k, str) and isinstance(v, str) for k, v in params.items()):
+            found.code, found.params = said["code"], dict(params)
+    return found
 
 
 def business_errors(fn: Callable[P, R]) -> Callable[P, R]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from domain.errors import DomainError, ErrorKind, Refused, Unavailable
-from orderflow.failures import business_cause
+from domain.errors import DomainError, Refused, Unavailable
+from orderflow.failures import business_cause, from_application_error
 from orderflow.settings import Settings
 
 log = logging.getLogger("orderflow.failures")
@@ -25,9 +25,7 @@ def as_domain_error(settings: Settings, err: BaseException, detailed: bool = Fal
         return err
     cause = business_cause(err)
     if cause is not None:
-        found = DomainError(cause.message)
-        found.kind = ErrorKind(cause.details[0])
-        return found
+        return from_application_error(cause)
     if isinstance(err, WorkflowAlreadyStartedError):
         return Refused("that order number has already been issued; a number is never issued twice")
     if isinstance(err, WorkflowUpdateFailedError):

@@ -225,7 +225,7 @@ class OrderDesk(IssueDesk, FileDesk):
                 raise InvalidInput("the second review records where the original is filed: give its location")
             inp = SecondReviewInput(actor=actor_ref(actor), location=where)
             return await self._send(handle, OrderWorkflow.second_review, inp)
-        raise WrongState(now.parties.number, now.status.value, "review", "FIRST_REVIEW or SECOND_REVIEW")
+        raise WrongState(now.parties.number, now.status.value, "review", ["FIRST_REVIEW", "SECOND_REVIEW"])
 
     async def pay(self, actor: Actor, number: str, amount: str, paid_on: date) -> OrderView:
         inp = PayInput(actor=actor_ref(actor), amount=parse_amount(amount, "payment amount"), paid_on=paid_on)

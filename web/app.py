@@ -3,19 +3,24 @@ answered. The pages themselves are in web/inbox.py and web/orders.py."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from inspect import isawaitable
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import Svc
 from domain.errors import DomainError, ErrorKind
 from services import auth
 from web import customers, finance, inbox, orders, scans, team
+from web.forms import Posted, field
 from web.i18n import LANGUAGES
 from web.labels import N_
 from web.render import page
@@ -29,14 +34,13 @@ from web.session import (
     Forged,
     Session,
     SignInNeeded,
-    check_csrf,
     check_signin_csrf,
     forget_cookie,
     lang_of,
-    new_signin_value,
     safe_next,
     set_cookie,
     signin_url,
+    signin_value,
 )
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -49,7 +53,8 @@ def _address(request: Request) -> str | None:
 
 def _signin_page(request: Request, back_to: str, status_code: int = 200, error: DomainError | None = None,
                  username: str = "") -> HTMLResponse:
-    value = new_signin_value()
+    # The value already in the browser, if any: a second sign-in tab must not void the first one's form.
+    value = signin_value(request.cookies.get(SIGNIN_COOKIE))
     response = page(request, lang_of(request), "login.html", status_code, csrf=value, next=safe_next(back_to),
                     error=error, username=username, user=None)
     set_cookie(request, response, SIGNIN_COOKIE, value)
@@ -71,7 +76,7 @@ async def login(request: Request, services: Svc) -> Response:
     form = await request.form()
     back_to = str(form.get("next", ""))
     username = str(form.get("username", ""))[:200]
-    check_signin_csrf(request, _text(form.get(CSRF_FIELD)))
+    check_signin_csrf(request, field(form.get(CSRF_FIELD)))
     hours = services.settings.desk_session_hours
     try:
         issued = await run_in_threadpool(auth.login, services, username, str(form.get("password", ""))[:1024],
@@ -86,9 +91,7 @@ async def login(request: Request, services: Svc) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, session: Session, services: Svc) -> Response:
-    form = await request.form()
-    check_csrf(request, session, _text(form.get(CSRF_FIELD)))
+async def logout(request: Request, session: Session, _: Posted, services: Svc) -> Response:
     await run_in_threadpool(auth.logout, services, session.auth, _address(request))
     response = RedirectResponse(f"{PREFIX}/login", status_code=303)
     forget_cookie(request, response, SESSION_COOKIE)
@@ -113,8 +116,15 @@ def _page_of(path: str, method: str) -> str:
     return path if method == "GET" else f"{PREFIX}/inbox"
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+async def _api_answer(handler: Callable[[Request, Any], Response | Awaitable[Response]], request: Request,
+                      err: Exception) -> Response:
+    """What the API's own handler answers (installed before the desk's)."""
+    answer = handler(request, err)
+    return await answer if isawaitable(answer) else answer
+
+
+def _on_desk(request: Request) -> bool:
+    return request.url.path == PREFIX or request.url.path.startswith(f"{PREFIX}/")
 
 
 def routers() -> list[APIRouter]:
@@ -137,6 +147,29 @@ def install(app: FastAPI) -> None:
             response = RedirectResponse(signin_url(_page_of(err.back_to, request.method)), status_code=303)
         forget_cookie(request, response, SESSION_COOKIE)
         return response
+
+    api_invalid = app.exception_handlers[RequestValidationError]
+    api_http = app.exception_handlers[StarletteHTTPException]
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_address(request: Request, err: RequestValidationError) -> Response:
+        """A desk address with a value the page cannot take (a hand-edited link): a page in words, not the
+        API's JSON. The desk's uploads (PUT) are read by its script, which reads the API's answer."""
+        if not _on_desk(request) or request.method == "PUT":
+            return await _api_answer(api_invalid, request, err)
+        return page(request, lang_of(request), "refused.html", 400, user=None, error=None,
+                    title=N_("This address is not right"),
+                    detail=N_("A value in the address is not one the desk can take. Open the page again from "
+                              "your tasks or the menu."))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def no_such_page(request: Request, err: StarletteHTTPException) -> Response:
+        if not _on_desk(request) or request.method == "PUT" or err.status_code not in (404, 405):
+            return await _api_answer(api_http, request, err)
+        return page(request, lang_of(request), "refused.html", 404, user=None, error=None,
+                    title=N_("There is no such page"),
+                    detail=N_("The address may be mistyped or out of date. Open the page again from your tasks "
+                              "or the menu."))
 
     @app.exception_handler(Forged)
     async def forged(request: Request, _: Forged) -> Response:

@@ -140,7 +140,9 @@ async def take_step(number: Number, step: str, request: Request, session: Sessio
                                  error=InvalidInput(f"there is no step '{step[:40]}' on an order's page"))
     actor = session.auth.actor
     try:
-        key = scoped_key(actor.username, field(data.get("step_key")) or _key())
+        # One key a page, told apart per step: a step taken after another one failed on the same page is its own
+        # request, never an answer replayed from the other; a retry of the same step is the same request.
+        key = f"{scoped_key(actor.username, field(data.get('step_key')) or _key())}.{action.value}"
         view = await STEPS[action](services, actor, number, Form(data), key)
     except Exception as err:  # noqa: BLE001 - every refusal is shown in words; a bug is raised again
         known, status = refusal(services, err)
@@ -162,7 +164,7 @@ async def upload_scan(number: Number, request: Request, session: Session, servic
         name = safe_filename(filename, "scan")
         limit = services.settings.scan_max_bytes
         view = await orders.scan(services, actor, number, lambda: received_file(request, name, limit, "scan"),
-                                 scoped_key(actor.username, key))
+                                 f"{scoped_key(actor.username, key)}.{Action.SCAN.value}")
     except Exception as err:  # noqa: BLE001 - the page shows the refusal in words
         return refused_json(refusal(services, err)[0])
     return JSONResponse({"number": view.number, "status": view.status.value,

@@ -22,6 +22,7 @@ from domain.rejections import LABELS as REASONS
 from web import labels
 from web.i18n import LANGUAGES, translations
 from web.nav import links
+from web.refusals import explain
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -39,10 +40,12 @@ def environment(lang: str) -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, extensions=["jinja2.ext.i18n"], trim_blocks=True,
                       lstrip_blocks=True)
-    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    words = translations(lang)
+    env.install_gettext_translations(words, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(lang=lang, languages=LANGUAGES, local_time=local_time, STATUS=labels.STATUS,
                        DID=labels.DID, KIND=labels.KIND, BUTTON=labels.BUTTON, REFUSAL=labels.REFUSAL,
-                       ROLES=ROLE_LABELS, WAITING_FOR=WAITING_FOR, REASONS=REASONS, nav_links=links)
+                       ROLES=ROLE_LABELS, WAITING_FOR=WAITING_FOR, REASONS=REASONS, nav_links=links,
+                       explain=lambda error: explain(error, words.gettext))
     return env
 
 
@@ -61,7 +64,9 @@ def origin_of(url: str) -> str:
 
 def page(request: Request, lang: str, template: str, status_code: int = 200, file_origins: Iterable[str] = (),
          **context: Any) -> HTMLResponse:
-    html = environment(lang).get_template(template).render(request_path=request.url.path, **context)
+    query = request.url.query
+    html = environment(lang).get_template(template).render(
+        request_path=request.url.path, request_target=request.url.path + (f"?{query}" if query else ""), **context)
     response = HTMLResponse(html, status_code=status_code)
     response.headers["Content-Security-Policy"] = policy(file_origins)
     # Not the API's no-referrer: under it a browser sends "Origin: null" with a page's forms, and the desk checks

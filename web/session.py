@@ -113,7 +113,10 @@ def check_signin_csrf(request: Request, sent: str | None) -> None:
         raise Forged()
 
 
-def new_signin_value() -> str:
+def signin_value(kept: str | None) -> str:
+    """The sign-in form's double-submitted value: the browser's own if it has a well-formed one, else a new one."""
+    if kept and len(kept) == 32 and all(c.isalnum() or c in "-_" for c in kept):
+        return kept
     return secrets.token_urlsafe(24)
 
 

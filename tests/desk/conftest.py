@@ -32,7 +32,7 @@ def hidden(page: str, name: str) -> str:
 
 def drop_zone(page: str) -> tuple[str, str, str]:
     """The upload address, CSRF token and key of an order page's drop zone."""
-    found = re.search(r'<div class="drop" data-upload="([^"]+)" data-csrf="([^"]+)" data-key="([^"]+)">', page)
+    found = re.search(r'<div class="drop" data-upload="([^"]+)" data-csrf="([^"]+)" data-key="([^"]+)"[^>]*>', page)
     assert found, "the page has no drop zone"
     url, csrf, key = (html.unescape(g) for g in found.groups())
     return url, csrf, key

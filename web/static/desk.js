@@ -1,5 +1,6 @@
-// The desk's only script: a scan dropped on an order's page goes up as the request body (streamed by the
-// browser, never read whole into a page), with the session's CSRF token in a header and progress shown.
+// The script of every desk page: a form is sent once however often it is tapped, and a scan dropped on an
+// order's page goes up as the request body (streamed by the browser, never read whole into a page), with the
+// session's CSRF token in a header and progress shown.
 "use strict";
 (function () {
   function upload(zone, file) {
@@ -18,9 +19,22 @@
       try { message = JSON.parse(xhr.responseText).message; } catch (ignored) { /* not JSON: the status says it */ }
       outcome.textContent = message; outcome.classList.add("bad"); bar.hidden = true;
     };
-    xhr.onerror = function () { outcome.textContent = "network error"; outcome.classList.add("bad"); };
+    xhr.onerror = function () { outcome.textContent = zone.dataset.networkError; outcome.classList.add("bad"); };
     xhr.send(file);
   }
+  // A second tap while the first one's answer is on its way sends nothing (it would take a step twice, or issue
+  // two forms); a page shown again from the history is free to send once more.
+  document.querySelectorAll("form[method=post]").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      if (form.dataset.sent) { e.preventDefault(); return; }
+      form.dataset.sent = "1"; form.classList.add("sending");
+    });
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sent]").forEach(function (form) {
+      delete form.dataset.sent; form.classList.remove("sending");
+    });
+  });
   document.querySelectorAll(".drop").forEach(function (zone) {
     zone.addEventListener("dragover", function (e) { e.preventDefault(); zone.classList.add("over"); });
     zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });

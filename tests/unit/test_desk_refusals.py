@@ -1,0 +1,72 @@
+"""A refusal people often meet is said in Chinese on the desk: its code and facts cross Temporal with it (and
+a malformed pair from the wire is dropped, never trusted), and the desk fills its sentence with the facts in
+words; one it has no sentence for stays in the service's English."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.errors import CustomerNotOwned, DomainError, ErrorKind, Refused, WrongState
+from domain.order import Action, OrderParties, OrderStatus, check_step
+from domain.people import Actor, Role
+from orderflow.failures import from_application_error, to_application_error
+from web.i18n import translations
+from web.refusals import SAID, explain
+
+ZH = translations("zh").gettext
+EN = translations("en").gettext
+AMY = Actor(username="amy", role=Role.ASSISTANT, partners=frozenset({"BJ"}))
+
+
+def wrong_state() -> WrongState:
+    with pytest.raises(WrongState) as caught:
+        check_step(Action.FIRST_REVIEW, OrderStatus.ISSUED, AMY, OrderParties("BJ100001", "BJ", "alice", None, None))
+    return caught.value
+
+
+def test_a_wrong_state_crosses_temporal_and_reads_in_chinese() -> None:
+    err = from_application_error(to_application_error(wrong_state()))
+    assert (err.kind, err.code) == (ErrorKind.REFUSED, "wrong_state")
+    assert err.message == "Order BJ100001 is ISSUED; 'first_review' needs it to be FIRST_REVIEW"
+    said = explain(err, ZH)
+    assert said is not None
+    assert "BJ100001" in said and "“已发放，待签约”" in said and ZH("Approve (first review)") in said
+    assert f"只能在“{ZH('First review')}”时进行" in said and "needs it to be" not in said
+    assert explain(err, EN) == ("Order BJ100001 is now at “Issued, not yet signed”; “Approve (first review)” can "
+                                "only be done at “First review”. Someone may have moved it on: reload "
+                                "the page to see where it stands.")
+
+
+def test_every_status_list_and_the_unissued_case_are_worded() -> None:
+    review = WrongState("BJ100002", "EFFECTIVE", "review", ["FIRST_REVIEW", "SECOND_REVIEW"])
+    said = explain(review, ZH)
+    assert said is not None and f"“{ZH('First review')}”或“{ZH('Second review')}”" in said and "review" in said
+    unissued = WrongState("BJ100003", "", "sign", [])
+    said = explain(unissued, ZH)
+    assert said is not None and "尚未发放" in said and "订单尚未发放" in said
+    assert unissued.message == "Order BJ100003 is not issued; 'sign' needs it to be not yet issued"
+
+
+def test_a_customer_held_by_another_reads_in_chinese() -> None:
+    err = from_application_error(to_application_error(CustomerNotOwned(7, "美来尔", "bob", "alice")))
+    said = explain(err, ZH)
+    assert said is not None and "客户 7（美来尔）" in said and "bob" in said and "公海" in said
+
+
+@pytest.mark.parametrize("said", [{"code": "wrong_state", "params": {"order": 1}}, {"code": 5, "params": {}},
+                                  {"code": "wrong_state"}, "wrong_state", None])
+def test_a_malformed_code_from_the_wire_is_dropped(said: object) -> None:
+    failure = to_application_error(Refused("Order BJ1 is EFFECTIVE"))
+    failure = type(failure)(failure.message, failure.details[0], said, type="WrongState")
+    err = from_application_error(failure)
+    assert (err.kind, err.code, err.params, err.message) == (ErrorKind.REFUSED, None, {}, "Order BJ1 is EFFECTIVE")
+    assert explain(err, ZH) is None
+
+
+def test_facts_that_do_not_fit_leave_the_english_words() -> None:
+    err = DomainError("Order X is odd")
+    err.code, err.params = "wrong_state", {"order": "X", "status": "NO_SUCH", "action": "sign", "expected": ""}
+    assert explain(err, ZH) is None
+    err.code = "no_such_code"
+    assert explain(err, ZH) is None
+    assert all(ZH(sentence) != sentence for sentence in SAID.values())  # each sentence is in the catalogue

@@ -1,0 +1,55 @@
+"""A refusal people often meet, said in the reader's language: the domain error's `code` picks the sentence and
+its `params` fill it, each fact in words too (a status by its label). A refusal with no code here is shown in
+the service's English words under a heading in the reader's language (web/templates/_refusal.html)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from domain.errors import DomainError
+from domain.order import Action, OrderStatus
+from web.labels import BUTTON, DID, N_, STATUS
+
+Gettext = Callable[[str], str]
+
+SAID: dict[str, str] = {
+    "wrong_state": N_("Order %(order)s is now at “%(status)s”; “%(action)s” can only be done at %(expected)s. "
+                      "Someone may have moved it on: reload the page to see where it stands."),
+    "customer_not_owned": N_("Customer %(customer)s (%(name)s) is not in %(rep)s's warehouse: %(holder)s holds "
+                             "it. Sign for it once it is yours: claim it from the pool, or ask the partner account "
+                             "for a hand-over."),
+}
+NOT_ISSUED = N_("not issued")
+ONLY_UNISSUED = N_("an order not yet issued")
+OR = N_(" or ")
+
+
+def _status(value: str, _: Gettext) -> str:
+    known = OrderStatus.__members__.get(value)
+    return f"“{_(STATUS[known])}”" if known else value
+
+
+def _action(value: str, _: Gettext) -> str:
+    try:
+        action = Action(value)
+    except ValueError:
+        return value
+    label = BUTTON.get(action) or DID.get(action)
+    return _(label) if label else value
+
+
+def explain(error: DomainError, _: Gettext) -> str | None:
+    """The refusal in the reader's words, or None when this desk has no sentence for it."""
+    sentence = SAID.get(error.code or "")
+    if sentence is None:
+        return None
+    facts = dict(error.params)
+    try:
+        if error.code == "wrong_state":
+            facts["status"] = _(STATUS[OrderStatus(facts["status"])]) if facts["status"] else _(NOT_ISSUED)
+            facts["action"] = _action(facts["action"], _)
+            wanted = [s for s in facts["expected"].split(",") if s]
+            facts["expected"] = _(OR).join(_status(s, _) for s in wanted) if wanted else _(ONLY_UNISSUED)
+        return _(sentence) % facts
+    except (KeyError, ValueError, TypeError):  # facts that do not fit the sentence: the English words serve
+        return None
