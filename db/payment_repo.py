@@ -14,7 +14,7 @@ from db.customer_repo import NAME
 from db.models import CustomerKey, LineEvent, Order, Payment, Slip, StatementLine
 from domain.errors import NotFound, Refused
 from domain.order import HOLDS_MONEY, OrderStatus
-from domain.payments import ON_THE_LIST, QUEUED, Candidate, Decision, LineStatus, check_line_open
+from domain.payments import ON_THE_LIST, QUEUED, Candidate, Decision, LineAction, LineStatus, check_line_open
 from domain.permissions import Scope
 from domain.statements import LineError
 from domain.statements import StatementLine as ParsedLine
@@ -52,7 +52,7 @@ def store_lines(session: Session, lines: list[ParsedLine], actor: str, source_fi
                 )
                 session.add(row)
                 session.flush()
-                _audit(session, row, "imported", None, actor, f"from {source_file}, line {line.line_no}", now)
+                _audit(session, row, LineAction.IMPORTED, None, actor, f"from {source_file}, line {line.line_no}", now)
                 stored.new.append(line.bank_ref)
             elif _same(row, line):
                 stored.already += 1
@@ -150,7 +150,7 @@ def other_payer(session: Session, row: StatementLine, number: str) -> str | None
     return None if same is not None else (order.customer_name or f"customer {order.customer_id}")
 
 
-def note_line(session: Session, row: StatementLine, action: str, order_number: str, actor: str, note: str,
+def note_line(session: Session, row: StatementLine, action: LineAction, order_number: str, actor: str, note: str,
               now: datetime) -> None:
     """A decision about the line that is not itself a match (finance's reason for a payer mismatch), audited."""
     _audit(session, row, action, order_number, actor, note, now)
@@ -184,7 +184,7 @@ def leave_open(session: Session, row: StatementLine, decision: Decision, note: s
     if changed != 1:
         return
     detail = note or (f"candidates: {', '.join(listed)}" if listed else "no order of this payer owes this amount")
-    _audit(session, row, status, None, actor, detail, now)
+    _audit(session, row, LineAction(status), None, actor, detail, now)
 
 
 def claim_line(session: Session, bank_ref: str, order_number: str, actor: str, how: str, now: datetime) -> None:
@@ -201,7 +201,7 @@ def claim_line(session: Session, bank_ref: str, order_number: str, actor: str, h
         session.refresh(row)
         check_line_open(bank_ref, row.status, row.order_number)
         raise Refused(f"bank line {bank_ref} changed while it was being matched; try again")
-    _audit(session, row, "matched", order_number, actor, f"{how} match", now)
+    _audit(session, row, LineAction.MATCHED, order_number, actor, f"{how} match", now)
 
 
 def release_line(session: Session, bank_ref: str, order_number: str, actor: str, reason: str, now: datetime) -> None:
@@ -214,7 +214,7 @@ def release_line(session: Session, bank_ref: str, order_number: str, actor: str,
                                                    Payment.line_ref == bank_ref, Payment.reversed_at.is_(None)))
     if payment is not None:
         payment.reversed_at, payment.reversed_by, payment.reverse_reason = now, actor, reason
-    _audit(session, row, "unmatch", order_number, actor, reason, now)
+    _audit(session, row, LineAction.UNMATCH, order_number, actor, reason, now)
 
 
 def reverse_hand_payment(session: Session, order_number: str, amount: Decimal, paid_on: date, actor: str,
@@ -230,8 +230,8 @@ def reverse_hand_payment(session: Session, order_number: str, amount: Decimal, p
     payment.reversed_at, payment.reversed_by, payment.reverse_reason = now, actor, reason
 
 
-def move_line(session: Session, row: StatementLine, allowed: frozenset[LineStatus], to: LineStatus, action: str,
-              actor: str, note: str, now: datetime) -> bool:
+def move_line(session: Session, row: StatementLine, allowed: frozenset[LineStatus], to: LineStatus,
+              action: LineAction, actor: str, note: str, now: datetime) -> bool:
     """Finance's decision about a line that is not a match (to be refunded, refunded, back to the queue): one
     conditional update from the statuses the decision was checked against, so a match racing it wins or loses
     whole; audited when it took. False: the line had moved on meanwhile."""
@@ -262,7 +262,7 @@ def _status_in(statuses: frozenset[LineStatus]) -> ColumnElement[bool]:
     return StatementLine.status.in_(sorted(s.value for s in statuses))
 
 
-def _audit(session: Session, row: StatementLine, action: str, order_number: str | None, actor: str,
+def _audit(session: Session, row: StatementLine, action: LineAction, order_number: str | None, actor: str,
            note: str | None, now: datetime) -> None:
     session.add(LineEvent(line_id=row.id, action=action, order_number=order_number, actor=actor, note=note, at=now))
 

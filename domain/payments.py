@@ -19,6 +19,21 @@ class LineStatus(StrEnum):
     REFUNDED = "refunded"  # sent back; closed, with the reason and the refund's reference on the line's trail
 
 
+class LineAction(StrEnum):
+    """What a bank line's trail records: its import, the queue an automatic match left it in, and each decision
+    about it. Stored as the value; the desk words each one (web/finance.py)."""
+
+    IMPORTED = "imported"
+    UNMATCHED = LineStatus.UNMATCHED.value  # the import or a retry left it in the queue: no order fits
+    AMBIGUOUS = LineStatus.AMBIGUOUS.value  # ... several orders fit
+    MATCHED = "matched"
+    PAYER_MISMATCH = "payer mismatch"  # finance accepted a payment by another payer, with the reason
+    UNMATCH = "unmatch"
+    REFUND_DUE = "refund_due"
+    REFUNDED = "refunded"
+    REOPENED = "reopened"
+
+
 # What matching may take (an import, an order's retry, a match by hand); a line to be refunded is not among them.
 QUEUED = frozenset({LineStatus.UNMATCHED, LineStatus.AMBIGUOUS})
 # On finance's list: what still waits for a decision or for the money to be sent back.

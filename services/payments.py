@@ -39,6 +39,7 @@ from domain.fields import business_date, check_day, parse_amount, parse_day
 from domain.order import Action, check_role, check_step
 from domain.payments import (
     Decision,
+    LineAction,
     LineStatus,
     MatchKind,
     check_line_open,
@@ -229,7 +230,7 @@ def _visible_pair(services: Services, actor: Actor, bank_ref: str, number: str,
         note = payer_mismatch(row.bank_ref, row.payer_name, number, other_payer(session, row, number), reason)
         if note is not None:
             check_line_open(row.bank_ref, row.status, row.order_number)
-            note_line(session, row, "payer mismatch", number, actor.username, note, datetime.now(UTC))
+            note_line(session, row, LineAction.PAYER_MISMATCH, number, actor.username, note, datetime.now(UTC))
         return row.bank_ref, number
 
 

@@ -21,6 +21,7 @@ from domain.errors import InvalidInput, NotPermitted, Refused
 from domain.payments import (
     QUEUED,
     CreditSettlement,
+    LineAction,
     LineStatus,
     check_credit_settlement,
     check_refund,
@@ -60,7 +61,7 @@ async def reopen(services: Services, actor: Actor, bank_ref: str, reason: str) -
 class _Move:
     allowed: frozenset[LineStatus]  # the statuses the decision is checked against, and the update conditioned on
     to: LineStatus
-    action: str  # as the line's trail names it
+    action: LineAction  # as the line's trail names it
     label: str
     check: Callable[[str, str, str | None], None]
 
@@ -69,9 +70,10 @@ def _marked(bank_ref: str, status: str, _: str | None) -> None:
     check_refund_sent(bank_ref, status)
 
 
-_REFUND = _Move(QUEUED, LineStatus.REFUND_DUE, "refund_due", "marked to be refunded", check_refund)
-_SENT = _Move(frozenset({LineStatus.REFUND_DUE}), LineStatus.REFUNDED, "refunded", "recorded as refunded", _marked)
-_REOPEN = _Move(frozenset({LineStatus.REFUND_DUE}), LineStatus.UNMATCHED, "reopened", "reopened", _marked)
+_REFUND = _Move(QUEUED, LineStatus.REFUND_DUE, LineAction.REFUND_DUE, "marked to be refunded", check_refund)
+_SENT = _Move(frozenset({LineStatus.REFUND_DUE}), LineStatus.REFUNDED, LineAction.REFUNDED, "recorded as refunded",
+              _marked)
+_REOPEN = _Move(frozenset({LineStatus.REFUND_DUE}), LineStatus.UNMATCHED, LineAction.REOPENED, "reopened", _marked)
 
 
 def _decide(services: Services, actor: Actor, bank_ref: str, note: str, move: _Move) -> LineDetail:

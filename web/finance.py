@@ -3,10 +3,12 @@ an hour, web/finance_uploads.py) and shown line by line as the import's own pars
 problem by its line number, before anything is stored; the import button imports exactly that file and shows the
 report. Then the queue of bank lines no order has taken, each with a form to match it to an order, and a line
 found by its reference with the form to undo its match. Every read and change goes through services.payments and
-services.payment_views, as the API's /payments routes call them."""
+services.payment_views, as the API's /payments routes call them. A line's trail and the notes the system writes
+on it are shown in words (LINE_ACTION, NOTES); what finance typed is shown as typed."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -18,7 +20,7 @@ from api.deps import Svc
 from api.errors import STATUS
 from api.uploads import STATEMENT_TYPES, check_content_type, safe_filename
 from domain.errors import DomainError
-from domain.payments import QUEUED, LineStatus
+from domain.payments import QUEUED, LineAction, LineStatus, MatchKind
 from domain.permissions import Perm, require
 from services import payment_views, payments
 from services.payment_views import OpenLine
@@ -42,8 +44,48 @@ LINE_STATUS: dict[LineStatus, str] = {
     LineStatus.REFUND_DUE: N_("To be refunded"),
     LineStatus.REFUNDED: N_("Refunded"),
 }
+# What a bank line's trail records (its events' `action`, as db.payment_repo audits them for services.payments and
+# services.refunds: the queue statuses an automatic match leaves a line in, and finance's decisions). An action
+# not listed is shown as stored; tests/desk/test_desk_finance.py checks that every action written has its words.
+LINE_ACTION: dict[LineAction, str] = {
+    LineAction.IMPORTED: N_("imported from a statement"),
+    LineAction.UNMATCHED: N_("left in the queue: no order fits"),
+    LineAction.AMBIGUOUS: N_("left in the queue: several orders fit"),
+    LineAction.MATCHED: N_("matched to the order"),
+    LineAction.PAYER_MISMATCH: N_("accepted a payment from another payer"),
+    LineAction.UNMATCH: N_("undid the match"),
+    LineAction.REFUND_DUE: N_("marked to be refunded"),
+    LineAction.REFUNDED: N_("recorded as refunded"),
+    LineAction.REOPENED: N_("took back to the queue"),
+}
+MATCH_KIND: dict[MatchKind, str] = {MatchKind.AUTO: N_("matched automatically"),
+                                    MatchKind.MANUAL: N_("matched by hand")}
+# The notes the system writes on a line or its trail (db.payment_repo, services.payments), as patterns whose
+# named parts are shown in the words; any other note (finance's reasons) is shown as written.
+NOTES: list[tuple[re.Pattern[str], str]] = [
+    *((re.compile(re.escape(f"{kind.value} match")), words) for kind, words in MATCH_KIND.items()),
+    (re.compile(r"from (?P<file>.+), line (?P<line>\d+)"), N_("from %(file)s, line %(line)s")),
+    (re.compile(r"candidates: (?P<orders>.+)"), N_("orders that could fit: %(orders)s")),
+    (re.compile(r"no order of this payer owes this amount"), N_("no order of this payer owes this amount")),
+    (re.compile(r"unmatched from (?P<order>\S+)"), N_("the match to %(order)s was undone")),
+    (re.compile(r"payer mismatch: (?P<reason>.*)", re.S), N_("another payer, because: %(reason)s")),
+]
+
+
+def note_words(note: str | None) -> tuple[str, dict[str, str]] | None:
+    """The words of a note the system wrote, with the values to put in them (`_(words, **values)`); None for a
+    note a person wrote, which is shown as it is."""
+    for pattern, words in NOTES:
+        if note and (found := pattern.fullmatch(note)):
+            return words, found.groupdict()
+    return None
+
+
 DONE = {"match": N_("The bank line was matched to the order."),
         "unmatch": N_("The match was undone; the bank line is back in the queue.")}
+
+_WORDS: dict[str, Any] = {"LINE_STATUS": LINE_STATUS, "LINE_ACTION": LINE_ACTION, "NOTE": note_words,
+                          "QUEUED": QUEUED}
 
 
 def _allowed(session: DeskSession) -> None:
@@ -67,8 +109,7 @@ async def _queue_page(request: Request, session: DeskSession, services: Svc, *, 
     done = DONE.get(request.query_params.get("done", "")) if error is None else None
     return page(request, session.lang, "finance.html", status_code, user=session, rows=rows[:PAGE_SIZE],
                 more=len(rows) > PAGE_SIZE, offset=offset, line=line, found=found, missing=missing, error=error,
-                failed=failed, sent=sent or {}, done=done, LINE_STATUS=LINE_STATUS, QUEUED=QUEUED,
-                MATCHED=LineStatus.MATCHED)
+                failed=failed, sent=sent or {}, done=done, MATCHED=LineStatus.MATCHED, **_WORDS)
 
 
 @router.get("")
@@ -135,7 +176,7 @@ def _report_page(request: Request, session: DeskSession, report: ImportReport,
     """The import's report in words, the lines it matched (each with the form to undo it), and the queue."""
     matched = [o for o in report.outcomes if o.status is LineStatus.MATCHED]
     return page(request, session.lang, "finance_report.html", user=session, report=report, matched=matched,
-                rows=rows, LINE_STATUS=LINE_STATUS, QUEUED=QUEUED, MATCHED=LineStatus.MATCHED)
+                rows=rows, MATCHED=LineStatus.MATCHED, **_WORDS)
 
 
 @router.post("/match")

@@ -2,13 +2,15 @@
 
 The page is the Jinja2 template `templates/report.html`, rendered with autoescape on: partner codes, reps and order
 numbers reach it only as values the engine escapes, never as strings built into markup here. This module computes
-what the page shows (chart geometry as numbers, dates as text); its Content-Security-Policy lets the page fetch and
+what the page shows (chart geometry as numbers, dates as text); the desk's team page (web/team.py) draws the same
+charts from `funnel_chart` and `ageing_chart` with its own words. The page's Content-Security-Policy lets it fetch and
 run nothing, should a mistake ever let markup through.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -26,6 +28,7 @@ SIDE = [OrderStatus.RETURNED, OrderStatus.ESCALATED, OrderStatus.LOST, OrderStat
 COLOURS = ["#2e7d32", "#9ccc65", "#fdd835", "#fb8c00", "#c62828"]  # young to old
 FUNNEL_COLOUR, SIDE_COLOUR = "#1565c0", "#8e24aa"
 ROW, LEFT, WIDTH = 28, 190.0, 560  # a chart's row height, where its bars start, and the longest bar
+SVG_WIDTH = 820  # room for the longest bar and its total after it
 
 
 @dataclass
@@ -39,10 +42,15 @@ class Part:
 
 @dataclass
 class Bar:
-    label: str
+    status: OrderStatus
     y: int
     total: int
     parts: list[Part] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """The status's code, as this report names it (the desk shows its own words for `status`)."""
+        return self.status.value
 
     @property
     def end(self) -> float:
@@ -52,6 +60,8 @@ class Bar:
 @dataclass
 class Chart:
     bars: list[Bar]
+
+    width: int = SVG_WIDTH
 
     @property
     def height(self) -> int:
@@ -69,22 +79,26 @@ def _local(moment: datetime) -> str:
     return f"{moment.astimezone(BUSINESS_TZ):%Y-%m-%d %H:%M}"
 
 
-def _funnel(totals: Counter[OrderStatus]) -> Chart:
-    rows = FUNNEL + [s for s in SIDE if totals[s]]
-    widest = max([totals[s] for s in rows] + [1])
-    return Chart([Bar(s.value, i * ROW, totals[s],
-                      [Part(LEFT, WIDTH * totals[s] / widest, FUNNEL_COLOUR if s in FUNNEL else SIDE_COLOUR)])
+def funnel_chart(totals: Mapping[OrderStatus, int]) -> Chart:
+    """One bar per status of the process, in its order, then each side status that has orders: how many orders
+    are in it now. The widest bar is WIDTH long."""
+    rows = FUNNEL + [s for s in SIDE if totals.get(s, 0)]
+    widest = max([totals.get(s, 0) for s in rows] + [1])
+    return Chart([Bar(s, i * ROW, totals.get(s, 0),
+                      [Part(LEFT, WIDTH * totals.get(s, 0) / widest, FUNNEL_COLOUR if s in FUNNEL else SIDE_COLOUR)])
                   for i, s in enumerate(rows)])
 
 
-def _ageing(report: Report) -> Chart:
-    statuses = [s for s in FUNNEL + SIDE if s in report.ageing]
-    widest = max([sum(report.ageing[s].values()) for s in statuses] + [1])
+def ageing_chart(ageing: Mapping[OrderStatus, Mapping[str, int]]) -> Chart:
+    """One bar per open status, in the process's order, split by age (domain.ageing.LABELS, young to old, one
+    colour each): the longest bar is WIDTH long."""
+    statuses = [s for s in FUNNEL + SIDE if s in ageing]
+    widest = max([sum(ageing[s].values()) for s in statuses] + [1])
     bars = []
     for i, status in enumerate(statuses):
-        bar = Bar(status.value, i * ROW, sum(report.ageing[status].values()))
+        bar = Bar(status, i * ROW, sum(ageing[status].values()))
         for label, colour in zip(LABELS, COLOURS, strict=True):
-            if n := report.ageing[status][label]:
+            if n := ageing[status].get(label, 0):
                 bar.parts.append(Part(bar.end, WIDTH * n / widest, colour, label, n))
         bars.append(bar)
     return Chart(bars)
@@ -104,6 +118,6 @@ def render_html(report: Report, partner: str | None) -> str:
               for s in FUNNEL + SIDE if totals[s]]
     oldest = [(s.value, [_order(o) for o in report.oldest[s]]) for s in FUNNEL + SIDE if s in report.oldest]
     return _template().render(
-        partner=partner, as_of=_local(report.as_of), total=sum(totals.values()), funnel=_funnel(totals),
-        ageing=_ageing(report), legend=list(zip(LABELS, COLOURS, strict=True)), partners=partners, counts=counts,
-        breaches=[_order(o) for o in report.breaches], oldest=oldest)
+        partner=partner, as_of=_local(report.as_of), total=sum(totals.values()), funnel=funnel_chart(totals),
+        ageing=ageing_chart(report.ageing), legend=list(zip(LABELS, COLOURS, strict=True)), partners=partners,
+        counts=counts, breaches=[_order(o) for o in report.breaches], oldest=oldest)

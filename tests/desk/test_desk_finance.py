@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 
 from db.models import StatementLine
 from domain.fields import business_date
+from domain.payments import LineAction, LineStatus, MatchKind
 from tests.desk.conftest import Desk, Person, hidden, refusal
 from tests.helpers import pdf_bytes
+from web.finance import LINE_ACTION, LINE_STATUS, MATCH_KIND, note_words
 
 HEADER = "交易日期,金额,对方户名,对方账号,流水号,摘要"
 HTML = "<script>alert(1)</script><img src=x onerror=alert(1)>"
@@ -177,6 +179,19 @@ async def test_match_and_unmatch_by_hand(desk: Desk) -> None:
     answer = await fay.post("/desk/finance/unmatch", {"bank_ref": "CMB0100", "reason": "again"}, "/desk/finance")
     assert answer.status_code == 409 and "is not matched to any order" in refusal(answer.text)
 
+    # The line's trail and notes in words; what fay typed, as typed.
+    shown = (await fay.get("/desk/finance?line=CMB0100")).text
+    trail = re.search(r'<ol class="story">(.*?)</ol>', shown, re.S)
+    assert trail, shown
+    steps = [(html.unescape(a), html.unescape(n)) for a, n in
+             re.findall(r'<span class="action">([^<]*)</span>(?: · BJ\d+)?(?:<q>(.*?)</q>)?</li>', trail.group(1))]
+    assert steps == [("从对账单导入", "来自 statement.csv 第 5 行"),
+                     ("留在待匹配队列：没有相符的订单", "可能相符的订单：BJ100001"),
+                     ("已匹配到订单", "人工匹配"), ("撤销了匹配", '<span class="typed">wrong order</span>')], steps
+    assert "与 BJ100001 的匹配已撤销" in shown  # the line's own note
+    for code in ("imported", "unmatch ", "manual match", "candidates:", "unmatched from"):
+        assert code not in shown, code
+
 
 async def test_a_role_without_payments_is_refused(desk: Desk) -> None:
     alice = await desk.person("alice")
@@ -218,3 +233,14 @@ async def test_html_in_a_statement_and_in_a_reason_comes_back_escaped(desk: Desk
     assert answer.status_code == 303, answer.text
     page = (await fay.get(answer.headers["location"])).text
     assert page.count(ESCAPED) >= 2 and HTML not in page
+
+
+def test_every_code_the_payments_pages_show_has_its_words() -> None:
+    """A line status, a trail action or a kind of match added without its words on the desk fails here."""
+    assert set(LINE_ACTION) == set(LineAction)  # every action the trail is written with (typed: LineAction)
+    assert set(LINE_STATUS) == set(LineStatus) and set(MATCH_KIND) == set(MatchKind)
+    for kind in MatchKind:  # as claim_line notes it
+        assert note_words(f"{kind.value} match") == (MATCH_KIND[kind], {})
+    assert note_words("payer mismatch: 母公司代付") == ("another payer, because: %(reason)s",
+                                                      {"reason": "母公司代付"})
+    assert note_words("退款给客户") is None and note_words(None) is None  # a person's note: shown as written

@@ -1,11 +1,20 @@
 """The team and reports page over HTTP: a manager sees his team's contact counts and latest notes, with a typed
 note shown as text; operations staff see the ageing report and the Temporal Web UI's saved queries; each section
-only to a role that may see it; a rep is refused."""
+only to a role that may see it; a rep is refused. The report's funnel and ageing charts are the HTML report's,
+drawn as inline SVG with Chinese words; the saved queries and the age buckets have their words."""
 
 from __future__ import annotations
 
+import html
+import re
+from datetime import UTC, datetime
+
+from domain.ageing import LABELS
+from orderflow.ops.html import COLOURS, FUNNEL, FUNNEL_COLOUR
+from orderflow.ops.queries import saved_queries
 from tests.desk.conftest import Desk
 from tests.desk.test_desk_scans import issued
+from web.team import AGE, QUERY, query_name
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 
@@ -37,3 +46,56 @@ async def test_a_rep_is_refused_and_operations_see_the_report_and_queries(desk: 
     assert 'id="report"' in page and 'id="queries"' in page and 'id="team"' not in page
     assert "订单：状态与账龄" in page and "/namespaces/" in page and "OrderStatus%3D%22SECOND_REVIEW%22" in page
     assert f"/desk/orders/{number}" in page and "已发放，待签约" in page  # the oldest issued order, by its status
+
+
+def _bars(page: str, chart: str) -> dict[str, tuple[str, str, list[tuple[str, str, str]]]]:
+    """A chart's bars by status: the label, the total written after the bar, and each part's width, colour and
+    title."""
+    svg = re.search(rf'<svg class="chart" id="{chart}"[^>]*>(.*?)</svg>', page, re.S)
+    assert svg, f"no {chart} on the page"
+    bars = {}
+    for status, total, body in re.findall(r'<g class="bar" data-status="(\w+)" data-total="(\d+)">(.*?)</g>',
+                                          svg.group(1), re.S):
+        label = re.search(r'<text x="0" [^>]*>([^<]*)</text>', body)
+        assert label, body
+        parts = re.findall(r'<rect x="[\d.]+" y="\d+" width="([\d.]+)" height="20" fill="(#\w+)"[^>]*>'
+                           r'<title>([^<]*)</title>', body)
+        bars[status] = (html.unescape(label.group(1)), total, [(w, c, html.unescape(t)) for w, c, t in parts])
+    return bars
+
+
+async def test_the_report_draws_the_funnel_and_ageing_charts_in_chinese(desk: Desk) -> None:
+    amy = await desk.person("amy")
+    for _ in range(2):
+        await issued(amy)
+    olga = await desk.person("olga")
+    page = (await olga.get("/desk/team")).text
+    assert "style=" not in page and "<script>" not in page  # the CSP allows neither: SVG's own attributes only
+    assert 'href="/desk/static/team.css"' in page
+    funnel = _bars(page, "funnel-chart")
+    assert list(funnel) == [s.value for s in FUNNEL]  # no side status has orders
+    assert funnel["ISSUED"] == ("已发放，待签约", "2", [("560.0", FUNNEL_COLOUR, "已发放，待签约: 2")])
+    assert funnel["EFFECTIVE"] == ("已生效", "0", [("0.0", FUNNEL_COLOUR, "已生效: 0")])
+    ageing = _bars(page, "ageing-chart")
+    assert ageing == {"ISSUED": ("已发放，待签约", "2", [("560.0", COLOURS[0], "已发放，待签约 · 不足 1 天: 2")])}
+    # The text alternative: each chart's title and desc name it and its numbers, and point to the table.
+    assert '<title id="funnel-chart-title">状态漏斗</title>' in page
+    assert 'aria-describedby="funnel-chart-desc report-counts"' in page
+    assert '<desc id="ageing-chart-desc">已发放，待签约: 2 (不足 1 天 2)</desc>' in page
+    assert 'id="report-ageing"' in page and "<th>超过 30 天</th>" in page and "&lt;1d" not in page
+    # The saved queries by their Chinese names, with the values they were made for.
+    assert "待复审的订单</a>" in page and "渠道商 BJ 的订单</a>" in page and "waiting for second review" not in page
+
+
+def test_every_saved_query_and_age_has_its_words() -> None:
+    """A saved query or an age bucket added without its words on the desk fails here."""
+    for query in saved_queries(datetime.now(UTC), "SH", "zed"):
+        words, values = query_name(query.name)
+        assert words in QUERY.values(), f"no words for the saved query {query.name!r}"
+        assert "%(" not in words % values  # every value it names is there
+    assert query_name("orders of partner SH") == ("Orders of partner %(partner)s",
+                                                  {"partner": "SH", "user": ""})
+    assert query_name("waiting for zed")[1]["user"] == "zed"
+    assert query_name("waiting for second review")[0] == "Waiting for the second review"
+    assert query_name("a new query at 100%") == ("a new query at 100%%", {})  # shown as it comes
+    assert set(AGE) == set(LABELS)

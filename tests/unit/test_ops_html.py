@@ -7,7 +7,18 @@ from html.parser import HTMLParser
 
 from domain.ageing import OrderAge, build_report
 from domain.order import OrderStatus
-from orderflow.ops.html import render_html
+from orderflow.ops.html import (
+    COLOURS,
+    FUNNEL,
+    FUNNEL_COLOUR,
+    LEFT,
+    ROW,
+    SIDE_COLOUR,
+    WIDTH,
+    ageing_chart,
+    funnel_chart,
+    render_html,
+)
 from tests.hostile import HOSTILE
 
 AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -61,3 +72,22 @@ def test_the_page_may_fetch_and_run_nothing():
     page = Page(_report(["BJ100001"]))
     assert ("http-equiv", "Content-Security-Policy") in page.attrs and ("content", CSP) in page.attrs
     assert "Status funnel" in "".join(page.text)
+
+
+def test_the_charts_bars_are_as_long_as_their_counts() -> None:
+    """The builders the page and the desk's team page share: the fullest status gets the longest bar."""
+    funnel = funnel_chart({OrderStatus.ISSUED: 4, OrderStatus.EFFECTIVE: 2, OrderStatus.LOST: 1})
+    assert [b.status for b in funnel.bars] == [*FUNNEL, OrderStatus.LOST]  # a side status only when it has orders
+    widths = {b.status: [(p.x, p.width, p.colour) for p in b.parts] for b in funnel.bars}
+    assert widths[OrderStatus.ISSUED] == [(LEFT, WIDTH, FUNNEL_COLOUR)]
+    assert widths[OrderStatus.EFFECTIVE] == [(LEFT, WIDTH / 2, FUNNEL_COLOUR)]
+    assert widths[OrderStatus.LOST] == [(LEFT, WIDTH / 4, SIDE_COLOUR)]
+    assert [b.y for b in funnel.bars] == [i * ROW for i in range(len(FUNNEL) + 1)]
+    ageing = ageing_chart({OrderStatus.RETURNED: {"<1d": 1, ">30d": 1},
+                           OrderStatus.AWAITING_ORIGINAL: {"1-3d": 4}})
+    assert [(b.status, b.total, b.y) for b in ageing.bars] == [(OrderStatus.AWAITING_ORIGINAL, 4, 0),
+                                                               (OrderStatus.RETURNED, 2, ROW)]
+    returned = ageing.bars[1]
+    assert [(p.x, p.width, p.colour, p.label, p.count) for p in returned.parts] == [
+        (LEFT, WIDTH / 4, COLOURS[0], "<1d", 1), (LEFT + WIDTH / 4, WIDTH / 4, COLOURS[-1], ">30d", 1)]
+    assert returned.end == LEFT + WIDTH / 2 and ageing.height == 2 * ROW + 4
