@@ -131,7 +131,7 @@ async def upload(request: Request, session: Session, services: Svc,
         name = safe_filename(filename, "statement.csv")
         upload_id = await kept.keep(request, services.settings.data_dir, session.auth.actor.username, name)
     except DomainError as err:
-        return refused_json(err)
+        return refused_json(err, session.lang)
     return JSONResponse({"preview": f"{HOME}/statements/{upload_id}"})
 
 

@@ -12,6 +12,8 @@ from starlette.datastructures import FormData
 from api.errors import STATUS
 from domain.errors import DomainError
 from services.failures import as_domain_error
+from web.i18n import translations
+from web.refusals import in_words
 from web.render import page
 from web.session import CSRF_FIELD, CSRF_HEADER, DeskSession, Session, check_csrf
 
@@ -50,6 +52,8 @@ def refused_page(request: Request, session: DeskSession, err: DomainError) -> HT
                 error=err)
 
 
-def refused_json(err: DomainError) -> JSONResponse:
-    """A script's upload refused: the words its page shows."""
-    return JSONResponse({"error": err.kind.value, "message": err.message}, status_code=STATUS.get(err.kind, 400))
+def refused_json(err: DomainError, lang: str) -> JSONResponse:
+    """A script's upload refused: the kind and the service's words, as the API answers them, and `said`, the
+    words its page shows in the reader's language."""
+    return JSONResponse({"error": err.kind.value, "message": err.message,
+                         "said": in_words(err, translations(lang).gettext)}, status_code=STATUS.get(err.kind, 400))

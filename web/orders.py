@@ -166,7 +166,7 @@ async def upload_scan(number: Number, request: Request, session: Session, servic
         view = await orders.scan(services, actor, number, lambda: received_file(request, name, limit, "scan"),
                                  f"{scoped_key(actor.username, key)}.{Action.SCAN.value}")
     except Exception as err:  # noqa: BLE001 - the page shows the refusal in words
-        return refused_json(refusal(services, err)[0])
+        return refused_json(refusal(services, err)[0], session.lang)
     return JSONResponse({"number": view.number, "status": view.status.value,
                          "scans": len(view.scans)})
 

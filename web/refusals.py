@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from domain.errors import DomainError
 from domain.order import Action, OrderStatus
-from web.labels import BUTTON, DID, N_, STATUS
+from web.labels import BUTTON, DID, N_, REFUSAL, STATUS
 
 Gettext = Callable[[str], str]
 
@@ -19,6 +19,7 @@ SAID: dict[str, str] = {
                              "it. Sign for it once it is yours: claim it from the pool, or ask the partner account "
                              "for a hand-over."),
 }
+IN_ENGLISH = N_("Details, in English:")
 NOT_ISSUED = N_("not issued")
 ONLY_UNISSUED = N_("an order not yet issued")
 OR = N_(" or ")
@@ -53,3 +54,13 @@ def explain(error: DomainError, _: Gettext) -> str | None:
         return _(sentence) % facts
     except (KeyError, ValueError, TypeError):  # facts that do not fit the sentence: the English words serve
         return None
+
+
+def in_words(error: DomainError, _: Gettext) -> str:
+    """The whole refusal as one line, for a page's script to show (an upload's answer): the heading, then the
+    sentence in the reader's words, or the service's own."""
+    said = explain(error, _)
+    if said is None:
+        note = _(IN_ENGLISH)
+        said = error.message if note == IN_ENGLISH else f"{note} {error.message}"
+    return f"{_(REFUSAL[error.kind])}: {said}"

@@ -11,6 +11,7 @@ from db.models import Order
 from tests.api.conftest import PASSWORD
 from tests.dates import today
 from tests.desk.conftest import Desk, Person, hidden, refusal, sign_in
+from tests.helpers import pdf_bytes
 
 
 async def signed_order(desk: Desk) -> tuple[str, Person]:
@@ -118,3 +119,21 @@ async def test_sign_in_page_still_works_after_a_wrong_password(desk: Desk) -> No
     right = await http.post("/desk/login", data={"csrf": hidden(wrong.text, "csrf"), "username": "bob",
                                                  "password": PASSWORD})
     assert right.status_code == 303, right.text
+
+
+async def test_an_upload_refused_is_said_in_chinese_for_the_page_s_script(desk: Desk) -> None:
+    number, amy = await signed_order(desk)
+    assert (await amy.step(number, "receive")).status_code == 303
+    page = await amy.order(number)  # no drop zone yet: the scan is not the step at first review
+    early = await amy.http.put(f"/desk/orders/{number}/scan", params={"filename": "a.pdf", "key": "k1"},
+                               content=pdf_bytes(), headers={"X-CSRF-Token": hidden(page, "csrf"),
+                                                             "Content-Type": "application/pdf"})
+    assert early.status_code == 409, early.text
+    answer = early.json()
+    assert answer["error"] == "refused" and "needs it to be" in answer["message"]  # the API's words, kept
+    assert answer["said"].startswith("当前无法执行此操作: 订单 ") and "“待初审”" in answer["said"], answer
+    odd = await amy.http.put(f"/desk/orders/{number}/scan", params={"filename": "a.exe", "key": "k2"},
+                             content=b"MZ", headers={"X-CSRF-Token": hidden(page, "csrf"),
+                                                     "Content-Type": "application/x-msdownload"})
+    said = odd.json()["said"]
+    assert odd.status_code in (400, 415, 422) and said.startswith("请检查输入内容: 详情（英文）： "), said

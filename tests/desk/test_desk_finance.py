@@ -48,7 +48,7 @@ def _line(desk: Desk, ref: str) -> tuple[str, str | None]:
 
 
 def _zone(page: str) -> tuple[str, str]:
-    found = re.search(r'<div class="statement-drop" data-upload="([^"]+)" data-csrf="([^"]+)">', page)
+    found = re.search(r'<div class="statement-drop" data-upload="([^"]+)" data-csrf="([^"]+)"[^>]*>', page)
     assert found, "the page has no statement upload"
     return html.unescape(found.group(1)), html.unescape(found.group(2))
 

@@ -16,7 +16,8 @@
     xhr.onload = function () {
       if (xhr.status === 200) { bar.value = 100; window.location.assign(window.location.pathname + "?done=scan"); return; }
       var message = xhr.statusText;
-      try { message = JSON.parse(xhr.responseText).message; } catch (ignored) { /* not JSON: the status says it */ }
+      try { var answer = JSON.parse(xhr.responseText); message = answer.said || answer.message; }
+      catch (ignored) { /* not JSON: the status says it */ }
       outcome.textContent = message; outcome.classList.add("bad"); bar.hidden = true;
     };
     xhr.onerror = function () { outcome.textContent = zone.dataset.networkError; outcome.classList.add("bad"); };

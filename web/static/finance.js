@@ -18,9 +18,9 @@
       var answer = {};
       try { answer = JSON.parse(xhr.responseText); } catch (ignored) { /* not JSON: the status says it */ }
       if (xhr.status === 200 && answer.preview) { window.location.assign(answer.preview); return; }
-      outcome.textContent = answer.message || xhr.statusText; outcome.classList.add("bad"); bar.hidden = true;
+      outcome.textContent = answer.said || answer.message || xhr.statusText; outcome.classList.add("bad"); bar.hidden = true;
     };
-    xhr.onerror = function () { outcome.textContent = "network error"; outcome.classList.add("bad"); };
+    xhr.onerror = function () { outcome.textContent = zone.dataset.networkError; outcome.classList.add("bad"); };
     xhr.send(file);
   }
   zone.addEventListener("dragover", function (e) { e.preventDefault(); zone.classList.add("over"); });

@@ -117,9 +117,9 @@
             .then(function () { done(true); });
           return;
         }
-        var message = xhr.statusText;
-        try { message = JSON.parse(xhr.responseText).message; } catch (ignored) { /* the status says it */ }
-        say(row.outcome, t.tRefused + ": " + message, true); done(false);
+        var message = t.tRefused + ": " + xhr.statusText;
+        try { message = JSON.parse(xhr.responseText).said; } catch (ignored) { /* the status says it */ }
+        say(row.outcome, message, true); done(false);
       };
       xhr.onerror = function () { row.bar.hidden = true; say(row.outcome, t.tNetwork, true); done(false); };
       xhr.send(row.file);
