@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from api.deps import DB_INT_MAX, Body, CurrentActor, Page, Svc, paged
+from api.deps import DB_INT_MAX, Body, CurrentActor, Page, PageParams, Svc, paged
 from api.errors import ERROR_RESPONSES
 from orderflow.customer_contracts import ApplicationView
 from services import corrections, customers, name_corrections, transfers, warehouse
@@ -122,6 +122,25 @@ class CustomerRow(BaseModel):
     owner: str | None = Field(description="null: in the public pool")
 
 
+class PoolRow(BaseModel):
+    id: int
+    name: str
+    region: str
+    entered_at: str | None = Field(description="When it last went to the public pool (ISO 8601), if recorded.")
+    reason: str | None = Field(description="Why it went there, as the ownership history says (recycled, rep left ...).")
+    may_claim: bool = Field(description="Whether you may claim it now (cap, daily limit, cooldown).")
+    why_not: str | None = Field(description="If not, why.")
+
+
+def pool_page(limit: Annotated[int, Query(ge=1, le=warehouse.POOL_PAGE_MAX, description="Rows per page.")] = 50,
+              offset: Annotated[int, Query(ge=0, le=DB_INT_MAX, description="Rows to skip.")] = 0) -> PageParams:
+    """As `Page`, with the pool's own bound on a page."""
+    return PageParams(limit, offset)
+
+
+PoolPage = Annotated[PageParams, Depends(pool_page)]
+
+
 class CustomerMoved(BaseModel):
     id: int
     name: str
@@ -161,6 +180,16 @@ def add_customer(body: NewCustomer, actor: CurrentActor, services: Svc) -> objec
 def list_customers(actor: CurrentActor, services: Svc, page: Page, request: Request, response: Response) -> object:
     """The customers in your scope: a rep's own warehouse, or the partners in scope."""
     return paged(customers.list_customers(services, actor, limit=page.fetch, offset=page.offset), page, request,
+                 response)
+
+
+@router.get("/customers/pool", response_model=list[PoolRow])
+def list_pool(actor: CurrentActor, services: Svc, page: PoolPage, request: Request, response: Response,
+              q: Annotated[str | None, Query(max_length=400, description="Part of a company name or of a phone or "
+                                                                         "fax number.")] = None) -> object:
+    """公海: the public pool's customers of your own regions that you could claim, the last to enter the pool first;
+    each says whether you may claim it now and if not why."""
+    return paged(warehouse.pool(services, actor, query=q, limit=page.fetch, offset=page.offset), page, request,
                  response)
 
 
@@ -217,6 +246,12 @@ def hand_over_customer(customer_id: CustomerId, body: HandOverTo, actor: Current
 def note_customer(customer_id: CustomerId, body: CustomerNote, actor: CurrentActor, services: Svc) -> object:
     """销售小记: record a follow-up on a customer you hold."""
     return warehouse.note(services, actor, customer_id, body.text)
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerRow)
+def get_customer(customer_id: CustomerId, actor: CurrentActor, services: Svc) -> object:
+    """One customer in your scope (another's answers as missing)."""
+    return customers.one_customer(services, actor, customer_id)
 
 
 @router.get("/customers/{customer_id}/history", response_model=list[OwnerChange])

@@ -1,4 +1,4 @@
-"""`orderflow customer claim|hand-over|note|history`: the warehouse (仓库) and the public pool (公海)."""
+"""`orderflow customer claim|pool|hand-over|note|history`: the warehouse (仓库) and the public pool (公海)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,44 @@ def history(ctx: typer.Context, customer: int = typer.Argument(...)) -> None:
                 table.add_row(*map(typed, (r["at"][:16].replace("T", " "), r["from"] or "pool", r["to"] or "pool",
                                            r["reason"], r["by"])))
             console().print(table)
+
+        cli.emit(rows, human)
+
+    run(cli, work)
+
+
+@app.command("pool")
+def pool(
+    ctx: typer.Context,
+    search: str | None = typer.Option(None, "--search", help="Part of a company name, or of a phone or fax number."),
+    limit: int = typer.Option(50, min=1, max=200, help="Customers to show (at most 200)."),
+    offset: int = typer.Option(0, min=0, help="Customers to skip (the next page: the offset shown at the end)."),
+) -> None:
+    """公海: the public pool's customers of your own regions that you could claim (挑入), the last to enter the pool
+    first; each says whether you may claim it now and if not why. Claim one with `customer claim ID`."""
+    cli = get(ctx)
+
+    def work() -> None:
+        api = cli.api()
+        rows = api.get("/customers/pool", q=search, limit=limit, offset=offset)
+        more = 'rel="next"' in api.last_headers.get("link", "")
+
+        def human() -> None:
+            from rich.table import Table
+
+            if not rows:
+                print(plain(f"no customer in the public pool of your regions matches '{search}'" if search
+                            else "no customer in the public pool of your regions"))
+                return
+            table = Table("id", "name", "region", "in the pool since (UTC)", "why", "claim now?",
+                          title=typed("public pool (公海)" + (f": {search}" if search else "")))
+            for r in rows:
+                table.add_row(*map(typed, (r["id"], r["name"], r["region"],
+                                           (r["entered_at"] or "-")[:16].replace("T", " "), r["reason"] or "-",
+                                           "yes" if r["may_claim"] else f"no: {r['why_not']}")))
+            console().print(table)
+            if more:
+                print(plain(f"more: --offset {offset + limit}"))
 
         cli.emit(rows, human)
 

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.customer_repo import held_by, holder_label
+from db.customer_repo import claims_since, held_by, holder_label, released_by
 from db.models import Application, Customer, CustomerNote, Order, Ownership, User, UserPartner
 from db.org_repo import load_actor
 from domain.errors import NotFound, NotPermitted
-from domain.fields import BUSINESS_TZ
+from domain.fields import business_day_start
 from domain.people import Actor, Role
 from domain.permissions import Scope
 from domain.warehouse import (
@@ -56,12 +56,10 @@ def claim(session: Session, customer_id: int, actor: Actor, at: datetime, rules:
           caps: dict[Role, int]) -> Customer:
     """挑入: take a customer from the public pool of the rep's own regions."""
     customer = lock_customer(session, customer_id)
-    start_of_day = datetime.combine(at.astimezone(BUSINESS_TZ).date(), datetime.min.time(), BUSINESS_TZ)
-    claims_today = session.scalar(select(func.count()).select_from(Ownership).where(
-        Ownership.new_owner == actor.username, Ownership.reason == "claimed", Ownership.at >= start_of_day)) or 0
-    released = session.scalar(select(func.max(Ownership.at)).where(
-        Ownership.customer_id == customer_id, Ownership.previous_owner == actor.username))
-    check_claim(pool_view(session, customer), actor, int(claims_today), released, at, rules)
+    # The same counts the pool's list shows beside each customer (services.warehouse.pool).
+    claims_today = claims_since(session, actor.username, business_day_start(at))
+    released = released_by(session, actor.username, [customer_id]).get(customer_id)
+    check_claim(pool_view(session, customer), actor, claims_today, released, at, rules)
     check_cap(actor.username, actor.role, held_by(session, actor.username), caps)
     move(session, customer, actor.username, reason="claimed", actor=actor.username, at=at,
          partner=min(actor.partners, default=None))

@@ -68,6 +68,11 @@ def business_date(moment: datetime) -> date:
     return moment.astimezone(BUSINESS_TZ).date()
 
 
+def business_day_start(moment: datetime) -> datetime:
+    """Midnight in Beijing of the business day the moment falls on (a daily limit counts from it)."""
+    return datetime.combine(business_date(moment), datetime.min.time(), BUSINESS_TZ)
+
+
 def parse_day(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text.strip())

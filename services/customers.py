@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from db.customer_repo import add_customer, entry_hits, find_hits, holding, partners_of
 from db.customer_repo import list_customers as repo_list_customers
+from db.models import Customer
 from db.org_repo import org_regions, scope_for
 from domain.collisions import Hit, Match, check_entry, decide_entry
 from domain.errors import NotFound, Refused
@@ -131,6 +132,17 @@ def check(services: Services, actor: Actor, *, name: str, phone: str | None = No
              "holder": h.holder, "region": h.region} if shown else
             {"customer": None, "name": None, "match": h.match.value, "score": round(h.score), "why": h.why,
              "holder": HIDDEN_HOLDER, "region": None} for h, shown in seen]
+
+
+def one_customer(services: Services, actor: Actor, customer_id: int) -> dict[str, Any]:
+    """One customer in the caller's scope, as a row of the list; out of scope answers like a missing one."""
+    require(actor, Perm.SEE_CUSTOMERS, "see customers")
+    with services.transaction() as session:
+        check_customer_visible(session, actor, customer_id)
+        c = session.get(Customer, customer_id)
+        if c is None:
+            raise missing(customer_id)
+        return {"id": c.id, "name": c.name, "region": c.region, "owner": c.owner}
 
 
 def list_customers(services: Services, actor: Actor, *, limit: int, offset: int = 0) -> list[dict[str, Any]]:

@@ -9,11 +9,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from db import warehouse_repo
+from db.customer_repo import claims_since, held_by, pool_customers, pool_regions, released_by
 from db.org_repo import load_actor
-from domain.errors import NotFound, Refused
+from domain.errors import InvalidInput, NotFound, Refused
+from domain.fields import business_day_start
 from domain.people import Actor, check_username
 from domain.permissions import Perm, require
+from domain.regions import in_regions
 from domain.text import TextKind, check_text
+from domain.warehouse import PoolCustomer, cap_of, check_cap, check_claim
 from services.context import Services
 from services.customers import check_customer_visible
 
@@ -33,6 +37,69 @@ def claim(services: Services, actor: Actor, customer_id: int) -> dict[str, Any]:
             check_customer_visible(session, actor, customer_id, pool=True)
             raise
         return {"id": c.id, "name": c.name, "owner": c.owner}
+
+
+POOL_PAGE_MAX = 200  # the most pool rows one page shows
+POOL_SEARCH_MAX = 100  # characters of a search text: a name or a number, never a document
+
+
+def pool(services: Services, actor: Actor, *, query: str | None = None, limit: int = 50,
+         offset: int = 0) -> list[dict[str, Any]]:
+    """公海: the pool customers the caller could claim (挑入), i.e. those under one of the caller's regions, by the
+    claim's own region rule (domain.regions.in_regions, as domain.warehouse.check_claim applies it), optionally
+    those whose name (as stored or by its key) or phone/fax contains `query`. Each row says when and why it went to
+    the pool and whether the caller may claim it now (check_claim and check_cap, the claim's rules) and if not why.
+
+    Order: the customer that went to the pool last comes first. A rep browses the pool for leads worth calling, and
+    the freshest releases (recycled or left by a rep lately) are the ones whose facts are still current; a rep who
+    knows the name searches for it instead, so an alphabetical order would add little.
+
+    `limit` may be one more than a page (POOL_PAGE_MAX), as a list route asks to learn whether a next page exists."""
+    require(actor, Perm.CLAIM, "see the public pool to claim customers")
+    if not 1 <= limit <= POOL_PAGE_MAX + 1:
+        raise InvalidInput(f"a page of the public pool has 1 to {POOL_PAGE_MAX} customers, not {limit}")
+    if offset < 0:
+        raise InvalidInput(f"the offset must be 0 or more, not {offset}")
+    search = None
+    if query is not None:
+        if len(query.strip()) > POOL_SEARCH_MAX:
+            raise InvalidInput(f"the search text is {len(query.strip())} characters long; search with at most "
+                               f"{POOL_SEARCH_MAX} characters of a company name or a telephone number")
+        search = check_text(query, TextKind.FREE_TEXT, "the search text", max_len=POOL_SEARCH_MAX,
+                            required=False) or None
+    now = datetime.now(UTC)
+    s = services.settings
+    rules, caps = s.claim_rules(), s.caps()
+    with services.transaction() as session:
+        regions = [r for r in pool_regions(session) if in_regions(r, actor.regions)]
+        rows = pool_customers(session, regions, search, limit, offset)
+        released = released_by(session, actor.username, [r.id for r in rows])
+        # The business day's claims, counted as the claim counts them (db.warehouse_repo.claim).
+        today = claims_since(session, actor.username, business_day_start(now))
+        held = held_by(session, actor.username)
+    found = []
+    for r in rows:
+        why_not = None
+        try:
+            check_claim(PoolCustomer(r.id, r.name, None, "the public pool", r.region), actor, today,
+                        released.get(r.id), now, rules)
+            check_cap(actor.username, actor.role, held, caps)
+        except Refused as no:
+            why_not = no.message
+        found.append({"id": r.id, "name": r.name, "region": r.region,
+                      "entered_at": r.entered_at.isoformat() if r.entered_at else None, "reason": r.reason,
+                      "may_claim": why_not is None, "why_not": why_not})
+    return found
+
+
+def holdings(services: Services, actor: Actor) -> dict[str, Any]:
+    """The caller's own warehouse against its cap (仓库上限): a rep's, or the partner account's own. A role without
+    a warehouse is refused (domain.warehouse.cap_of)."""
+    require(actor, Perm.SEE_CUSTOMERS, "see customers")
+    cap = cap_of(actor.username, actor.role, services.settings.caps())
+    with services.transaction() as session:
+        held = held_by(session, actor.username)
+    return {"owner": actor.username, "held": held, "cap": cap, "full": held >= cap}
 
 
 def hand_over(services: Services, actor: Actor, customer_id: int, to: str) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """What the customers' pages show: the warehouse (the list in scope, its count against the cap, the recycling
-warnings) and one customer (its ownership history). Each read calls the service the API's route calls."""
+warnings), the public pool (公海) to claim from, and one customer (its ownership history). Each read calls the
+service the API's route calls."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Svc
-from domain.errors import DomainError
+from api.errors import STATUS
+from domain.errors import DomainError, ErrorKind
 from domain.permissions import Perm, allowed
-from domain.warehouse import cap_of
 from services import customers, views, warehouse
 from web.forms import refused_page
 from web.labels import N_
@@ -20,7 +21,6 @@ from web.render import page
 from web.session import DeskSession
 
 PAGE = 50
-COUNT_UP_TO = 5000  # how many rows are read to count the caller's own warehouse (a cap is 400 or 1500)
 RECYCLE_WARNING = "recycle-warning"  # the notification the daily recycling run writes (activities/customers.py)
 
 # How a hit matched (domain.collisions.Match's values), and the masked holder (services.customers.HIDDEN_HOLDER).
@@ -44,12 +44,10 @@ def forms_of(session: DeskSession) -> dict[str, bool]:
 def _counts(services: Any, session: DeskSession) -> dict[str, int] | None:
     """The caller's own warehouse against its cap (a rep's, or the partner account's own); None without one."""
     actor = session.auth.actor
-    caps = services.settings.caps()
-    if actor.role not in caps or not allowed(actor, Perm.SEE_CUSTOMERS):
+    if actor.role not in services.settings.caps() or not allowed(actor, Perm.SEE_CUSTOMERS):
         return None
-    rows = customers.list_customers(services, actor, limit=COUNT_UP_TO)
-    return {"held": sum(1 for r in rows if r["owner"] == actor.username),
-            "cap": cap_of(actor.username, actor.role, caps)}
+    found = warehouse.holdings(services, actor)
+    return {"held": found["held"], "cap": found["cap"]}
 
 
 def _warnings(services: Any, session: DeskSession) -> list[dict[str, Any]]:
@@ -81,19 +79,47 @@ async def warehouse_page(request: Request, session: DeskSession, services: Svc, 
                 error=error, failed=failed, sent=sent or {}, done=done)
 
 
+# Why a customer went to the pool, as the ownership history words it (activities/customers.py's recycling, and
+# db.warehouse_repo.release_leaver's "rep left, to the pool (...)"): by the start of the words; others as written.
+POOL_REASONS = {"recycled": N_("Recycled: no follow-up"), "rep left": N_("Its rep left")}
+
+
+def pool_reason(reason: str | None) -> str | None:
+    """The desk's words for why a customer is in the pool (translated), or None to show the record's own words."""
+    return next((label for start, label in POOL_REASONS.items() if (reason or "").startswith(start)), None)
+
+
+async def pool_page(request: Request, session: DeskSession, services: Svc, *, query: str = "", offset: int = 0,
+                    error: DomainError | None = None, status_code: int = 200) -> HTMLResponse:
+    """公海: the pool customers of the caller's regions, with a search box and pages; each row has a claim button
+    (挑入) that posts to the warehouse's claim form. A refused claim comes back here with its words and the search."""
+    actor = session.auth.actor
+    try:
+        rows = await run_in_threadpool(lambda: warehouse.pool(services, actor, query=query or None,
+                                                              limit=PAGE + 1, offset=offset))
+    except DomainError as err:
+        if err.kind is not ErrorKind.INVALID:  # a role that may not claim: the page is refused, in words
+            return refused_page(request, session, err)
+        # A search the service refuses (too long): the page says why and keeps what was typed.
+        rows, error = [], error or err
+        status_code = STATUS.get(error.kind, 400)
+    counts = await run_in_threadpool(_counts, services, session)
+    for r in rows:
+        r["reason_label"] = pool_reason(r["reason"])
+    return page(request, session.lang, "customers_pool.html", status_code, user=session, rows=rows[:PAGE],
+                more=len(rows) > PAGE, offset=offset, query=query, counts=counts, error=error, page_size=PAGE)
+
+
 async def customer_page(request: Request, session: DeskSession, services: Svc, customer_id: int, *,
                         error: DomainError | None = None, failed: str | None = None,
                         sent: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     actor = session.auth.actor
     try:
         story = await run_in_threadpool(lambda: warehouse.history(services, actor, customer_id))
+        found = await run_in_threadpool(customers.one_customer, services, actor, customer_id)
     except DomainError as err:
         return refused_page(request, session, err)
-    owner = story[-1]["to"] if story else None
-    # The name, from the list of the caller's scope (history checked the scope): no service reads one customer
-    # (a read of one customer in services.customers would replace this).
-    found = await run_in_threadpool(lambda: customers.list_customers(services, actor, limit=COUNT_UP_TO))
-    name = next((c["name"] for c in found if c["id"] == customer_id), None)
+    owner, name = found["owner"], found["name"]
     done = DONE.get(request.query_params.get("done", ""))
     return page(request, session.lang, "customers_one.html", status_code, user=session, customer=customer_id,
                 name=name, owner=owner, story=story, forms=forms_of(session), error=error, failed=failed,

@@ -15,7 +15,7 @@ from api.deps import DB_INT_MAX, Svc
 from api.errors import STATUS
 from domain.errors import DomainError
 from services import customers, transfers, warehouse
-from web.customer_pages import HIDDEN, MATCH, customer_page, warehouse_page
+from web.customer_pages import HIDDEN, MATCH, customer_page, pool_page, warehouse_page
 from web.forms import Posted, refusal
 from web.render import page
 from web.session import PREFIX, Session
@@ -30,10 +30,26 @@ def _ticked(form: Any, name: str) -> bool:
     return form.get(name) in ("on", "true", "1")
 
 
+def _pool_place(data: Any) -> tuple[str, int]:
+    """The search and the page the pool's claim button was pressed on (hidden fields; odd ones read as none)."""
+    query, offset = data.get("q"), data.get("offset")
+    return (query if isinstance(query, str) and len(query) <= 400 else "",
+            int(offset) if isinstance(offset, str) and offset.isascii() and offset.isdigit() and len(offset) <= 10
+            and int(offset) <= DB_INT_MAX else 0)
+
+
 @router.get("")
 async def warehouse_list(request: Request, session: Session, services: Svc,
                          offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> HTMLResponse:
     return await warehouse_page(request, session, services, offset=offset)
+
+
+@router.get("/pool")
+async def pool(request: Request, session: Session, services: Svc,
+               q: Annotated[str, Query(max_length=400)] = "",
+               offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> HTMLResponse:
+    """公海: the pool of the caller's regions, searched and paged as GET /customers/pool does."""
+    return await pool_page(request, session, services, query=q, offset=offset)
 
 
 @router.post("")
@@ -70,11 +86,16 @@ async def check(request: Request, session: Session, data: Posted, services: Svc)
 
 @router.post("/claim")
 async def claim(request: Request, session: Session, data: Posted, services: Svc) -> Response:
-    """挑入: a customer of the public pool, by the id the check or a pool list shows."""
+    """挑入: a customer of the public pool, by the id the check shows or from the pool's page (which sends
+    `back=pool` with its search and page, so that a refusal shows there with the search kept)."""
     try:
         customer_id = Form(data).number("customer", "the customer's number")
         await run_in_threadpool(warehouse.claim, services, session.auth.actor, customer_id)
     except DomainError as err:
+        if data.get("back") == "pool":
+            query, offset = _pool_place(data)
+            return await pool_page(request, session, services, query=query, offset=offset, error=err,
+                                   status_code=STATUS.get(err.kind, 400))
         return await warehouse_page(request, session, services, error=err, failed="claim", sent=sent_values(data),
                                     status_code=STATUS.get(err.kind, 400))
     return RedirectResponse(f"{HOME}/{customer_id}?done=claimed", status_code=303)

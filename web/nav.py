@@ -27,6 +27,8 @@ def links(actor: Actor) -> list[Link]:
         found.append(Link("/desk/scans", N_("Scans")))
     if allowed(actor, Perm.SEE_CUSTOMERS) or allowed(actor, Perm.ENTER_CUSTOMER):
         found.append(Link("/desk/customers", N_("Customers")))
+    if allowed(actor, Perm.CLAIM):
+        found.append(Link("/desk/customers/pool", N_("Public pool")))
     if allowed(actor, Perm.PAYMENTS):
         found.append(Link("/desk/finance", N_("Payments")))
     if allowed(actor, Perm.SEE_TEAM) or allowed(actor, Perm.OPS_REPORT):

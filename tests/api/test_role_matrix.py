@@ -106,10 +106,12 @@ CASES: dict[str, Case] = {
     "POST /customers": Case(Perm.ENTER_CUSTOMER, "POST", "/customers", {
         "name": "新新科技有限公司", "phone": "010-66660001", "fax": "010-66660002", "address": "a", "region": "北京"}),
     "GET /customers": Case(Perm.SEE_CUSTOMERS, "GET", "/customers"),
+    "GET /customers/pool": Case(Perm.CLAIM, "GET", "/customers/pool", params={"q": "长城"}),
     "POST /customers/check": Case(Perm.SEE_CUSTOMERS, "POST", "/customers/check", {"name": "美来尔工程技术有限公司"}),
     "POST /customers/{customer_id}/claim": Case(Perm.CLAIM, "POST", "/customers/2/claim"),
     "POST /customers/{customer_id}/hand-over": Case(Perm.HAND_OVER, "POST", "/customers/3/hand-over", {"to": "alice"}),
     "POST /customers/{customer_id}/notes": Case(Perm.NOTE, "POST", "/customers/1/notes", {"text": "called"}),
+    "GET /customers/{customer_id}": Case(Perm.SEE_CUSTOMERS, "GET", "/customers/1"),
     "GET /customers/{customer_id}/history": Case(Perm.SEE_CUSTOMERS, "GET", "/customers/1/history"),
     "PATCH /customers/{customer_id}": Case(Perm.CORRECT_CUSTOMER, "PATCH", "/customers/1", {
         "address": "北京市海淀区中关村大街2号", "reason": "moved"}),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from db.models import Customer
@@ -165,3 +166,105 @@ def refusal_text(page: str) -> str:
                       re.S)
     assert found, "no refusal on the page"
     return html.unescape(found.group(1)).strip()
+
+
+def _pool_customer(desk: Desk, name: str, phone: str, region: str) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from db.customer_repo import add_customer
+    from domain.people import Role
+    from tests.helpers import entry
+
+    at = datetime.now(UTC) - timedelta(days=90)
+    with desk.api.services.transaction() as session:
+        c = add_customer(session, entry(name, phone, phone[:-1] + "9", region=region), owner="carol",
+                         role=Role.SALES, partner="SH", at=at)
+        move(session, c, None, reason="recycled: no follow-up", actor="system", at=datetime.now(UTC))
+        return c.id
+
+
+def _pool_rows(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<tr class="pool-row" data-customer="(\d+)">', page)]
+
+
+async def test_the_public_pool_is_browsed_searched_and_claimed_from(desk: Desk) -> None:
+    """公海: a rep sees the pool of their regions, the last to enter it first, searches it and claims with the
+    row's button; the warehouse's count follows."""
+    bob = await desk.person("bob")
+    _to_pool(desk, 1)  # 美来尔 (北京), to the pool at its entry time: the older one
+    tianjin = _pool_customer(desk, "海河机械有限公司", "022-63330101", "天津")
+    shanghai = _pool_customer(desk, "浦江贸易有限公司", "021-63330101", "上海")
+    assert '<a href="/desk/customers/pool"' in (await bob.get("/desk/inbox")).text  # the menu offers it
+    page = await bob.get("/desk/customers/pool")
+    assert page.status_code == 200 and "公海" in page.text and "挑入" in page.text
+    assert _pool_rows(page.text) == [tianjin, 1] and shanghai not in _pool_rows(page.text)
+    assert "未跟进，已回收" in page.text  # why it is in the pool, in words
+    assert 'action="/desk/customers/claim"' in page.text and hidden(page.text, "csrf")
+    found = await bob.get("/desk/customers/pool?q=美来尔")
+    assert _pool_rows(found.text) == [1] and 'name="q" maxlength="100" value="美来尔"' in found.text
+    assert _pool_rows((await bob.get("/desk/customers/pool?q=022-6333")).text) == [tianjin]
+    assert "没有符合搜索条件的客户" in (await bob.get("/desk/customers/pool?q=不存在")).text
+    assert '<strong class="held">0</strong> / <span class="cap">400</span>' in page.text
+
+    claimed = await bob.post("/desk/customers/claim", {"customer": "1", "back": "pool", "q": "美来尔", "offset": "0"},
+                             page="/desk/customers/pool?q=美来尔")
+    assert claimed.status_code == 303 and claimed.headers["location"] == "/desk/customers/1?done=claimed"
+    assert _owner(desk, 1) == "bob"
+    assert _pool_rows((await bob.get("/desk/customers/pool")).text) == [tianjin]
+    assert '<strong class="held">1</strong> / <span class="cap">400</span>' in (await bob.get("/desk/customers")).text
+
+
+async def test_a_refused_claim_from_the_pool_says_why_there_and_keeps_the_search(desk: Desk) -> None:
+    alice, bob = await desk.person("alice"), await desk.person("bob")
+    _to_pool(desk, 1)  # alice's own customer: she may claim it back only after the cooldown
+    page = (await alice.get("/desk/customers/pool?q=美来尔")).text
+    assert _pool_rows(page) == [1] and "暂不可挑入" in page and "may be claimed back from" in page
+    refused = await alice.post("/desk/customers/claim", {"customer": "1", "back": "pool", "q": "美来尔",
+                                                         "offset": "0"}, page="/desk/customers/pool?q=美来尔")
+    assert refused.status_code == 409 and "may be claimed back from" in refusal(refused.text)
+    assert 'name="q" maxlength="100" value="美来尔"' in refused.text and _pool_rows(refused.text) == [1]
+    assert _owner(desk, 1) is None
+    # A claim lost to another rep meanwhile: the pool page says so, and the customer is gone from the list.
+    taken = await bob.post("/desk/customers/claim", {"customer": "1", "back": "pool", "q": "", "offset": "0"},
+                           page="/desk/customers/pool")
+    assert taken.status_code == 303
+    again = await bob.post("/desk/customers/claim", {"customer": "1", "back": "pool", "q": "", "offset": "0"},
+                           page="/desk/customers/pool")
+    assert again.status_code == 409 and "already yours" in refusal(again.text) and _pool_rows(again.text) == []
+
+
+async def test_the_pool_is_only_for_those_who_may_claim_and_odd_searches_are_refused_in_words(desk: Desk) -> None:
+    sam, bjpartner, bob = [await desk.person(u) for u in ("sam", "bjpartner", "bob")]
+    _to_pool(desk, 1)
+    for who in (sam, bjpartner):
+        assert "/desk/customers/pool" not in (await who.get("/desk/customers")).text  # neither menu nor link
+        refused = await who.get("/desk/customers/pool")
+        assert refused.status_code == 403 and "lacks the 'claim' permission" in refusal_text(refused.text)
+    long = await bob.get("/desk/customers/pool?q=" + "长" * 101)
+    assert long.status_code == 422 and "the search text is 101 characters long" in refusal(long.text)
+    assert 'value="' + "长" * 101 + '"' in long.text  # what was typed is kept
+    typed = await bob.http.get("/desk/customers/pool", params={"q": HTML})
+    assert typed.status_code == 200 and "<script>alert(1)" not in typed.text and "&lt;script&gt;" in typed.text
+
+
+async def test_the_warehouse_count_is_a_count_not_a_bounded_list(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count against the cap counts the warehouse, however few rows the page's list shows; one customer's page
+    reads that customer, not a list it might not be on."""
+    from datetime import UTC, datetime
+
+    import web.customer_pages
+    from db.customer_repo import add_customer
+    from domain.people import Role
+    from tests.helpers import entry
+
+    with desk.api.services.transaction() as session:
+        added = [add_customer(session, entry(f"计数测试{i}号贸易有限公司", f"010-6655{i:04d}", f"010-6656{i:04d}"),
+                              owner="alice", role=Role.SALES, partner="BJ", at=datetime.now(UTC),
+                              confirm_distinct=True).id for i in range(3)]
+    monkeypatch.setattr(web.customer_pages, "PAGE", 1)
+    alice = await desk.person("alice")  # holds customer 1 of the demo data, and the three above
+    page = (await alice.get("/desk/customers")).text
+    assert '<strong class="held">4</strong> / <span class="cap">400</span>' in page
+    assert "计数测试0号" not in page or "计数测试1号" not in page  # the list shows one a page
+    one = (await alice.get(f"/desk/customers/{added[0]}")).text
+    assert "计数测试0号贸易有限公司" in one

@@ -36,6 +36,7 @@ ROUTES: dict[str, str] = {
     "GET /desk/customers": "/desk/customers",
     "POST /desk/customers": "/desk/customers",
     "POST /desk/customers/check": "/desk/customers/check",
+    "GET /desk/customers/pool": "/desk/customers/pool",
     "POST /desk/customers/claim": "/desk/customers/claim",
     "POST /desk/customers/transfer-in": "/desk/customers/transfer-in",
     "GET /desk/customers/{customer_id}": "/desk/customers/1",

@@ -56,6 +56,10 @@ def test_customer_commands(stack: Stack):
                     ["history", str(first["id"])]):
         assert f"there is no customer {first['id']}" in stack.run("customer", *command, user="carol",
                                                                   expect=5).stderr
+    # 公海: nothing of alice's regions is in the pool; the pool is for those who may claim.
+    assert stack.json("customer", "pool", "--search", "美来尔", user="alice") == []
+    assert "no customer in the public pool of your regions" in stack.run("customer", "pool", user="alice").stdout
+    assert "lacks the 'claim' permission" in stack.run("customer", "pool", user="sam", expect=4).stderr
     assert stack.json("customer", "applications", user="gao") == []
     stack.run("customer", "applications", expect=4)
     stack.run("customer", "applications", user="fay", expect=4)

@@ -17,7 +17,7 @@ from db.customer_repo import add_customer
 from db.engine import unit_of_work
 from db.models import Customer, CustomerNote, Ownership
 from db.warehouse_repo import move
-from domain.errors import DomainError, NotFound, NotPermitted, Refused
+from domain.errors import DomainError, InvalidInput, NotFound, NotPermitted, Refused
 from domain.people import Actor, Role
 from orderflow.settings import Settings
 from services import warehouse
@@ -162,3 +162,79 @@ def test_the_partners_own_warehouse_holds_customers_up_to_its_cap_and_hands_them
     assert warehouse.hand_over(services, actor("bjpartner"), 1, "bob")["owner"] == "bob"
     assert [(h["from"], h["to"], h["by"]) for h in warehouse.history(services, actor("sam"), 1)][1:] == [
         ("alice", "bjpartner", "bjpartner"), ("bjpartner", "bob", "bjpartner")]
+
+
+def test_the_pool_lists_what_the_rep_could_claim_newest_first_and_says_why_not(
+        services: Services, actor: Load, sessions: sessionmaker[Session]) -> None:
+    """公海: a rep sees the pool customers of their own regions (any spelling of one), the last to enter the pool
+    first, each with when and why it went there and whether the rep may claim it now; another region's are not
+    listed, held ones never."""
+    older = _pool(sessions, n=1)
+    spelled = _pool(sessions, region="北京市", n=2)
+    shanghai = _pool(sessions, region="上海", n=3)
+    with unit_of_work(sessions) as session:  # alice released one of them herself a day ago: the cooldown holds it
+        c = session.get(Customer, older)
+        assert c is not None
+        move(session, c, "alice", reason="claimed", actor="alice", at=datetime.now(UTC) - timedelta(days=2))
+        move(session, c, None, reason="recycled", actor="system", at=datetime.now(UTC) - timedelta(days=1))
+    middle = _pool(sessions, n=4)
+    with unit_of_work(sessions) as session:  # a rep left it to the pool a month ago
+        c = session.get(Customer, middle)
+        assert c is not None
+        move(session, c, "bob", reason="claimed", actor="bob", at=datetime.now(UTC) - timedelta(days=31))
+        move(session, c, None, reason="rep left, to the pool (the partner has no account): left",
+             actor="mike", at=datetime.now(UTC) - timedelta(days=30))
+    rows = warehouse.pool(services, actor("alice"))
+    assert [(r["id"], r["region"], r["reason"], r["may_claim"]) for r in rows] == [
+        (older, "北京", "recycled", False), (middle, "北京", "rep left, to the pool (the partner has no account): left",
+                                             True), (spelled, "北京市", "recycled", True)]
+    assert "may be claimed back from" in rows[0]["why_not"] and rows[1]["why_not"] is None
+    assert rows[0]["entered_at"] > rows[1]["entered_at"] > rows[2]["entered_at"]
+    assert [r["id"] for r in warehouse.pool(services, actor("carol"))] == [shanghai]
+    # Paging, and the search over the name (as typed or by its key) and the phone.
+    assert [r["id"] for r in warehouse.pool(services, actor("alice"), limit=1, offset=2)] == [spelled]
+    assert [r["id"] for r in warehouse.pool(services, actor("alice"), query="二号")] == [spelled]
+    assert [r["id"] for r in warehouse.pool(services, actor("alice"), query="北京长城二号建材")] == [spelled]
+    assert [r["id"] for r in warehouse.pool(services, actor("alice"), query="(010) 6666 0203")] == [spelled]
+    assert warehouse.pool(services, actor("alice"), query="不存在的公司") == []
+    assert [r["id"] for r in warehouse.pool(services, actor("alice"), query="  ")] == [older, middle, spelled]
+    # Claimed, it leaves the pool.
+    warehouse.claim(services, actor("bob"), spelled)
+    assert [r["id"] for r in warehouse.pool(services, actor("alice"))] == [older, middle]
+
+
+def test_the_pool_says_when_the_daily_limit_or_the_cap_stops_a_claim(
+        actor: Load, sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    first, second = _pool(sessions, n=1), _pool(sessions, n=2)
+    services = Services(Settings(data_dir=tmp_path, claim_daily_limit=1), sessions)
+    warehouse.claim(services, actor("bob"), first)
+    [row] = warehouse.pool(services, actor("bob"))
+    assert (row["id"], row["may_claim"]) == (second, False) and "the daily limit is 1" in row["why_not"]
+    capped = Services(Settings(data_dir=tmp_path, cap_sales=1), sessions)
+    [row] = warehouse.pool(capped, actor("alice"))  # alice holds customer 1 of the demo data
+    assert not row["may_claim"] and row["why_not"] == "alice's warehouse holds 1 customers; the cap for a sales is 1"
+    assert warehouse.holdings(capped, actor("alice")) == {"owner": "alice", "held": 1, "cap": 1, "full": True}
+    assert warehouse.holdings(services, actor("bob")) == {"owner": "bob", "held": 1, "cap": 400, "full": False}
+    assert warehouse.holdings(services, actor("bjpartner"))["cap"] == 1500
+    with pytest.raises(Refused, match="has no warehouse"):
+        warehouse.holdings(services, actor("sam"))
+    with pytest.raises(NotPermitted, match="lacks the 'see_customers' permission"):
+        warehouse.holdings(services, actor("olga"))
+
+
+def test_only_who_may_claim_sees_the_pool_and_odd_input_is_refused(services: Services, actor: Load,
+                                                                   sessions: sessionmaker[Session]) -> None:
+    _pool(sessions)
+    for who in ("sam", "bjpartner", "mike", "gao", "olga", "fay"):
+        with pytest.raises(NotPermitted, match="lacks the 'claim' permission"):
+            warehouse.pool(services, actor(who))
+    with pytest.raises(InvalidInput, match="^the search text is 101 characters long; search with at most 100 "):
+        warehouse.pool(services, actor("alice"), query="长" * 101)
+    assert warehouse.pool(services, actor("alice"), query="长" * 100) == []
+    for limit in (0, 202):
+        with pytest.raises(InvalidInput, match="a page of the public pool has 1 to 200 customers"):
+            warehouse.pool(services, actor("alice"), limit=limit)
+    with pytest.raises(InvalidInput, match="offset"):
+        warehouse.pool(services, actor("alice"), offset=-1)
+    with pytest.raises(InvalidInput, match="the search text contains"):
+        warehouse.pool(services, actor("alice"), query="长城\x00")
