@@ -127,9 +127,13 @@ class PoolRow(BaseModel):
     name: str
     region: str
     entered_at: str | None = Field(description="When it last went to the public pool (ISO 8601), if recorded.")
-    reason: str | None = Field(description="Why it went there, as the ownership history says (recycled, rep left ...).")
+    reason: str | None = Field(description="Why it went there: recycled (no follow-up), rep_left (its rep's account "
+                                           "was closed) or other; the full words are in its history, for its scope.")
     may_claim: bool = Field(description="Whether you may claim it now (cap, daily limit, cooldown).")
     why_not: str | None = Field(description="If not, why.")
+    why_not_code: str | None = Field(description="The refusal's code, if it has one (cap_full, daily_limit, "
+                                                 "cooldown ...), for a client to word it in its reader's language.")
+    why_not_params: dict[str, str] = Field(description="The facts of that refusal, by name.")
 
 
 def pool_page(limit: Annotated[int, Query(ge=1, le=warehouse.POOL_PAGE_MAX, description="Rows per page.")] = 50,

@@ -44,9 +44,10 @@ def _orders(session: Session, username: str, now: datetime) -> list[DigestItem]:
     if not actor.active:
         return []
     items = []
-    mine = [(o, "") for o in waiting_orders(session, actor, scope_for(session, actor))]
+    scope = scope_for(session, actor)
+    mine = [(o, "") for o in waiting_orders(session, actor, scope)]
     left = [(o, f"（原由已停用的 {o.pending_user} 处理）") for o in
-            orders_pending_for_deactivated_reports(session, username)]
+            orders_pending_for_deactivated_reports(session, username, scope)]
     for order, note in [*mine, *left]:
         customer = f"（{order.customer_name}）" if order.customer_name else " "
         overdue = order.due_at is not None and order.due_at < now

@@ -150,6 +150,8 @@ class Ownership(Base):
     """Every change of a customer's owner: who had it, who has it, why, and who did it."""
 
     __tablename__ = "ownership_history"
+    # The day's claims of a rep (the daily limit, counted on every claim and every page of the pool).
+    __table_args__ = (Index("ix_ownership_history_new_owner_at", "new_owner", "at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     previous_owner: Mapped[str | None] = mapped_column(String(64))

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from db.models import Credit, Customer, Notification, Order, OrderEvent, Payment, Scan, Slip, User, UserPartner
@@ -205,12 +205,21 @@ def _waiting(actor: Actor, scope: Scope) -> ColumnElement[bool]:
     mine: ColumnElement[bool] = false()
     if statuses:
         mine = and_(Order.status.in_(statuses), Order.pending_role == actor.role.value,
-                    or_(Order.pending_user.is_(None), Order.pending_user == actor.username))
-        if scope.own_only:
-            mine = and_(mine, Order.rep == scope.own_only)
-        elif not scope.everything:
-            mine = and_(mine, Order.partner_code.in_(scope.partners))
-    return or_(mine, Order.pending_user.in_(_gone(actor.username)))
+                    or_(Order.pending_user.is_(None), Order.pending_user == actor.username), _in_scope(scope))
+    return or_(mine, _left_by_reports(actor.username, scope))
+
+
+def _in_scope(scope: Scope) -> ColumnElement[bool]:
+    if scope.own_only:
+        return Order.rep == scope.own_only
+    return true() if scope.everything else Order.partner_code.in_(scope.partners)
+
+
+def _left_by_reports(manager: str, scope: Scope) -> ColumnElement[bool]:
+    """The open tasks of the manager's deactivated reports, within the manager's scope (a task out of it would
+    open as a missing order)."""
+    waiting = [status.value for status, role in PENDING_ROLE.items() if role is not None]
+    return and_(Order.pending_user.in_(_gone(manager)), Order.status.in_(waiting), _in_scope(scope))
 
 
 def _gone(manager: str) -> Select[str]:
@@ -221,9 +230,8 @@ def deactivated_reports(session: Session, manager: str) -> set[str]:
     return set(session.scalars(_gone(manager)))
 
 
-def orders_pending_for_deactivated_reports(session: Session, manager: str) -> list[Order]:
-    return list(session.scalars(select(Order).where(Order.pending_user.in_(_gone(manager)))
-                                .order_by(Order.updated_at)))
+def orders_pending_for_deactivated_reports(session: Session, manager: str, scope: Scope) -> list[Order]:
+    return list(session.scalars(select(Order).where(_left_by_reports(manager, scope)).order_by(Order.updated_at)))
 
 
 def issued_numbers(session: Session, prefix: str) -> set[int]:

@@ -37,10 +37,12 @@ class DomainError(Exception):
     kind: ErrorKind = ErrorKind.REFUSED
     code: str | None = None
 
-    def __init__(self, message: str, params: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, params: dict[str, str] | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.params = params or {}
+        if code is not None:
+            self.code = code
 
 
 class InvalidInput(DomainError):

@@ -25,7 +25,8 @@ DEFAULT_CAPS = {Role.SALES: 400, Role.PARTNER: 1500}
 def check_cap(owner: str, role: Role, held: int, caps: dict[Role, int], adding: int = 1) -> None:
     """仓库上限: the one rule for how many customers a warehouse holds (a rep's, or the partner account's own)."""
     if held + adding > cap_of(owner, role, caps):
-        raise Refused(f"{owner}'s warehouse holds {held} customers; the cap for a {role.value} is {caps[role]}")
+        raise Refused(f"{owner}'s warehouse holds {held} customers; the cap for a {role.value} is {caps[role]}",
+                      {"owner": owner, "held": str(held), "cap": str(caps[role])}, code="cap_full")
 
 
 def check_follow_cap(number: str, customer_id: int, to: str, role: Role, held: int, caps: dict[Role, int]) -> None:
@@ -66,10 +67,13 @@ class PoolCustomer:
 def _in_the_pool(customer: PoolCustomer, actor: Actor) -> None:
     """Claims and transfer-ins take customers from the public pool only."""
     if customer.owner == actor.username:
-        raise Refused(f"customer {customer.id} '{customer.name}' is already yours")
+        raise Refused(f"customer {customer.id} '{customer.name}' is already yours",
+                      {"customer": str(customer.id), "name": customer.name}, code="already_yours")
     if customer.owner is not None:
         raise Refused(f"customer {customer.id} '{customer.name}' is held by {customer.holder}, not in the pool; "
-                      "only the holder's channel partner account can move it to another rep (转移)")
+                      "only the holder's channel partner account can move it to another rep (转移)",
+                      {"customer": str(customer.id), "name": customer.name, "holder": customer.holder},
+                      code="not_in_pool")
 
 
 def check_claim(customer: PoolCustomer, actor: Actor, claims_today: int, released_by_actor_at: datetime | None,
@@ -80,13 +84,18 @@ def check_claim(customer: PoolCustomer, actor: Actor, claims_today: int, release
         raise Refused(f"customer {customer.id} '{customer.name}' is in the pool under region {customer.region}, "
                       f"outside your regions ({', '.join(sorted(actor.regions)) or 'none'}): file a transfer-in "
                       f"application with `orderflow customer transfer-in {customer.id} --reason ... --region ...` "
-                      "and the four facts confirmed with the customer (--name, --phone, --fax, --address)")
+                      "and the four facts confirmed with the customer (--name, --phone, --fax, --address)",
+                      {"customer": str(customer.id), "name": customer.name, "region": customer.region,
+                       "regions": "、".join(sorted(actor.regions))}, code="outside_regions")
     if claims_today >= rules.daily_limit:
         raise Refused(f"{actor.username} has claimed {claims_today} customers today; the daily limit is "
-                      f"{rules.daily_limit}")
+                      f"{rules.daily_limit}", {"claimed": str(claims_today), "limit": str(rules.daily_limit)},
+                      code="daily_limit")
     if released_by_actor_at is not None and now < released_by_actor_at + rules.cooldown:
         raise Refused(f"customer {customer.id} left {actor.username}'s warehouse on {released_by_actor_at:%Y-%m-%d}; "
-                      f"it may be claimed back from {released_by_actor_at + rules.cooldown:%Y-%m-%d}")
+                      f"it may be claimed back from {released_by_actor_at + rules.cooldown:%Y-%m-%d}",
+                      {"customer": str(customer.id), "left": f"{released_by_actor_at:%Y-%m-%d}",
+                       "back": f"{released_by_actor_at + rules.cooldown:%Y-%m-%d}"}, code="cooldown")
 
 
 def check_hand_over(customer: PoolCustomer, actor: Actor, owner: Actor | None, target: Actor | None,

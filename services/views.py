@@ -33,9 +33,10 @@ def inbox(services: Services, actor: Actor) -> dict[str, Any]:
     deactivated reports, and the actor's latest notifications."""
     _may_see(actor)
     with services.transaction() as session:
-        rows = [order_row(o) for o in waiting_orders(session, actor, scope_for(session, actor), INBOX_ROWS)]
+        scope = scope_for(session, actor)
+        rows = [order_row(o) for o in waiting_orders(session, actor, scope, INBOX_ROWS)]
         # A deactivated user's open tasks move to their manager.
-        for order in orders_pending_for_deactivated_reports(session, actor.username):
+        for order in orders_pending_for_deactivated_reports(session, actor.username, scope):
             rows.append({**order_row(order), "pending": f"{order.pending_user} (deactivated)"})
         notes = _notes(session, actor)
     return {"orders": rows, "notifications": notes, **_other_tasks(services, actor)}

@@ -39,6 +39,18 @@ def claim(services: Services, actor: Actor, customer_id: int) -> dict[str, Any]:
         return {"id": c.id, "name": c.name, "owner": c.owner}
 
 
+# Why a customer is in the pool, as a pool row says it: the kind only. The ownership record's own words (the reason
+# a rep's account was closed, typed by a manager) stay in the customer's history, for those in its scope; the pool
+# is seen by every rep of the region, of any partner.
+POOL_WHY = {"recycled": "recycled", "rep left": "rep_left"}
+
+
+def _why_pooled(reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    return next((kind for start, kind in POOL_WHY.items() if reason.startswith(start)), "other")
+
+
 POOL_PAGE_MAX = 200  # the most pool rows one page shows
 POOL_SEARCH_MAX = 100  # characters of a search text: a name or a number, never a document
 
@@ -79,16 +91,18 @@ def pool(services: Services, actor: Actor, *, query: str | None = None, limit: i
         held = held_by(session, actor.username)
     found = []
     for r in rows:
-        why_not = None
+        why_not: Refused | None = None
         try:
             check_claim(PoolCustomer(r.id, r.name, None, "the public pool", r.region), actor, today,
                         released.get(r.id), now, rules)
             check_cap(actor.username, actor.role, held, caps)
         except Refused as no:
-            why_not = no.message
+            why_not = no
         found.append({"id": r.id, "name": r.name, "region": r.region,
-                      "entered_at": r.entered_at.isoformat() if r.entered_at else None, "reason": r.reason,
-                      "may_claim": why_not is None, "why_not": why_not})
+                      "entered_at": r.entered_at.isoformat() if r.entered_at else None, "reason": _why_pooled(r.reason),
+                      "may_claim": why_not is None, "why_not": why_not.message if why_not else None,
+                      "why_not_code": why_not.code if why_not else None,
+                      "why_not_params": why_not.params if why_not else {}})
     return found
 
 

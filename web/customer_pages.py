@@ -79,14 +79,13 @@ async def warehouse_page(request: Request, session: DeskSession, services: Svc, 
                 error=error, failed=failed, sent=sent or {}, done=done)
 
 
-# Why a customer went to the pool, as the ownership history words it (activities/customers.py's recycling, and
-# db.warehouse_repo.release_leaver's "rep left, to the pool (...)"): by the start of the words; others as written.
-POOL_REASONS = {"recycled": N_("Recycled: no follow-up"), "rep left": N_("Its rep left")}
+# Why a customer went to the pool, by the kind the pool's rows give (services.warehouse.POOL_WHY).
+POOL_REASONS = {"recycled": N_("Recycled: no follow-up"), "rep_left": N_("Its rep left"), "other": N_("Released")}
 
 
 def pool_reason(reason: str | None) -> str | None:
-    """The desk's words for why a customer is in the pool (translated), or None to show the record's own words."""
-    return next((label for start, label in POOL_REASONS.items() if (reason or "").startswith(start)), None)
+    """The desk's words for why a customer is in the pool (to translate); None when no record says."""
+    return POOL_REASONS.get(reason or "")
 
 
 async def pool_page(request: Request, session: DeskSession, services: Svc, *, query: str = "", offset: int = 0,

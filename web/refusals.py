@@ -15,6 +15,16 @@ Gettext = Callable[[str], str]
 SAID: dict[str, str] = {
     "wrong_state": N_("Order %(order)s is now at “%(status)s”; “%(action)s” can only be done at %(expected)s. "
                       "Someone may have moved it on: reload the page to see where it stands."),
+    "cap_full": N_("%(owner)s's warehouse holds %(held)s customers, its cap of %(cap)s: a customer can be added "
+                   "once there is room."),
+    "already_yours": N_("Customer %(customer)s (%(name)s) is already in your warehouse."),
+    "not_in_pool": N_("Customer %(customer)s (%(name)s) is held by %(holder)s, not in the public pool: only the "
+                      "holder's partner account can hand it over."),
+    "outside_regions": N_("Customer %(customer)s (%(name)s) is in the pool of %(region)s, outside your regions "
+                          "(%(regions)s): file a transfer-in application for it."),
+    "daily_limit": N_("You have claimed %(claimed)s customers today, the daily limit of %(limit)s: claim again "
+                      "tomorrow."),
+    "cooldown": N_("Customer %(customer)s left your warehouse on %(left)s: you may claim it back from %(back)s."),
     "customer_not_owned": N_("Customer %(customer)s (%(name)s) is not in %(rep)s's warehouse: %(holder)s holds "
                              "it. Sign for it once it is yours: claim it from the pool, or ask the partner account "
                              "for a hand-over."),
@@ -41,12 +51,17 @@ def _action(value: str, _: Gettext) -> str:
 
 def explain(error: DomainError, _: Gettext) -> str | None:
     """The refusal in the reader's words, or None when this desk has no sentence for it."""
-    sentence = SAID.get(error.code or "")
+    return explain_code(error.code, error.params, _)
+
+
+def explain_code(code: str | None, params: dict[str, str], _: Gettext) -> str | None:
+    """As explain, from a refusal's code and facts as a service hands them on (a pool row's why_not_code)."""
+    sentence = SAID.get(code or "")
     if sentence is None:
         return None
-    facts = dict(error.params)
+    facts = dict(params)
     try:
-        if error.code == "wrong_state":
+        if code == "wrong_state":
             facts["status"] = _(STATUS[OrderStatus(facts["status"])]) if facts["status"] else _(NOT_ISSUED)
             facts["action"] = _action(facts["action"], _)
             wanted = [s for s in facts["expected"].split(",") if s]

@@ -22,7 +22,7 @@ from domain.rejections import LABELS as REASONS
 from web import labels
 from web.i18n import LANGUAGES, translations
 from web.nav import links
-from web.refusals import explain
+from web.refusals import explain, explain_code
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -45,7 +45,8 @@ def environment(lang: str) -> Environment:
     env.globals.update(lang=lang, languages=LANGUAGES, local_time=local_time, STATUS=labels.STATUS,
                        DID=labels.DID, KIND=labels.KIND, BUTTON=labels.BUTTON, REFUSAL=labels.REFUSAL,
                        ROLES=ROLE_LABELS, WAITING_FOR=WAITING_FOR, REASONS=REASONS, nav_links=links,
-                       explain=lambda error: explain(error, words.gettext))
+                       explain=lambda error: explain(error, words.gettext),
+                       explain_code=lambda code, params: explain_code(code, params, words.gettext))
     return env
 
 

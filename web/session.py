@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -115,7 +116,7 @@ def check_signin_csrf(request: Request, sent: str | None) -> None:
 
 def signin_value(kept: str | None) -> str:
     """The sign-in form's double-submitted value: the browser's own if it has a well-formed one, else a new one."""
-    if kept and len(kept) == 32 and all(c.isalnum() or c in "-_" for c in kept):
+    if kept and re.fullmatch(r"[A-Za-z0-9_-]{32}", kept):
         return kept
     return secrets.token_urlsafe(24)
 

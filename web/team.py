@@ -63,14 +63,15 @@ _QUERY_NAMES = [(re.compile(re.escape(key).replace(r"\{partner\}", r"(?P<partner
                 for key, label in sorted(QUERY.items(), key=lambda item: "{" in item[0])]
 
 
-def query_name(name: str) -> tuple[str, dict[str, str]]:
+def query_name(name: str) -> tuple[str, dict[str, str]] | None:
     """The words for a saved query's English name, with the values to put in them (for `_(words, **values)`);
-    an unknown name is its own words. Names without a value are tried first: "waiting for second review" is
-    not "waiting for" a user called "second review"."""
+    None for an unknown name, which the page shows as text: gettext trusts its message as markup, so a name is
+    never handed to it. Names without a value are tried first: "waiting for second review" is not "waiting for"
+    a user called "second review"."""
     for pattern, label in _QUERY_NAMES:
         if found := pattern.match(name):
             return label, {"partner": "", "user": "", **found.groupdict()}
-    return name.replace("%", "%%"), {}
+    return None
 
 
 def _charts(data: dict[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def test_the_pool_over_http(signed_in: SignedIn, sessions: sessionmaker[Session]
     assert first.status_code == 200 and [r["id"] for r in first.json()] == [newer]
     assert first.json()[0] == {"id": newer, "name": "黄河机械有限公司", "region": "北京",
                                "entered_at": first.json()[0]["entered_at"], "reason": "recycled", "may_claim": True,
-                               "why_not": None}
+                               "why_not": None, "why_not_code": None, "why_not_params": {}}
     assert 'rel="next"' in first.headers["link"] and "offset=1" in first.headers["link"]
     second = alice.get("/customers/pool", params={"limit": 1, "offset": 1})
     assert [r["id"] for r in second.json()] == [older] and "link" not in second.headers

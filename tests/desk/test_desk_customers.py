@@ -218,10 +218,10 @@ async def test_a_refused_claim_from_the_pool_says_why_there_and_keeps_the_search
     alice, bob = await desk.person("alice"), await desk.person("bob")
     _to_pool(desk, 1)  # alice's own customer: she may claim it back only after the cooldown
     page = (await alice.get("/desk/customers/pool?q=美来尔")).text
-    assert _pool_rows(page) == [1] and "暂不可挑入" in page and "may be claimed back from" in page
+    assert _pool_rows(page) == [1] and "暂不可挑入" in page and "起才能重新挑入" in page and "英文" not in page
     refused = await alice.post("/desk/customers/claim", {"customer": "1", "back": "pool", "q": "美来尔",
                                                          "offset": "0"}, page="/desk/customers/pool?q=美来尔")
-    assert refused.status_code == 409 and "may be claimed back from" in refusal(refused.text)
+    assert refused.status_code == 409 and "起才能重新挑入" in refusal(refused.text)
     assert 'name="q" maxlength="100" value="美来尔"' in refused.text and _pool_rows(refused.text) == [1]
     assert _owner(desk, 1) is None
     # A claim lost to another rep meanwhile: the pool page says so, and the customer is gone from the list.
@@ -230,7 +230,7 @@ async def test_a_refused_claim_from_the_pool_says_why_there_and_keeps_the_search
     assert taken.status_code == 303
     again = await bob.post("/desk/customers/claim", {"customer": "1", "back": "pool", "q": "", "offset": "0"},
                            page="/desk/customers/pool")
-    assert again.status_code == 409 and "already yours" in refusal(again.text) and _pool_rows(again.text) == []
+    assert again.status_code == 409 and "已在您的仓库中" in refusal(again.text) and _pool_rows(again.text) == []
 
 
 async def test_the_pool_is_only_for_those_who_may_claim_and_odd_searches_are_refused_in_words(desk: Desk) -> None:

@@ -9,6 +9,8 @@ import html
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from domain.ageing import LABELS
 from orderflow.ops.html import COLOURS, FUNNEL, FUNNEL_COLOUR
 from orderflow.ops.queries import saved_queries
@@ -90,12 +92,26 @@ async def test_the_report_draws_the_funnel_and_ageing_charts_in_chinese(desk: De
 def test_every_saved_query_and_age_has_its_words() -> None:
     """A saved query or an age bucket added without its words on the desk fails here."""
     for query in saved_queries(datetime.now(UTC), "SH", "zed"):
-        words, values = query_name(query.name)
-        assert words in QUERY.values(), f"no words for the saved query {query.name!r}"
+        named = query_name(query.name)
+        assert named is not None and named[0] in QUERY.values(), f"no words for the saved query {query.name!r}"
+        words, values = named
         assert "%(" not in words % values  # every value it names is there
     assert query_name("orders of partner SH") == ("Orders of partner %(partner)s",
                                                   {"partner": "SH", "user": ""})
-    assert query_name("waiting for zed")[1]["user"] == "zed"
-    assert query_name("waiting for second review")[0] == "Waiting for the second review"
-    assert query_name("a new query at 100%") == ("a new query at 100%%", {})  # shown as it comes
+    assert query_name("waiting for zed") == ("Waiting for %(user)s", {"partner": "", "user": "zed"})
+    assert query_name("waiting for second review") == ("Waiting for the second review", {"partner": "", "user": ""})
+    assert query_name("<b>a new query</b> at 100%") is None  # shown as text, as it comes
     assert set(AGE) == set(LABELS)
+
+
+async def test_a_saved_query_the_desk_has_no_words_for_is_shown_as_text(desk: Desk,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """gettext trusts its message as markup: a name it has no words for never reaches it."""
+    import web.team
+
+    def queries(*_: object, **__: object) -> list[dict[str, str]]:
+        return [{"name": "<b>new</b> query", "query": 'OrderStatus="LOST"', "url": "http://127.0.0.1:8233/x"}]
+
+    monkeypatch.setattr(web.team.ops, "saved_queries", queries)
+    page = (await (await desk.person("olga")).get("/desk/team")).text
+    assert "&lt;b&gt;new&lt;/b&gt; query</a>" in page and "<b>new</b>" not in page

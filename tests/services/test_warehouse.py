@@ -182,13 +182,15 @@ def test_the_pool_lists_what_the_rep_could_claim_newest_first_and_says_why_not(
         c = session.get(Customer, middle)
         assert c is not None
         move(session, c, "bob", reason="claimed", actor="bob", at=datetime.now(UTC) - timedelta(days=31))
-        move(session, c, None, reason="rep left, to the pool (the partner has no account): left",
+        move(session, c, None, reason="rep left, to the pool (the partner has no account): dismissed for fraud",
              actor="mike", at=datetime.now(UTC) - timedelta(days=30))
     rows = warehouse.pool(services, actor("alice"))
+    # Why each is in the pool by its kind only: the manager's words on closing bob's account stay in the history.
     assert [(r["id"], r["region"], r["reason"], r["may_claim"]) for r in rows] == [
-        (older, "北京", "recycled", False), (middle, "北京", "rep left, to the pool (the partner has no account): left",
-                                             True), (spelled, "北京市", "recycled", True)]
+        (older, "北京", "recycled", False), (middle, "北京", "rep_left", True), (spelled, "北京市", "recycled", True)]
     assert "may be claimed back from" in rows[0]["why_not"] and rows[1]["why_not"] is None
+    assert rows[0]["why_not_code"] == "cooldown" and set(rows[0]["why_not_params"]) == {"customer", "left", "back"}
+    assert "fraud" not in str(rows)
     assert rows[0]["entered_at"] > rows[1]["entered_at"] > rows[2]["entered_at"]
     assert [r["id"] for r in warehouse.pool(services, actor("carol"))] == [shanghai]
     # Paging, and the search over the name (as typed or by its key) and the phone.

@@ -70,3 +70,31 @@ def test_facts_that_do_not_fit_leave_the_english_words() -> None:
     err.code = "no_such_code"
     assert explain(err, ZH) is None
     assert all(ZH(sentence) != sentence for sentence in SAID.values())  # each sentence is in the catalogue
+
+
+def test_the_warehouse_s_refusals_read_in_chinese() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from domain.warehouse import ClaimRules, PoolCustomer, check_cap, check_claim
+
+    alice = Actor(username="alice", role=Role.SALES, partners=frozenset({"BJ"}), regions=frozenset({"北京"}))
+    now = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+    pooled = PoolCustomer(7, "长城建材有限公司", None, "the public pool", "北京")
+    cases = [
+        (lambda: check_cap("alice", Role.SALES, 400, {Role.SALES: 400}),
+         "alice 的仓库已有 400 个客户，达到上限 400 个"),
+        (lambda: check_claim(PoolCustomer(7, "长城建材有限公司", "alice", "alice", "北京"), alice, 0, None, now,
+                             ClaimRules()), "客户 7（长城建材有限公司）已在您的仓库中"),
+        (lambda: check_claim(PoolCustomer(7, "长城建材有限公司", "bob", "bob (Bob Li)", "北京"), alice, 0, None, now,
+                             ClaimRules()), "由 bob (Bob Li) 持有，不在公海中"),
+        (lambda: check_claim(PoolCustomer(7, "长城建材有限公司", None, "the public pool", "上海"), alice, 0, None,
+                             now, ClaimRules()), "在上海的公海中，不在您的区域（北京）内"),
+        (lambda: check_claim(pooled, alice, 5, None, now, ClaimRules()), "您今天已挑入 5 个客户，达到每日上限 5 个"),
+        (lambda: check_claim(pooled, alice, 0, now - timedelta(days=1), now, ClaimRules()),
+         "客户 7 于 2026-11-30 离开您的仓库：2026-12-30 起才能重新挑入"),
+    ]
+    for refuse, words in cases:
+        with pytest.raises(Refused) as caught:
+            refuse()
+        said = explain(from_application_error(to_application_error(caught.value)), ZH)
+        assert said is not None and words in said, (said, caught.value.message)

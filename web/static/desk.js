@@ -29,6 +29,8 @@
     form.addEventListener("submit", function (e) {
       if (form.dataset.sent) { e.preventDefault(); return; }
       form.dataset.sent = "1"; form.classList.add("sending");
+      // A send stopped by the person (Esc, the stop button) leaves the page as it was: free it again later.
+      window.setTimeout(function () { delete form.dataset.sent; form.classList.remove("sending"); }, 15000);
     });
   });
   window.addEventListener("pageshow", function () {

@@ -118,7 +118,8 @@
           return;
         }
         var message = t.tRefused + ": " + xhr.statusText;
-        try { message = JSON.parse(xhr.responseText).said; } catch (ignored) { /* the status says it */ }
+        try { var answer = JSON.parse(xhr.responseText); message = answer.said || answer.message || message; }
+        catch (ignored) { /* the status says it */ }
         say(row.outcome, message, true); done(false);
       };
       xhr.onerror = function () { row.bar.hidden = true; say(row.outcome, t.tNetwork, true); done(false); };
