@@ -95,23 +95,28 @@ def decide_entry(hits: list[Hit], rep: str, region: str, confirm_distinct: bool)
     """Refuse an entry that collides; return the similar names the rep confirmed as distinct."""
     exact = [h for h in hits if h.match is not Match.SIMILAR]
     for hit in sorted(exact, key=lambda h: (h.owner != rep, h.owner is None)):
+        said = {"match": hit.match.value}
         if hit.owner == rep:
-            raise Refused(f"already yours: {hit.describe()}")
+            raise Refused(f"already yours: {hit.describe()}", said, code="entry_yours")
         if hit.owner is not None:
             # 转交 (the deck's rule A): the entering rep passes the lead to the holder; only the holder's partner
             # account moves a customer between reps (转移), so the message names who can act.
             raise Refused(f"{hit.describe()}: pass the lead to its holder (转交) instead of entering it again; only "
-                          "the holder's channel partner account can move the customer to another rep (转移)")
+                          "the holder's channel partner account can move the customer to another rep (转移)", said,
+                          code="entry_held")
         if not same_region(hit.region, region):
             raise Refused(f"{hit.describe()} under region {hit.region}: file a transfer-in application "
                           f"(调入申请) with `orderflow customer transfer-in {hit.customer_id} --reason ... "
                           "--region ...` and the four facts confirmed with the customer (--name, --phone, --fax, "
-                          "--address)")
+                          "--address)", {**said, "customer": str(hit.customer_id), "region": hit.region or ""},
+                          code="entry_pool_elsewhere")
         raise Refused(f"{hit.describe()} in your region: claim it (挑入) with "
-                      f"`orderflow customer claim {hit.customer_id}`")
+                      f"`orderflow customer claim {hit.customer_id}`", {**said, "customer": str(hit.customer_id)},
+                      code="entry_pool_here")
     similar = [h for h in hits if h.match is Match.SIMILAR]
     if similar and not confirm_distinct:
         listed = "; ".join(h.describe() for h in similar)
         raise Refused(f"possible collision: {listed}. If it really is a different company, enter it again "
-                      "with --confirm-distinct (the confirmation is recorded)")
+                      "with --confirm-distinct (the confirmation is recorded)", {"count": str(len(similar))},
+                      code="entry_similar")
     return similar

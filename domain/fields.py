@@ -41,26 +41,31 @@ def parse_amount(value: str | Decimal, field: str = "amount") -> Decimal:
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
-        raise InvalidInput(f"{field} '{value}' is not a number") from None
+        raise InvalidInput(f"{field} '{value}' is not a number", {"value": str(value)},
+                           code="amount_not_a_number") from None
     if not amount.is_finite():
         raise InvalidInput(f"{field} '{value}' is not a finite number")
     if amount <= 0:
-        raise InvalidInput(f"{field} must be greater than zero, got {amount}")
+        raise InvalidInput(f"{field} must be greater than zero, got {amount}", {"value": str(amount)},
+                           code="amount_not_positive")
     if amount > MAX_AMOUNT:
-        raise InvalidInput(f"{field} {amount} is above the limit of {MAX_AMOUNT}")
+        raise InvalidInput(f"{field} {amount} is above the limit of {MAX_AMOUNT}",
+                           {"value": str(amount), "limit": str(MAX_AMOUNT)}, code="amount_over_limit")
     if amount != amount.quantize(Decimal("0.01")):
-        raise InvalidInput(f"{field} {amount} has more than two decimal places")
+        raise InvalidInput(f"{field} {amount} has more than two decimal places", {"value": str(amount)},
+                           code="amount_too_precise")
     return amount.quantize(Decimal("0.01"))
 
 
 def check_day(day: date, field: str, *, not_before: date | None, today: date) -> date:
     """A business date may not lie in the future, nor before the step it depends on."""
     if day > today:
-        raise InvalidInput(f"{field} {day.isoformat()} is in the future (today is {today.isoformat()})")
+        raise InvalidInput(f"{field} {day.isoformat()} is in the future (today is {today.isoformat()})",
+                           {"day": day.isoformat(), "today": today.isoformat()}, code="day_in_future")
     if not_before is not None and day < not_before:
         raise InvalidInput(
-            f"{field} {day.isoformat()} is before {not_before.isoformat()}, when the previous step happened"
-        )
+            f"{field} {day.isoformat()} is before {not_before.isoformat()}, when the previous step happened",
+            {"day": day.isoformat(), "since": not_before.isoformat()}, code="day_before_step")
     return day
 
 

@@ -24,8 +24,6 @@ PAGE = 50
 RECYCLE_WARNING = "recycle-warning"  # the notification the daily recycling run writes (activities/customers.py)
 
 # How a hit matched (domain.collisions.Match's values), and the masked holder (services.customers.HIDDEN_HOLDER).
-MATCH = {"name": N_("the same name"), "phone": N_("the same telephone"), "fax": N_("the same fax"),
-         "similar name": N_("a similar name")}
 HIDDEN = N_("another rep's warehouse (outside your scope)")
 
 DONE = {"added": N_("The customer is in your warehouse."), "claimed": N_("The customer is in your warehouse."),

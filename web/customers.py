@@ -15,8 +15,9 @@ from api.deps import DB_INT_MAX, Svc
 from api.errors import STATUS
 from domain.errors import DomainError
 from services import customers, transfers, warehouse
-from web.customer_pages import HIDDEN, MATCH, customer_page, pool_page, warehouse_page
+from web.customer_pages import HIDDEN, customer_page, pool_page, warehouse_page
 from web.forms import Posted, refusal
+from web.labels import MATCH
 from web.render import page
 from web.session import PREFIX, Session
 from web.steps import LONG, Form, sent_values

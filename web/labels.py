@@ -92,3 +92,7 @@ REFUSAL: dict[ErrorKind, str] = {
     ErrorKind.THROTTLED: N_("Too many attempts"),
     ErrorKind.TOO_LARGE: N_("Too large"),
 }
+
+# How a customer entered matched one already stored (domain.collisions.Match's values).
+MATCH: dict[str, str] = {"name": N_("the same name"), "phone": N_("the same telephone"), "fax": N_("the same fax"),
+                         "similar name": N_("a similar name")}

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from domain.errors import DomainError
 from domain.order import Action, OrderStatus
-from web.labels import BUTTON, DID, N_, REFUSAL, STATUS
+from web.labels import BUTTON, DID, MATCH, N_, REFUSAL, STATUS
 
 Gettext = Callable[[str], str]
 
@@ -25,6 +25,22 @@ SAID: dict[str, str] = {
     "daily_limit": N_("You have claimed %(claimed)s customers today, the daily limit of %(limit)s: claim again "
                       "tomorrow."),
     "cooldown": N_("Customer %(customer)s left your warehouse on %(left)s: you may claim it back from %(back)s."),
+    "entry_yours": N_("This company is already in your warehouse (%(match)s)."),
+    "entry_held": N_("This company is already held in another rep's warehouse (%(match)s): pass the lead to its "
+                     "holder instead of entering it again; only the holder's partner account can move a customer "
+                     "to another rep."),
+    "entry_pool_elsewhere": N_("This company is customer %(customer)s in the public pool of %(region)s (%(match)s): "
+                               "file a transfer-in application for it."),
+    "entry_pool_here": N_("This company is customer %(customer)s in the public pool of your region (%(match)s): "
+                          "claim it from the pool."),
+    "entry_similar": N_("A customer with a similar name is already stored: if this really is a different company, "
+                        "tick “A similar name really is a different company” and send it again."),
+    "amount_not_a_number": N_("“%(value)s” is not a number: write the amount in digits, for example 12000.00."),
+    "amount_not_positive": N_("The amount must be greater than zero (it was %(value)s)."),
+    "amount_over_limit": N_("The amount %(value)s is above the limit of %(limit)s."),
+    "amount_too_precise": N_("The amount %(value)s has more than two decimal places."),
+    "day_in_future": N_("The date %(day)s is in the future (today is %(today)s)."),
+    "day_before_step": N_("The date %(day)s is before %(since)s, when the previous step happened."),
     "customer_not_owned": N_("Customer %(customer)s (%(name)s) is not in %(rep)s's warehouse: %(holder)s holds "
                              "it. Sign for it once it is yours: claim it from the pool, or ask the partner account "
                              "for a hand-over."),
@@ -61,6 +77,8 @@ def explain_code(code: str | None, params: dict[str, str], _: Gettext) -> str | 
         return None
     facts = dict(params)
     try:
+        if "match" in facts:
+            facts["match"] = _(MATCH[facts["match"]])
         if code == "wrong_state":
             facts["status"] = _(STATUS[OrderStatus(facts["status"])]) if facts["status"] else _(NOT_ISSUED)
             facts["action"] = _action(facts["action"], _)

@@ -98,3 +98,51 @@ def test_the_warehouse_s_refusals_read_in_chinese() -> None:
             refuse()
         said = explain(from_application_error(to_application_error(caught.value)), ZH)
         assert said is not None and words in said, (said, caught.value.message)
+
+
+def test_an_entry_s_collisions_read_in_chinese() -> None:
+    from domain.collisions import Hit, Match, decide_entry
+
+    def hit(owner: str | None, match: Match = Match.NAME, region: str = "北京") -> Hit:
+        return Hit(7, "美来尔工程技术(北京)有限公司", owner, "the public pool" if owner is None else owner, region,
+                   match, 100 if match is not Match.SIMILAR else 91)
+
+    cases = [(hit("alice"), "该公司已在您的仓库中（名称相同）"),
+             (hit("bob", Match.PHONE), "该公司已在其他销售的仓库中（电话相同）：请将线索转交给持有人"),
+             (hit(None, region="上海"), "该公司是上海公海中的客户 7（名称相同）：请为它提交调入申请"),
+             (hit(None, Match.FAX), "该公司是您所在区域公海中的客户 7（传真相同）：请从公海挑入"),
+             (hit("bob", Match.SIMILAR), "请勾选“名称相近，但确实是另一家公司”后重新提交")]
+    for found, words in cases:
+        with pytest.raises(Refused) as caught:
+            decide_entry([found], "alice", "北京", confirm_distinct=False)
+        said = explain(from_application_error(to_application_error(caught.value)), ZH)
+        assert said is not None and words in said, (said, caught.value.message)
+
+
+@pytest.mark.parametrize(("typed", "words"), [
+    ("一万二", "“一万二”不是数字：请用阿拉伯数字填写金额"), ("-5", "金额必须大于零（填写的是 -5）"),
+    ("12.345", "金额 12.345 的小数超过两位"), ("99999999999", "超过上限")])
+def test_a_mistyped_amount_reads_in_chinese(typed: str, words: str) -> None:
+    from domain.errors import InvalidInput
+    from domain.fields import parse_amount
+
+    with pytest.raises(InvalidInput) as caught:
+        parse_amount(typed, "payment amount")
+    said = explain(caught.value, ZH)
+    assert said is not None and words in said, said
+    assert caught.value.message.startswith("payment amount")  # the API's and the CLI's words are unchanged
+
+
+def test_a_date_out_of_place_reads_in_chinese() -> None:
+    from datetime import date
+
+    from domain.errors import InvalidInput
+    from domain.fields import check_day
+
+    cases = [(date(2026, 12, 2), None, "日期 2026-12-02 晚于今天（今天是 2026-12-01）"),
+             (date(2026, 11, 1), date(2026, 11, 5), "日期 2026-11-01 早于上一步发生的日期 2026-11-05")]
+    for day, since, words in cases:
+        with pytest.raises(InvalidInput) as caught:
+            check_day(day, "paid on", not_before=since, today=date(2026, 12, 1))
+        said = explain(caught.value, ZH)
+        assert said is not None and words in said, said
