@@ -2,7 +2,10 @@
 10,000 open orders in the read model (both pages read the read model only, never Temporal): p50/p95/p99 per
 person, each signed in through the sign-in page with a session cookie, one request at a time.
 
-    python -m bench.desk_pages --orders 10000 --requests 200 [--database-url postgresql+psycopg://...]
+    python -m bench.desk_pages --orders 10000 --requests 200 [--dbs sqlite,postgres] [--pg postgresql://...]
+
+On PostgreSQL it creates a database of its own beside the one --pg names (default: ORDERFLOW_BENCH_POSTGRES, or
+the local test server's) and drops it afterwards.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import re
 import subprocess
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -101,7 +107,25 @@ def measure(http: Any, paths: list[str]) -> list[float]:
     return samples
 
 
-def run(count: int, requests: int, database_url: str) -> str:
+@contextmanager
+def database(db: str, pg_base: str) -> Iterator[str]:
+    """The database URL to fill and serve from: SQLite in the run's own folder (""), or a fresh PostgreSQL one."""
+    if db == "sqlite":
+        yield ""
+        return
+    import psycopg
+
+    name = f"bench_desk_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_base, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield pg_base.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    finally:
+        with psycopg.connect(pg_base, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def run(count: int, requests: int, database_url: str) -> list[str]:
     from orderflow.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="orderflow-desk-bench-") as tmp:
@@ -113,6 +137,7 @@ def run(count: int, requests: int, database_url: str) -> str:
         with (Path(tmp) / "api.log").open("w") as log:
             server = subprocess.Popen([str(BIN / "orderflow"), "serve", "--port", str(port)], env=env, cwd=tmp,
                                       stdout=log, stderr=subprocess.STDOUT)
+        database = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
         try:
             wait_port(port)
             url = f"http://127.0.0.1:{port}"
@@ -127,17 +152,13 @@ def run(count: int, requests: int, database_url: str) -> str:
                 inbox_ms = percentiles(measure(http, ["/desk/inbox"] * requests))
                 order_ms = percentiles(measure(http, [f"/desk/orders/{rng.choice(visible)}"
                                                       for _ in range(requests)]))
-                rows.append(f"| {person} | {tasks:,} | " + " / ".join(f"{v:.1f}" for v in inbox_ms) + " | "
+                rows.append(f"| {database} | {person} | {tasks:,} | " + " / ".join(f"{v:.1f}" for v in inbox_ms) + " | "
                             + " / ".join(f"{v:.1f}" for v in order_ms) + " |")
                 http.close()
         finally:
             server.terminate()
             server.wait(timeout=30)
-    database = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-    return "\n".join([
-        f"{count:,} open orders in the read model ({database}); {requests} requests per page and person, one at a "
-        "time, over HTTP from `orderflow serve`; latency in ms, p50 / p95 / p99.", "",
-        "| person | tasks in 我的待办 | 我的待办 | order page |", "|---|---:|---:|---:|", *rows])
+    return rows
 
 
 def main() -> None:
@@ -146,9 +167,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--dbs", default="sqlite,postgres")
+    parser.add_argument("--pg", default=os.environ.get("ORDERFLOW_BENCH_POSTGRES",
+                                                        "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
-    print(run(args.orders, args.requests, args.database_url), flush=True)
+    rows = []
+    for db in args.dbs.split(","):
+        with database(db, args.pg) as url:
+            rows += run(args.orders, args.requests, url)
+    print("\n".join([
+        f"{args.orders:,} open orders in the read model; {args.requests} requests per page and person, one at a "
+        "time, over HTTP from `orderflow serve`; latency in ms, p50 / p95 / p99.", "",
+        "| database | person | tasks in 我的待办 | 我的待办 | order page |", "|---|---|---:|---:|---:|", *rows]),
+        flush=True)
     exit_now(0)
 
 

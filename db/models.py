@@ -168,7 +168,7 @@ class Order(Base):
     rep: Mapped[str] = mapped_column(ForeignKey("users.username"), index=True)
     status: Mapped[str] = mapped_column(String(32), index=True)
     pending_role: Mapped[str | None] = mapped_column(String(32), index=True)
-    pending_user: Mapped[str | None] = mapped_column(String(64))
+    pending_user: Mapped[str | None] = mapped_column(String(64), index=True)  # 我的待办, a leaver's tasks
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     customer_name: Mapped[str | None] = mapped_column(String(200))
     product: Mapped[str | None] = mapped_column(String(200))

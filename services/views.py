@@ -47,8 +47,8 @@ def inbox_page(services: Services, actor: Actor, now: datetime, limit: int, offs
     longest overdue first, those with no deadline last): the desk's 我的待办, with no cap on what waits."""
     _may_see(actor)
     with services.transaction() as session:
-        found, total, overdue = waiting_page(session, actor, scope_for(session, actor), now, limit, offset)
         gone = deactivated_reports(session, actor.username)
+        found, total, overdue = waiting_page(session, actor, scope_for(session, actor), gone, now, limit, offset)
         rows = [{**order_row(o), "overdue": o.due_at is not None and o.due_at < now,
                  **({"pending": f"{o.pending_user} (deactivated)"} if o.pending_user in gone else {})}
                 for o in found]

@@ -120,7 +120,7 @@ def test_one_order_from_issue_to_effective_in_the_browser(stack: Stack, tmp_path
         _open_task(driver, stack, number)
         _fill_and_send(driver, stack, number, "pay", {"amount": "一万二", "paid_on": today().isoformat()})
         refusal = driver.find_element(By.ID, "refusal").text
-        assert "请检查输入内容" in refusal and "amount" in refusal  # refused in words, nothing recorded
+        assert "请检查输入内容" in refusal and "“一万二”不是数字" in refusal  # refused in Chinese, nothing recorded
         shot(driver, "04-refusal")
         _fill_and_send(driver, stack, number, "pay", {"amount": "12000.00", "paid_on": today().isoformat()})
         page = text_of(driver)

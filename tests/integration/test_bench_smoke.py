@@ -36,3 +36,11 @@ def test_the_collision_benchmark_runs_on_sqlite():
 def test_each_end_to_end_benchmark_runs(args: list[str], expect: str):
     out = bench(*args)
     assert expect in out and "| bare baseline |" in out if args[0] == "bench.throughput" else expect in out
+
+
+def test_the_desk_pages_benchmark_runs_on_both_databases():
+    out = bench("bench.desk_pages", "--orders", "30", "--requests", "3")
+    rows = [line for line in out.splitlines() if line.startswith("| SQLite |") or line.startswith("| PostgreSQL |")]
+    assert [r.split(" | ")[:2] for r in rows] == [[f"| {db}", who] for db in ("SQLite", "PostgreSQL")
+                                                  for who in ("alice", "amy", "olga", "fay")], out
+    assert all(int(r.split(" | ")[2]) > 0 for r in rows), out  # each has tasks waiting in the inbox
