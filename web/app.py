@@ -123,6 +123,12 @@ async def _api_answer(handler: Callable[[Request, Any], Response | Awaitable[Res
     return await answer if isawaitable(answer) else answer
 
 
+def _plain_page(request: Request, status_code: int, title: str, detail: str) -> Response:
+    """A page the desk answers before any session is read (so with no menu): a title and a line, in words."""
+    return page(request, lang_of(request), "refused.html", status_code, user=None, error=None, title=title,
+                detail=detail)
+
+
 def _on_desk(request: Request) -> bool:
     return request.url.path == PREFIX or request.url.path.startswith(f"{PREFIX}/")
 
@@ -157,22 +163,19 @@ def install(app: FastAPI) -> None:
         API's JSON. The desk's uploads (PUT) are read by its script, which reads the API's answer."""
         if not _on_desk(request) or request.method == "PUT":
             return await _api_answer(api_invalid, request, err)
-        return page(request, lang_of(request), "refused.html", 400, user=None, error=None,
-                    title=N_("This address is not right"),
-                    detail=N_("A value in the address is not one the desk can take. Open the page again from "
-                              "your tasks or the menu."))
+        return _plain_page(request, 400, N_("This address is not right"),
+                           N_("A value in the address is not one the desk can take. Open the page again from your "
+                              "tasks or the menu."))
 
     @app.exception_handler(StarletteHTTPException)
     async def no_such_page(request: Request, err: StarletteHTTPException) -> Response:
         if not _on_desk(request) or request.method == "PUT" or err.status_code not in (404, 405):
             return await _api_answer(api_http, request, err)
-        return page(request, lang_of(request), "refused.html", 404, user=None, error=None,
-                    title=N_("There is no such page"),
-                    detail=N_("The address may be mistyped or out of date. Open the page again from your tasks "
-                              "or the menu."))
+        return _plain_page(request, 404, N_("There is no such page"),
+                           N_("The address may be mistyped or out of date. Open the page again from your tasks or "
+                              "the menu."))
 
     @app.exception_handler(Forged)
     async def forged(request: Request, _: Forged) -> Response:
-        return page(request, lang_of(request), "refused.html", 403, user=None, error=None,
-                    title=N_("This form has expired or did not come from this desk"),
-                    detail=N_("Nothing was changed. Go back, reload the page and try again."))
+        return _plain_page(request, 403, N_("This form has expired or did not come from this desk"),
+                           N_("Nothing was changed. Go back, reload the page and try again."))

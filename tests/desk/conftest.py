@@ -109,3 +109,13 @@ def refusal(page: str) -> str:
     found = re.search(r'<div class="refusal" role="alert"[^>]*><strong>(.*?)</strong><p>(.*?)</p>', page, re.S)
     assert found, "the page shows no refusal"
     return html.unescape(f"{found.group(1)}: {found.group(2)}")
+
+
+def status_of(desk: Desk, number: str) -> str:
+    """The order's status in the read model."""
+    from db.models import Order
+
+    with desk.api.services.transaction() as session:
+        row = session.get(Order, number)
+        assert row is not None
+        return row.status

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import html
 
-from db.models import Order
 from tests.api.conftest import PASSWORD
 from tests.dates import today
-from tests.desk.conftest import Desk, Person, hidden, refusal, sign_in
+from tests.desk.conftest import Desk, Person, hidden, refusal, sign_in, status_of
 from tests.helpers import pdf_bytes
 
 
@@ -25,13 +24,6 @@ async def signed_order(desk: Desk) -> tuple[str, Person]:
                                                "amount": "12000.00", "signed_on": today().isoformat()})
     assert signed.status_code == 303, signed.text
     return number, amy
-
-
-def status_of(desk: Desk, number: str) -> str:
-    with desk.api.services.transaction() as session:
-        row = session.get(Order, number)
-        assert row is not None
-        return row.status
 
 
 async def test_a_step_from_an_out_of_date_page_is_refused_in_chinese(desk: Desk) -> None:

@@ -11,10 +11,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from db.auth_models import ApiToken, AuthEvent
-from db.models import Order
 from tests.api.conftest import PASSWORD
 from tests.dates import today
-from tests.desk.conftest import BASE, Desk, hidden, refusal, sign_in
+from tests.desk.conftest import BASE, Desk, hidden, refusal, sign_in, status_of
 
 MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
@@ -31,13 +30,6 @@ async def signed(desk: Desk) -> str:
         "customer": 1, "product": "会员服务", "kind": "new", "amount": "12000.00", "signed_on": today().isoformat()})
     assert answer.status_code == 200, answer.text
     return number
-
-
-def status_of(desk: Desk, number: str) -> str:
-    with desk.api.services.transaction() as session:
-        row = session.get(Order, number)
-        assert row is not None
-        return row.status
 
 
 async def test_a_step_with_a_missing_or_wrong_csrf_token_changes_nothing(desk: Desk) -> None:
