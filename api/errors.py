@@ -1,4 +1,5 @@
-"""One error body, `{"error": kind, "message": ...}`, and the one map from the domain's error kinds to statuses."""
+"""One error body, `{"error": kind, "message": ...}` (with `code` and `params` for a refusal that has them), and the
+one map from the domain's error kinds to statuses."""
 
 from __future__ import annotations
 
@@ -40,14 +41,21 @@ def error_response(err: DomainError) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(err, Throttled):
         headers["Retry-After"] = str(err.retry_after_seconds)
-    return JSONResponse(error_body(err.kind.value, err.message), status_code=STATUS[err.kind], headers=headers)
+    body: dict[str, object] = {**error_body(err.kind.value, err.message)}
+    if err.code:  # a refusal a client may word in its reader's language: its code and facts (domain/errors.py)
+        body.update(code=err.code, params=err.params)
+    return JSONResponse(body, status_code=STATUS[err.kind], headers=headers)
 
 
 # Declared on every route for the OpenAPI document: the shape of every error answer.
 ERROR_SCHEMA = {"content": {"application/json": {"schema": {
     "type": "object", "required": ["error", "message"],
     "properties": {"error": {"type": "string", "enum": [k.value for k in ErrorKind] + [BAD_REQUEST, INTERNAL]},
-                   "message": {"type": "string"}}}}}}
+                   "message": {"type": "string"},
+                   "code": {"type": "string", "description": "A refusal people often meet: what it is, for a "
+                            "client to say it in its reader's language (wrong_state, cap_full, daily_limit ...)"},
+                   "params": {"type": "object", "additionalProperties": {"type": "string"},
+                              "description": "The facts of that refusal, by name."}}}}}}
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"description": kind.value, **ERROR_SCHEMA} for kind, status in STATUS.items()}
 ERROR_RESPONSES[400] = {"description": BAD_REQUEST, **ERROR_SCHEMA}

@@ -125,6 +125,9 @@ async def test_a_step_retried_under_its_key_answers_as_the_first_attempt(api: Ap
     # A new key is a new request, checked against the order as it stands.
     fresh = await amy.post("/orders/BJ100011/approve", headers={"Idempotency-Key": "approve-2"})
     assert fresh.status_code == 409 and "is EFFECTIVE" in fresh.json()["message"], fresh.text
+    # The refusal's code and facts, for a client to say it in its reader's language (the desk says it in Chinese).
+    assert (fresh.json()["code"], fresh.json()["params"]) == ("wrong_state", {
+        "order": "BJ100011", "status": "EFFECTIVE", "action": "review", "expected": "FIRST_REVIEW,SECOND_REVIEW"})
     assert (await alice.get("/orders/BJ100011")).json()["scans"] == paid.json()["scans"]
 
 
