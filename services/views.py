@@ -50,7 +50,8 @@ def inbox_page(services: Services, actor: Actor, now: datetime, limit: int, offs
         gone = deactivated_reports(session, actor.username)
         found, total, overdue = waiting_page(session, actor, scope_for(session, actor), gone, now, limit, offset)
         rows = [{**order_row(o), "overdue": o.due_at is not None and o.due_at < now,
-                 **({"pending": f"{o.pending_user} (deactivated)"} if o.pending_user in gone else {})}
+                 **({"pending": f"{o.pending_user} (deactivated)", "left_by": o.pending_user}
+                    if o.pending_user in gone else {"left_by": None})}
                 for o in found]
         notes = _notes(session, actor)
     return {"orders": rows, "total": total, "overdue": overdue, "notifications": notes,

@@ -129,3 +129,21 @@ async def test_an_upload_refused_is_said_in_chinese_for_the_page_s_script(desk: 
                                                      "Content-Type": "application/x-msdownload"})
     said = odd.json()["said"]
     assert odd.status_code in (400, 415, 422) and said.startswith("请检查输入内容: 详情（英文）： "), said
+
+
+async def test_a_colleague_who_left_is_named_in_the_manager_s_tasks_in_chinese(desk: Desk) -> None:
+    from datetime import UTC, datetime
+
+    from db.models import User
+    from db.org_repo import set_active
+
+    amy, sam = await desk.person("amy"), await desk.person("sam")
+    page = (await amy.get("/desk/orders/new")).text
+    issued = await amy.http.post("/desk/orders/new", data={"csrf": hidden(page, "csrf"), "rep": "bob"})
+    number = issued.headers["location"].split("/")[-1].split("?")[0]
+    with desk.api.services.transaction() as session:
+        bob = session.get(User, "bob")
+        assert bob is not None
+        set_active(session, bob, False, "mike", datetime.now(UTC))
+    inbox = (await sam.get("/desk/inbox")).text
+    assert number in inbox and "来自已停用同事： bob" in inbox and "(deactivated)" not in inbox

@@ -99,6 +99,7 @@ def test_a_deactivated_reports_tasks_reach_their_manager_marked(sessions: sessio
     page = views.inbox_page(services, actor("sam"), NOW, 50, 0)
     assert [(r["number"], r["pending"], r["overdue"]) for r in page["orders"]] == [
         ("BJ100002", "bob (deactivated)", True)]
+    assert page["orders"][0]["left_by"] == "bob"
     assert (page["total"], page["overdue"]) == (1, 1)
     assert [(r["number"], r["pending"]) for r in views.inbox(services, actor("sam"))["orders"]] == [
         ("BJ100002", "bob (deactivated)")]
