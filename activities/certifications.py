@@ -23,7 +23,7 @@ from db.certification_repo import (
 from db.engine import unit_of_work
 from db.models import Customer, Order
 from domain.certification import CertStatus, DocumentKind, needs_certification
-from domain.errors import NotFound, Refused, ScanRejected
+from domain.errors import Refused, ScanRejected, no_order
 from domain.order import OrderKind, OrderStatus
 from orderflow.certification_contracts import (
     CertDocument,
@@ -66,7 +66,7 @@ class CertificationActivities(ScanActivities):
         with unit_of_work(self._sessions) as session:
             order = session.get(Order, inp.order_number)
             if order is None:
-                raise NotFound(f"there is no order {inp.order_number}")
+                raise no_order(inp.order_number)
             if order.status != OrderStatus.EFFECTIVE.value or order.effective_on is None or order.customer_id is None:
                 raise Refused(f"order {inp.order_number} is {order.status}, not EFFECTIVE: nothing to certify yet")
             customer = session.get(Customer, order.customer_id)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from db.customer_repo import claims_since, held_by, holder_label, released_by
 from db.models import Application, Customer, CustomerNote, Order, Ownership, User, UserPartner
 from db.org_repo import load_actor
-from domain.errors import NotFound, NotPermitted
+from domain.errors import NotFound, NotPermitted, no_customer
 from domain.fields import business_day_start
 from domain.people import Actor, Role
 from domain.permissions import Scope
@@ -33,7 +33,7 @@ def lock_customer(session: Session, customer_id: int, lock: bool = True) -> Cust
     # Two reps claiming one customer at once: the row lock makes the second see the first's claim.
     found = session.scalar(stmt.with_for_update() if lock else stmt)
     if found is None:
-        raise NotFound(f"there is no customer {customer_id}")
+        raise no_customer(customer_id)
     return found
 
 

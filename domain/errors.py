@@ -61,6 +61,16 @@ class NotFound(DomainError):
     kind = ErrorKind.NOT_FOUND
 
 
+def no_order(number: str) -> NotFound:
+    """The one answer for an order that does not exist and one the caller may not see."""
+    return NotFound(f"there is no order {number}", {"order": number}, code="no_order")
+
+
+def no_customer(customer_id: int) -> NotFound:
+    """The one answer for a customer that does not exist and one the caller may not see."""
+    return NotFound(f"there is no customer {customer_id}", {"customer": str(customer_id)}, code="no_customer")
+
+
 class Unavailable(DomainError):
     kind = ErrorKind.UNAVAILABLE
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Order, OrderEvent, Payment, Scan, Slip
-from domain.errors import NotFound
+from domain.errors import no_order
 from domain.numbers import parse_number
 from orderflow.contracts import (
     OrderFields,
@@ -29,7 +29,7 @@ def order_view(session: Session, number_text: str) -> OrderView:
     number = str(parse_number(number_text))
     row = session.get(Order, number)
     if row is None:
-        raise NotFound(f"there is no order {number}")
+        raise no_order(number)
     paid = session.scalars(select(Payment).where(Payment.order_number == number, Payment.reversed_at.is_(None))
                            .order_by(Payment.seq))
     fields = OrderFields(

@@ -17,7 +17,7 @@ from db.customer_repo import list_customers as repo_list_customers
 from db.models import Customer
 from db.org_repo import org_regions, scope_for
 from domain.collisions import Hit, Match, check_entry, decide_entry
-from domain.errors import NotFound, Refused
+from domain.errors import NotFound, Refused, no_customer
 from domain.names import keys_of, name_key
 from domain.people import Actor
 from domain.permissions import Perm, Scope, require
@@ -38,7 +38,7 @@ def visible(scope: Scope, owner: str | None, partner: str | None) -> bool:
 
 def missing(customer_id: int) -> NotFound:
     """The one answer for a customer that does not exist and one the caller may not see."""
-    return NotFound(f"there is no customer {customer_id}")
+    return no_customer(customer_id)
 
 
 def check_customer_visible(session: Session, actor: Actor, customer_id: int, *, pool: bool = False) -> None:

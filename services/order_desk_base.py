@@ -17,7 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from db.engine import unit_of_work
 from db.models import Order
-from domain.errors import NotFound, Unavailable
+from domain.errors import Unavailable, no_order
 from domain.numbers import parse_number
 from domain.order import Action, OrderParties, OrderStatus, check_step
 from domain.order_money import check_holds_no_money, kept_money
@@ -87,7 +87,7 @@ class DeskBase:
         with unit_of_work(self._sessions) as session:
             row = session.get(Order, number)
             if row is None:
-                raise NotFound(f"there is no order {number}")
+                raise no_order(number)
             return Standing(OrderStatus(row.status), OrderParties(number, row.partner_code, row.rep,
                                                                   row.first_reviewer, row.supervisor), row.signed_on)
 

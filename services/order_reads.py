@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from db.models import Order
 from db.order_repo import list_orders as stored_orders
 from db.org_repo import scope_for
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound, no_order
 from domain.numbers import parse_number
 from domain.order import OrderStatus
 from domain.people import Actor
@@ -28,19 +28,20 @@ def sees(scope: Scope, partner: str | None, holder: str | None) -> bool:
     return scope.covers(partner)
 
 
-def check_visible(session: Session, actor: Actor, partner: str | None, holder: str | None, missing: str) -> None:
-    """Refuse what lies outside the actor's scope with `missing`: the message a missing object gets."""
+def check_visible(session: Session, actor: Actor, partner: str | None, holder: str | None,
+                  missing: NotFound) -> None:
+    """Refuse what lies outside the actor's scope with `missing`: the answer a missing object gets."""
     if not sees(scope_for(session, actor), partner, holder):
-        raise NotFound(missing)
+        raise missing
 
 
 def visible_number(session: Session, actor: Actor, number_text: str) -> str:
     """The order's number, if it exists and lies within the actor's scope; `NotFound` alike otherwise."""
     number = str(parse_number(number_text))
     row = session.get(Order, number)
-    missing = f"there is no order {number}"
+    missing = no_order(number)
     if row is None:
-        raise NotFound(missing)
+        raise missing
     check_visible(session, actor, row.partner_code, row.rep, missing)
     return number
 

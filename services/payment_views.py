@@ -19,7 +19,7 @@ from db.models import Order, StatementLine
 from db.org_repo import scope_for
 from db.payment_repo import credit_balances as repo_credit_balances
 from db.payment_repo import line_events, line_in_scope, open_lines, orders_in_scope, slips_for
-from domain.errors import NotFound
+from domain.errors import NotFound, no_order
 from domain.numbers import parse_number
 from domain.payments import QUEUED, CreditSettlement, LineStatus
 from domain.people import Actor
@@ -134,7 +134,7 @@ def visible_order_number(session: Session, scope: Scope, number_text: str) -> st
     """The order's number, if the scope covers it; otherwise the answer for a missing order."""
     number = str(parse_number(number_text))
     if not orders_in_scope(session, scope, [number]):
-        raise NotFound(f"there is no order {number}")
+        raise no_order(number)
     return number
 
 

@@ -41,6 +41,8 @@ SAID: dict[str, str] = {
     "amount_too_precise": N_("The amount %(value)s has more than two decimal places."),
     "day_in_future": N_("The date %(day)s is in the future (today is %(today)s)."),
     "day_before_step": N_("The date %(day)s is before %(since)s, when the previous step happened."),
+    "no_order": N_("There is no order %(order)s, or it is not one you may see. Check the number."),
+    "no_customer": N_("There is no customer %(customer)s, or it is not one you may see."),
     "customer_not_owned": N_("Customer %(customer)s (%(name)s) is not in %(rep)s's warehouse: %(holder)s holds "
                              "it. Sign for it once it is yours: claim it from the pool, or ask the partner account "
                              "for a hand-over."),

@@ -21,6 +21,7 @@ from web.forms import refused_page
 from web.i18n import translations
 from web.labels import N_, REFUSAL
 from web.labels import STATUS as STATUS_WORDS
+from web.refusals import explain
 from web.render import page
 from web.session import PREFIX, DeskSession, Session
 
@@ -65,7 +66,7 @@ async def check(request: Request, session: Session, services: Svc,
         view = await run_in_threadpool(orders.show_order, services, session.auth.actor, number.strip())
     except DomainError as err:
         return JSONResponse({"number": number, "found": False, "awaiting": False, "error": err.kind.value,
-                             "title": words(REFUSAL[err.kind]), "message": err.message},
+                             "title": words(REFUSAL[err.kind]), "message": explain(err, words) or err.message},
                             status_code=STATUS.get(err.kind, 400))
     awaiting = view.status is OrderStatus.AWAITING_SCAN
     state = words(STATUS_WORDS[view.status])

@@ -110,7 +110,8 @@ async def test_guessed_order_numbers_and_scan_versions_answer_like_missing_ones(
             answer = await _like_missing(client, "GET", f"/orders/BJ100001{suffix}", f"/orders/BJ100999{suffix}",
                                          "BJ100001", "BJ100999")
             assert answer.status_code == 404 and answer.json() == {
-                "error": "not_found", "message": "there is no order BJ100001"}, (user, suffix)
+                "error": "not_found", "message": "there is no order BJ100001", "code": "no_order",
+                "params": {"order": "BJ100001"}}, (user, suffix)
         # The number as typed differently still tells nothing.
         for typed in ("bj100001", "%20BJ100001", "BJ100001%20"):
             there = await client.get(f"/orders/{typed}")

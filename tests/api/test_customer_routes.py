@@ -46,15 +46,17 @@ def test_customers_over_http(signed_in: SignedIn) -> None:
                             (signed_in("shpartner"), "/customers/1/hand-over", {"to": "carol"})]:
         for cid in (1, 999):
             answer = who.post(path.replace("1", str(cid), 1), json=body)
-            assert (answer.status_code, answer.json()) == (404, {"error": "not_found",
-                                                                 "message": f"there is no customer {cid}"}), path
+            assert (answer.status_code, answer.json()) == (404, {
+                "error": "not_found", "message": f"there is no customer {cid}", "code": "no_customer",
+                "params": {"customer": str(cid)}}), path
     assert carol.get("/customers/1/history").json()["message"] == "there is no customer 1"
     assert alice.get("/customers/1").json() == {"id": 1, "name": "美来尔工程技术有限公司", "region": "北京",
                                                 "owner": "alice"}
     for who, cid in ((carol, 1), (bob, 1), (alice, 999)):  # another partner's, a colleague's, a missing one
         answer = who.get(f"/customers/{cid}")
-        assert (answer.status_code, answer.json()) == (404, {"error": "not_found",
-                                                             "message": f"there is no customer {cid}"})
+        assert (answer.status_code, answer.json()) == (404, {
+            "error": "not_found", "message": f"there is no customer {cid}", "code": "no_customer",
+            "params": {"customer": str(cid)}})
 
     assert alice.post("/customers/1/notes", json={"text": "visited"}).status_code == 201
     assert bjpartner.post("/customers/1/hand-over", json={"to": "bob"}).json() == {

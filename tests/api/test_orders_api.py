@@ -36,7 +36,8 @@ async def test_orders_over_http(api: ApiHarness):
     assert r.status_code == 200 and r.json()["status"] == "AWAITING_SCAN", r.text
     # scan: out of scope 404 before the body, wrong type refused, path tricks reduced, oversized refused
     r = await sue.put("/orders/BJ100001/scan", params={"filename": "s.pdf"}, content=pdf_bytes(3000))
-    assert r.status_code == 404 and r.json() == {"error": "not_found", "message": "there is no order BJ100001"}
+    assert r.status_code == 404 and r.json() == {"error": "not_found", "message": "there is no order BJ100001",
+                                                 "code": "no_order", "params": {"order": "BJ100001"}}
     r = await amy.put("/orders/BJ100001/scan", params={"filename": "s.pdf"}, content=b"{}",
                       headers={"Content-Type": "application/json"})
     assert r.status_code == 422, r.text

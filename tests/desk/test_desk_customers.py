@@ -152,12 +152,12 @@ async def test_another_partners_customer_answers_like_a_missing_one(desk: Desk) 
     carol = await desk.person("carol")
     one, missing = await carol.get("/desk/customers/1"), await carol.get("/desk/customers/999")
     assert (one.status_code, missing.status_code) == (404, 404)
-    assert refusal_text(one.text) == "there is no customer 1"
-    assert refusal_text(missing.text) == "there is no customer 999"
+    assert refusal_text(one.text) == "没有客户 1，或您无权查看该客户。"
+    assert refusal_text(missing.text) == "没有客户 999，或您无权查看该客户。"
     main = [page.text.split("<main>")[1].split("</main>")[0] for page in (one, missing)]
-    assert main[0].replace(" 1<", " N<") == main[1].replace(" 999<", " N<")  # nothing else tells them apart
+    assert main[0].replace(" 1，", " N，") == main[1].replace(" 999，", " N，")  # nothing else tells them apart
     noted = await carol.post("/desk/customers/1/notes", {"text": "x"}, page="/desk/customers")
-    assert noted.status_code == 404 and "there is no customer 1" in noted.text
+    assert noted.status_code == 404 and "没有客户 1，" in noted.text
 
 
 def refusal_text(page: str) -> str:

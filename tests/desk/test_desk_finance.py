@@ -162,7 +162,7 @@ async def test_match_and_unmatch_by_hand(desk: Desk) -> None:
     assert "CMB0100" in page and 'action="/desk/finance/match"' in page
 
     answer = await fay.post("/desk/finance/match", {"bank_ref": "CMB0100", "order": "BJ100999"}, "/desk/finance")
-    assert answer.status_code == 404 and "there is no order BJ100999" in refusal(answer.text)
+    assert answer.status_code == 404 and "没有订单 BJ100999，或您无权查看该订单" in refusal(answer.text)
     answer = await fay.post("/desk/finance/match", {"bank_ref": "CMB0100", "order": "BJ100001"}, "/desk/finance")
     assert answer.status_code == 303, answer.text
     assert _line(desk, "CMB0100") == ("matched", "BJ100001")

@@ -71,6 +71,7 @@ async def test_the_check_tells_the_orders_state_and_another_partners_order_is_li
     assert theirs.status_code == gone.status_code == 404
     assert theirs.text == gone.text.replace("BJ100999", waiting)
     assert theirs.json()["found"] is False and "awaiting" in theirs.json() and "status" not in theirs.json()
+    assert theirs.json()["message"] == f"没有订单 {waiting}，或您无权查看该订单。请核对订单号。"
 
 
 async def test_three_files_filed_in_a_row_two_filed_one_refused_in_words(desk: Desk) -> None:
