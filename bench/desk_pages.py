@@ -119,7 +119,10 @@ def database(db: str, pg_base: str) -> Iterator[str]:
     with psycopg.connect(pg_base, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield pg_base.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+        from sqlalchemy.engine import make_url
+
+        yield make_url(pg_base).set(drivername="postgresql+psycopg", database=name).render_as_string(
+            hide_password=False)
     finally:
         with psycopg.connect(pg_base, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
@@ -172,7 +175,10 @@ def main() -> None:
                                                         "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     rows = []
-    for db in args.dbs.split(","):
+    dbs = args.dbs.split(",")
+    if not set(dbs) <= {"sqlite", "postgres"}:
+        parser.error(f"--dbs takes sqlite and postgres, not {args.dbs}")
+    for db in dbs:
         with database(db, args.pg) as url:
             rows += run(args.orders, args.requests, url)
     print("\n".join([

@@ -39,6 +39,10 @@ class Hit:
             else f"same {self.match.value}"
         return f"customer {self.customer_id} '{self.name}' ({how}), held by {self.holder}"
 
+    def shown(self) -> dict[str, str]:
+        """What a refusal may name of the stored customer, as its facts (a hit outside the caller's scope: none)."""
+        return {"customer": str(self.customer_id), "name": self.name}
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -97,7 +101,7 @@ def decide_entry(hits: list[Hit], rep: str, region: str, confirm_distinct: bool)
     for hit in sorted(exact, key=lambda h: (h.owner != rep, h.owner is None)):
         said = {"match": hit.match.value}
         if hit.owner == rep:
-            raise Refused(f"already yours: {hit.describe()}", said, code="entry_yours")
+            raise Refused(f"already yours: {hit.describe()}", {**said, **hit.shown()}, code="entry_yours")
         if hit.owner is not None:
             # 转交 (the deck's rule A): the entering rep passes the lead to the holder; only the holder's partner
             # account moves a customer between reps (转移), so the message names who can act.
@@ -117,6 +121,11 @@ def decide_entry(hits: list[Hit], rep: str, region: str, confirm_distinct: bool)
     if similar and not confirm_distinct:
         listed = "; ".join(h.describe() for h in similar)
         raise Refused(f"possible collision: {listed}. If it really is a different company, enter it again "
-                      "with --confirm-distinct (the confirmation is recorded)", {"count": str(len(similar))},
-                      code="entry_similar")
+                      "with --confirm-distinct (the confirmation is recorded)", *_similar_names(similar))
     return similar
+
+
+def _similar_names(similar: list[Hit]) -> tuple[dict[str, str], str]:
+    """The similar names a refusal may show (those in the caller's scope), and its code with or without them."""
+    names = "、".join(n for n in dict.fromkeys(h.shown().get("name", "") for h in similar) if n)
+    return ({"names": names}, "entry_similar_named") if names else ({}, "entry_similar")

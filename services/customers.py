@@ -65,6 +65,9 @@ class _HiddenHit(Hit):
             else f"the same {self.match.value}"
         return f"a customer with {how}, held in {HIDDEN_HOLDER}"
 
+    def shown(self) -> dict[str, str]:
+        return {}
+
 
 def _as_seen(session: Session, actor: Actor, hits: list[Hit]) -> list[tuple[Hit, bool]]:
     """Each hit with whether the caller may see its details. Pool hits are always shown: rule B sends the rep

@@ -25,16 +25,20 @@ SAID: dict[str, str] = {
     "daily_limit": N_("You have claimed %(claimed)s customers today, the daily limit of %(limit)s: claim again "
                       "tomorrow."),
     "cooldown": N_("Customer %(customer)s left your warehouse on %(left)s: you may claim it back from %(back)s."),
-    "entry_yours": N_("This company is already in your warehouse (%(match)s)."),
-    "entry_held": N_("This company is already held in another rep's warehouse (%(match)s): pass the lead to its "
+    "entry_yours": N_("Customer %(customer)s (%(name)s) in your warehouse has %(match)s as this entry: it is "
+                      "yours already."),
+    "entry_held": N_("A customer in another rep's warehouse has %(match)s as this entry: pass the lead to its "
                      "holder instead of entering it again; only the holder's partner account can move a customer "
                      "to another rep."),
-    "entry_pool_elsewhere": N_("This company is customer %(customer)s in the public pool of %(region)s (%(match)s): "
+    "entry_pool_elsewhere": N_("Customer %(customer)s in the public pool of %(region)s has %(match)s as this entry: "
                                "file a transfer-in application for it."),
-    "entry_pool_here": N_("This company is customer %(customer)s in the public pool of your region (%(match)s): "
+    "entry_pool_here": N_("Customer %(customer)s in the public pool of your region has %(match)s as this entry: "
                           "claim it from the pool."),
     "entry_similar": N_("A customer with a similar name is already stored: if this really is a different company, "
                         "tick “A similar name really is a different company” and send it again."),
+    "entry_similar_named": N_("Customers with a similar name are already stored (%(names)s): if this really is a "
+                              "different company, tick “A similar name really is a different company” and send it "
+                              "again."),
     "amount_not_a_number": N_("“%(value)s” is not a number: write the amount in digits, for example 12000.00."),
     "amount_not_positive": N_("The amount must be greater than zero (it was %(value)s)."),
     "amount_over_limit": N_("The amount %(value)s is above the limit of %(limit)s."),

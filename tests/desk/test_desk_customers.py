@@ -71,7 +71,8 @@ async def test_an_entry_lands_in_the_warehouse_and_a_colliding_one_is_refused_in
     refused = await _enter(alice, COLLIDING)
     assert refused.status_code == 409
     words = refusal(refused.text)
-    assert words.startswith("当前无法执行此操作") and "该公司已在您的仓库中（名称相同）" in words, words
+    assert words.startswith("当前无法执行此操作"), words
+    assert "您仓库中的客户 1（美来尔工程技术有限公司）与本次录入名称相同" in words, words
     assert _count(desk) == before + 1  # nothing stored
     assert 'value="美来尔工程技术(北京)有限公司"' in refused.text  # the form is filled again
 

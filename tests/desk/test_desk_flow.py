@@ -17,8 +17,9 @@ async def test_an_order_from_issue_to_effective_through_the_pages(desk: Desk) ->
     number = issued.headers["location"].split("/")[-1].split("?")[0]
 
     inbox = (await alice.get("/desk/inbox")).text
-    assert number in inbox and "我的待办" in inbox and "销售与客户签约" in inbox
+    assert number in inbox and "我的待办" in inbox and "等待销售与客户签约" in inbox
     page = await alice.order(number)
+    assert "等待销售与客户签约（alice），截止 <strong>" in page  # one sentence, in Chinese word order
     assert "登记签约" in page and "美来尔工程技术有限公司" in page  # her step, her warehouse's customer
     signed = await alice.step(number, "sign", {"customer": "1", "product": "会员服务", "kind": "new",
                                                "amount": "12000.00", "signed_on": today().isoformat()})

@@ -35,7 +35,7 @@ def test_a_colliding_entry_is_warned_as_alice_types_and_refused(stack: Stack) ->
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         WebDriverWait(driver, 30).until(lambda d: old.id != d.find_element(By.TAG_NAME, "html").id)
         refusal = driver.find_element(By.ID, "refusal").text
-        assert "当前无法执行此操作" in refusal and "该公司已在其他销售的仓库中" in refusal, refusal
+        assert "当前无法执行此操作" in refusal and "其他销售的仓库中已有客户与本次录入" in refusal, refusal
         assert "bob" not in refusal
         assert driver.current_url.endswith("/desk/customers")  # the entry page again, not a customer's
         shot(driver, "customers-refused")

@@ -38,8 +38,10 @@ def test_each_end_to_end_benchmark_runs(args: list[str], expect: str):
     assert expect in out and "| bare baseline |" in out if args[0] == "bench.throughput" else expect in out
 
 
+@pytest.mark.postgres
 def test_the_desk_pages_benchmark_runs_on_both_databases():
-    out = bench("bench.desk_pages", "--orders", "30", "--requests", "3")
+    pg = os.environ.get("ORDERFLOW_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    out = bench("bench.desk_pages", "--orders", "30", "--requests", "3", "--pg", pg)
     rows = [line for line in out.splitlines() if line.startswith("| SQLite |") or line.startswith("| PostgreSQL |")]
     assert [r.split(" | ")[:2] for r in rows] == [[f"| {db}", who] for db in ("SQLite", "PostgreSQL")
                                                   for who in ("alice", "amy", "olga", "fay")], out

@@ -70,8 +70,11 @@ def test_a_collision_outside_the_callers_scope_is_refused_without_naming_the_hol
     assert refused.value.message == (f"a customer with the same name, held in {HIDDEN_HOLDER}: pass the lead to "
                                      "its holder (转交) instead of entering it again; only the holder's channel "
                                      "partner account can move the customer to another rep (转移)")
+    # Nor do the refusal's code and facts (what a client words it by): the kind of match only.
+    assert (refused.value.code, refused.value.params) == ("entry_held", {"match": "name"})
     with pytest.raises(Refused) as similar:
         _add(services, actor("bob"), "美来尔工程技木有限公司")
+    assert (similar.value.code, similar.value.params) == ("entry_similar", {})
     assert similar.value.message.startswith("possible collision: a customer with a similar name (")
     assert "alice" not in similar.value.message and "美来尔" not in similar.value.message
     assert "--confirm-distinct" in similar.value.message

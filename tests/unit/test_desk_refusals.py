@@ -107,11 +107,11 @@ def test_an_entry_s_collisions_read_in_chinese() -> None:
         return Hit(7, "美来尔工程技术(北京)有限公司", owner, "the public pool" if owner is None else owner, region,
                    match, 100 if match is not Match.SIMILAR else 91)
 
-    cases = [(hit("alice"), "该公司已在您的仓库中（名称相同）"),
-             (hit("bob", Match.PHONE), "该公司已在其他销售的仓库中（电话相同）：请将线索转交给持有人"),
-             (hit(None, region="上海"), "该公司是上海公海中的客户 7（名称相同）：请为它提交调入申请"),
-             (hit(None, Match.FAX), "该公司是您所在区域公海中的客户 7（传真相同）：请从公海挑入"),
-             (hit("bob", Match.SIMILAR), "请勾选“名称相近，但确实是另一家公司”后重新提交")]
+    cases = [(hit("alice"), "您仓库中的客户 7（美来尔工程技术(北京)有限公司）与本次录入名称相同"),
+             (hit("bob", Match.PHONE), "其他销售的仓库中已有客户与本次录入电话相同：请将线索转交给持有人"),
+             (hit(None, region="上海"), "上海公海中的客户 7 与本次录入名称相同：请为它提交调入申请"),
+             (hit(None, Match.FAX), "您所在区域公海中的客户 7 与本次录入传真相同：请从公海挑入"),
+             (hit("bob", Match.SIMILAR), "已有名称相近的客户（美来尔工程技术(北京)有限公司）：如果确实是另一家公司")]
     for found, words in cases:
         with pytest.raises(Refused) as caught:
             decide_entry([found], "alice", "北京", confirm_distinct=False)
