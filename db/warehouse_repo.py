@@ -7,9 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.customer_repo import claims_since, held_by, holder_label, released_by
+from db.customer_repo import held_by, holder_label
 from db.models import Application, Customer, CustomerNote, Order, Ownership, User, UserPartner
 from db.org_repo import load_actor
+from db.pool_repo import claims_since, released_by
 from domain.errors import NotFound, NotPermitted, no_customer
 from domain.fields import business_day_start
 from domain.people import Actor, Role

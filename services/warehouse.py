@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from db import warehouse_repo
-from db.customer_repo import claims_since, held_by, pool_customers, pool_regions, released_by
+from db.customer_repo import held_by
 from db.org_repo import load_actor
+from db.pool_repo import claims_since, pool_customers, pool_regions, released_by
 from domain.errors import InvalidInput, NotFound, Refused
 from domain.fields import business_day_start
 from domain.people import Actor, check_username
