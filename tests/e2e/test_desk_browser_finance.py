@@ -9,21 +9,9 @@ from datetime import UTC, datetime
 from domain.fields import business_date
 from tests.e2e.conftest import Stack
 from tests.e2e.desk_browser import desk_browser, shot, sign_in, text_of
-from tests.helpers import pdf_bytes
+from tests.e2e.test_cli_payments import _awaiting_payment  # the order made ready for money, as there
 
 HEADER = "交易日期,金额,对方户名,对方账号,流水号,摘要"
-
-
-def _awaiting_payment(stack: Stack, number: str, customer: int, amount: str) -> None:
-    stack.json("order", "issue", number, "--to", "alice", user="amy")
-    stack.json("order", "sign", number, "--customer", str(customer), "--product", "Yellow pages", "--kind", "new",
-               "--amount", amount, user="alice")
-    stack.json("order", "receive", number, user="amy")
-    stack.json("order", "review", number, "--approve", user="amy")
-    scan = stack.tmp / f"{number}.pdf"
-    scan.write_bytes(pdf_bytes(3000))
-    stack.json("order", "scan", number, "--file", str(scan), user="amy")
-    stack.json("order", "review", number, "--approve", "--location", "Cabinet 1", user="olga")
 
 
 def test_fay_previews_a_gbk_statement_imports_it_and_sees_the_queue(stack: Stack) -> None:
